@@ -1,0 +1,171 @@
+// An MCP server run as a local process speaking newline-delimited JSON-RPC on stdin/stdout.
+// The process gets its own process group so close() can signal the whole tree it started.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { ErrorCode, type JsonRpcMessage, RpcError } from '../protocol/jsonrpc.js';
+import { LineSplitter } from './framing.js';
+import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
+import type {
+  UpstreamClient,
+  UpstreamEvents,
+  UpstreamInitOptions,
+  UpstreamInitResult,
+  UpstreamRequestOptions,
+} from './types.js';
+
+export interface StdioUpstreamOptions extends RpcSessionOptions {
+  /** argv: the command and its arguments. */
+  command: string[];
+  /** Merged over the gateway's own environment. */
+  env?: Record<string, string>;
+  cwd: string;
+  /** Time between SIGTERM and SIGKILL on close(). */
+  killGraceMs?: number;
+}
+
+export class StdioUpstream implements UpstreamClient {
+  readonly kind = 'stdio' as const;
+  private child: ChildProcess | undefined;
+  private session: RpcSession | undefined;
+  private exited: Promise<void> | undefined;
+  private closing = false;
+
+  constructor(
+    readonly name: string,
+    private readonly opts: StdioUpstreamOptions,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get initResult(): UpstreamInitResult | undefined {
+    return this.session?.initResult;
+  }
+
+  async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
+    if (this.session) throw new Error(`server "${this.name}": connect() called twice`);
+    const [cmd, ...args] = this.opts.command;
+    const session = new RpcSession(this.name, (msg) => this.write(msg), events, this.opts);
+    this.session = session;
+    if (!cmd) {
+      const err = session.error(ErrorCode.InvalidRequest, 'empty command');
+      session.close(err.message, err);
+      throw err;
+    }
+
+    const child = spawn(cmd, args, {
+      cwd: this.opts.cwd,
+      env: { ...process.env, ...this.opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // own process group: one signal reaches every descendant
+    });
+    this.child = child;
+
+    const splitter = new LineSplitter((line) => this.onStdoutLine(line, session, events));
+    child.stdout!.on('data', (chunk: Buffer) => splitter.push(chunk));
+    child.stdout!.on('end', () => splitter.flush());
+    const errLines = new LineSplitter((line) => events.onLog?.(line.toString('utf8').trimEnd()));
+    child.stderr!.on('data', (chunk: Buffer) => errLines.push(chunk));
+    child.stderr!.on('end', () => errLines.flush());
+    // EPIPE after the process died: the exit handler reports it.
+    child.stdin!.on('error', () => {});
+
+    this.exited = new Promise<void>((resolve) => {
+      let done = false;
+      const finish = (reason: string | undefined) => {
+        if (done) return;
+        done = true;
+        session.close(this.closing ? undefined : reason);
+        resolve();
+      };
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        // Spawn failure: no 'exit' follows.
+        if (child.pid === undefined) {
+          const why = err.code === 'ENOENT' ? 'command not found' : messageOf(err);
+          finish(`cannot start command "${cmd}" (cwd ${this.opts.cwd}): ${why}`);
+        }
+      });
+      child.once('exit', (code, signal) => {
+        const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+        // Take down whatever the server left in its group, so stdout closes and nothing leaks.
+        this.killGroup('SIGKILL');
+        child.once('close', () => finish(`process ${how}`));
+        // Bound the wait in case a descendant escaped the group but holds our pipe.
+        setTimeout(() => finish(`process ${how}`), 1000).unref();
+      });
+    });
+
+    try {
+      return await session.initialize(init);
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamRequestOptions) {
+    if (!this.session) return Promise.reject(notConnected(this.name));
+    return this.session.request(method, params, opts);
+  }
+
+  notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    if (!this.session) return Promise.reject(notConnected(this.name));
+    return this.session.notify(method, params);
+  }
+
+  async close(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.exited) return;
+    if (!this.closing) {
+      this.closing = true;
+      this.session?.close();
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        child.stdin!.end();
+        this.killGroup('SIGTERM');
+        const grace = setTimeout(() => this.killGroup('SIGKILL'), this.opts.killGraceMs ?? 2000);
+        grace.unref();
+        this.exited.finally(() => clearTimeout(grace));
+      }
+    }
+    await this.exited;
+  }
+
+  private write(msg: JsonRpcMessage): Promise<void> {
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || !stdin.writable) {
+      return Promise.reject(
+        new RpcError(ErrorCode.ConnectionClosed, `server "${this.name}": process stdin is closed`),
+      );
+    }
+    // Resolve at once unless the pipe is full; then wait for it to drain (backpressure).
+    if (stdin.write(`${JSON.stringify(msg)}\n`)) return Promise.resolve();
+    return new Promise((resolve) => stdin.once('drain', resolve));
+  }
+
+  private onStdoutLine(line: Buffer, session: RpcSession, events: UpstreamEvents): void {
+    if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) return;
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line.toString('utf8'));
+    } catch {
+      // Servers that print banners on stdout: keep the text, don't break the session.
+      events.onLog?.(`stdout: ${line.toString('utf8', 0, Math.min(line.length, 1000)).trimEnd()}`);
+      return;
+    }
+    session.handleMessage(msg);
+  }
+
+  private killGroup(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // ESRCH: the group is already gone
+    }
+  }
+}
+
+function notConnected(name: string): RpcError {
+  return new RpcError(ErrorCode.ConnectionClosed, `server "${name}": not connected`);
+}
