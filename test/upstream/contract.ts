@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, RpcError } from '../../src/protocol/jsonrpc.js';
 import type { UpstreamClient } from '../../src/upstream/types.js';
 import { descendants, isAlive } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
 import { INIT, type Recorder, recorder } from './recorder.js';
 
 type Args = Record<string, unknown>;
@@ -31,6 +32,8 @@ export interface ContractTarget {
   slow: { tool: string; args: Args };
   /** Asks the client for sampling/createMessage with the given prompt; the result quotes the answer. */
   sampling: { tool: string; args: (prompt: string) => Args };
+  /** A tool answering how many cancellations the server saw, to prove notifications/cancelled arrived. */
+  cancelledCount?: { tool: string };
   /** Process-backed transports: the pid whose tree must vanish on close(). */
   processBacked?: boolean;
 }
@@ -150,6 +153,16 @@ export function upstreamContract(target: ContractTarget): void {
       expect(Date.now() - started).toBeLessThan(4000);
       const res = await call(client, target.echo.tool, target.echo.args('after cancel'));
       expect(res.content).toEqual([{ type: 'text', text: target.echo.text('after cancel') }]);
+      const probe = target.cancelledCount;
+      if (probe) {
+        await waitFor(
+          async () => {
+            const r = await call(client, probe.tool, {});
+            return JSON.stringify(r.content).includes('"1"');
+          },
+          { timeoutMs: 5000, what: 'the server to see the cancellation' },
+        );
+      }
     });
 
     it('preserves upstream JSON-RPC error codes', async () => {

@@ -5,12 +5,13 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode, RpcError } from '../../src/protocol/jsonrpc.js';
 import { StdioUpstream } from '../../src/upstream/stdio.js';
+import { fixtureStdioCommand } from '../fixtures/conformance.js';
 import { everythingStdioCommand } from '../fixtures/everything.js';
 import { descendants, isAlive, processesMatching } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { upstreamContract } from './contract.js';
 import { INIT, recorder } from './recorder.js';
-import { directClient, everythingShape } from './targets.js';
+import { directClient, everythingShape, fixtureShape } from './targets.js';
 
 const cwd = process.cwd();
 
@@ -22,6 +23,18 @@ upstreamContract({
   create: () => new StdioUpstream('everything', { command: everythingStdioCommand(), cwd }),
   direct: () => {
     const [command, ...args] = everythingStdioCommand();
+    return directClient(new StdioClientTransport({ command: command!, args, stderr: 'ignore' }));
+  },
+});
+
+upstreamContract({
+  ...fixtureShape,
+  label: 'stdio → conformance fixture',
+  serverName: 'fixture',
+  processBacked: true,
+  create: () => new StdioUpstream('fixture', { command: fixtureStdioCommand(), cwd }),
+  direct: () => {
+    const [command, ...args] = fixtureStdioCommand();
     return directClient(new StdioClientTransport({ command: command!, args, stderr: 'ignore' }));
   },
 });

@@ -44,6 +44,7 @@ export const fixtureShape: Shape = {
   },
   slow: { tool: 'slow', args: { ms: 20_000, progressEveryMs: 200 } },
   sampling: { tool: 'test_sampling', args: (prompt) => ({ prompt }) },
+  cancelledCount: { tool: 'cancelled_count' },
 };
 
 /** An SDK client over `transport`, advertising sampling like our tests do. */
