@@ -1,0 +1,494 @@
+// Downstream transports on node:http: MCP streamable HTTP at /mcp (POST, GET, DELETE), legacy
+// HTTP+SSE (GET /sse + POST /message?sessionId=), /health and /ready. Bodies are parsed once; the
+// core answers with a ready-made JSON string that is written as-is.
+//
+// Response mode for a POST request: the response is held until either the result is ready (then
+// one JSON body, the common case) or something related to the request must reach the client first
+// (progress, a log message, a sampling/elicitation request). In that case, if the client accepts
+// text/event-stream, the response turns into an SSE stream carrying those messages and then the
+// result. So clients pay for SSE only when it carries something.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  ErrorCode,
+  type JsonRpcId,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+} from '../protocol/jsonrpc.js';
+import type { RequestGuard } from './origin.js';
+import { openSse, type Session, type SessionStore, sseEvent } from './session.js';
+
+export const SUPPORTED_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
+export const LATEST_VERSION = '2025-11-25';
+/** Protocol versions that allow JSON-RPC batches (removed in 2025-06-18). */
+const BATCH_VERSIONS = new Set(['2024-11-05', '2025-03-26']);
+
+export interface McpCore {
+  readonly sessions: SessionStore;
+  readonly guard: RequestGuard;
+  readonly maxBodyBytes: number;
+  readonly maxBatch: number;
+  initialize(session: Session, params: Record<string, unknown> | undefined): unknown;
+  /** Serve one request; resolves with the serialised response. Never rejects. */
+  handleRequest(session: Session, msg: JsonRpcRequest, push: (json: string) => boolean): Promise<string>;
+  handleNotification(session: Session, msg: JsonRpcNotification): void;
+  health(): { status: number; body: unknown };
+  ready(): { status: number; body: unknown };
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > max) {
+        failed = true;
+        chunks.length = 0;
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    req.on('error', (e) => {
+      if (!failed) reject(e);
+    });
+  });
+}
+
+export function errorJson(id: JsonRpcId | null, code: number, message: string, data?: unknown): string {
+  const error = data === undefined ? { code, message } : { code, message, data };
+  return JSON.stringify({ jsonrpc: '2.0', id, error });
+}
+
+function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
+  res.end(body);
+}
+
+function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}) {
+  res.writeHead(status, headers);
+  res.end();
+}
+
+type Classified =
+  | { kind: 'request'; msg: JsonRpcRequest }
+  | { kind: 'notification'; msg: JsonRpcNotification }
+  | { kind: 'response'; msg: Record<string, unknown> }
+  | { kind: 'invalid'; id: JsonRpcId | null; code: number; message: string };
+
+function validId(id: unknown): id is JsonRpcId {
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+}
+
+/** Shape checks only (no payload validation): enough to route and answer. */
+export function classify(m: unknown): Classified {
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) {
+    return {
+      kind: 'invalid',
+      id: null,
+      code: ErrorCode.InvalidRequest,
+      message: 'Invalid Request: not an object',
+    };
+  }
+  const o = m as Record<string, unknown>;
+  const id = validId(o.id) ? o.id : null;
+  if (o.jsonrpc !== '2.0') {
+    return {
+      kind: 'invalid',
+      id,
+      code: ErrorCode.InvalidRequest,
+      message: 'Invalid Request: jsonrpc must be "2.0"',
+    };
+  }
+  if ('method' in o) {
+    if (typeof o.method !== 'string' || o.method === '') {
+      return {
+        kind: 'invalid',
+        id,
+        code: ErrorCode.InvalidRequest,
+        message: 'Invalid Request: method must be a string',
+      };
+    }
+    if (
+      o.params !== undefined &&
+      (o.params === null || typeof o.params !== 'object' || Array.isArray(o.params))
+    ) {
+      return {
+        kind: 'invalid',
+        id,
+        code: ErrorCode.InvalidParams,
+        message: 'Invalid params: must be an object',
+      };
+    }
+    if (o.id === undefined) return { kind: 'notification', msg: o as unknown as JsonRpcNotification };
+    if (!validId(o.id)) {
+      return {
+        kind: 'invalid',
+        id: null,
+        code: ErrorCode.InvalidRequest,
+        message: 'Invalid Request: id must be a string or a number',
+      };
+    }
+    return { kind: 'request', msg: o as unknown as JsonRpcRequest };
+  }
+  if (('result' in o || 'error' in o) && (validId(o.id) || o.id === null))
+    return { kind: 'response', msg: o };
+  return { kind: 'invalid', id, code: ErrorCode.InvalidRequest, message: 'Invalid Request: no method' };
+}
+
+/** A POST's response: JSON unless something must be streamed before the result. */
+class PostResponse {
+  private sse = false;
+  private done = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly acceptsSse: boolean,
+  ) {}
+
+  readonly push = (json: string): boolean => {
+    if (this.done || !this.acceptsSse || this.res.destroyed) return false;
+    if (!this.sse) {
+      openSse(this.res);
+      this.sse = true;
+    }
+    return sseEvent(this.res, json);
+  };
+
+  finish(json: string): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.sse) {
+      sseEvent(this.res, json);
+      this.res.end();
+    } else {
+      sendJson(this.res, 200, json);
+    }
+  }
+}
+
+export function createHandler(core: McpCore) {
+  const forbidden = (res: ServerResponse, what: string) =>
+    sendJson(res, 403, errorJson(null, ErrorCode.ConnectionClosed, `Forbidden: ${what}`));
+
+  const cors = (req: IncomingMessage): Record<string, string> => {
+    const origin = req.headers.origin;
+    if (origin === undefined) return {};
+    return {
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Expose-Headers': 'Mcp-Session-Id, MCP-Protocol-Version',
+      Vary: 'Origin',
+    };
+  };
+
+  const lookup = (req: IncomingMessage, res: ServerResponse, id: JsonRpcId | null): Session | undefined => {
+    const sid = req.headers['mcp-session-id'];
+    if (typeof sid !== 'string' || sid === '') {
+      sendJson(
+        res,
+        400,
+        errorJson(id, ErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header required'),
+      );
+      return undefined;
+    }
+    const s = core.sessions.get(sid);
+    if (!s || s.legacy) {
+      sendJson(
+        res,
+        404,
+        errorJson(id, ErrorCode.InvalidRequest, 'Session not found (unknown or expired); initialize again'),
+      );
+      return undefined;
+    }
+    const v = req.headers['mcp-protocol-version'];
+    if (typeof v === 'string' && !SUPPORTED_VERSIONS.includes(v)) {
+      sendJson(
+        res,
+        400,
+        errorJson(id, ErrorCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version "${v}"`, {
+          supported: SUPPORTED_VERSIONS,
+        }),
+      );
+      return undefined;
+    }
+    s.touch();
+    return s;
+  };
+
+  const readJson = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<{ ok: true; value: unknown } | { ok: false }> => {
+    let body: Buffer;
+    try {
+      body = await readBody(req, core.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        sendJson(
+          res,
+          413,
+          errorJson(
+            null,
+            ErrorCode.InvalidRequest,
+            `Request body exceeds the limit of ${core.maxBodyBytes} bytes`,
+          ),
+          { Connection: 'close' },
+        );
+      } else if (!res.headersSent) {
+        sendJson(res, 400, errorJson(null, ErrorCode.ParseError, 'Parse error: could not read the body'));
+      }
+      return { ok: false };
+    }
+    try {
+      return { ok: true, value: JSON.parse(body.toString('utf8')) };
+    } catch {
+      sendJson(res, 400, errorJson(null, ErrorCode.ParseError, 'Parse error: body is not valid JSON'));
+      return { ok: false };
+    }
+  };
+
+  const createSession = (res: ServerResponse, legacy: boolean, id: JsonRpcId | null): Session | undefined => {
+    const s = core.sessions.create(legacy);
+    if (!s) {
+      sendJson(
+        res,
+        503,
+        errorJson(
+          id,
+          ErrorCode.ConnectionClosed,
+          `Too many sessions: the gateway holds its maximum of ${core.sessions.max}; close idle clients or raise maxSessions`,
+          { maxSessions: core.sessions.max },
+        ),
+        { 'Retry-After': '5' },
+      );
+    }
+    return s;
+  };
+
+  const postMcp = async (req: IncomingMessage, res: ServerResponse) => {
+    const parsed = await readJson(req, res);
+    if (!parsed.ok) return;
+    const value = parsed.value;
+    const accept = String(req.headers.accept ?? '');
+    const acceptsSse = accept.includes('text/event-stream');
+    if (Array.isArray(value)) return postBatch(req, res, value);
+    const c = classify(value);
+    if (c.kind === 'invalid') return sendJson(res, 400, errorJson(c.id, c.code, c.message));
+    if (c.kind === 'request' && c.msg.method === 'initialize') {
+      const session = createSession(res, false, c.msg.id);
+      if (!session) return;
+      let body: string;
+      try {
+        body = JSON.stringify({
+          jsonrpc: '2.0',
+          id: c.msg.id,
+          result: core.initialize(session, c.msg.params),
+        });
+      } catch (err) {
+        session.close();
+        return sendJson(res, 200, errorJson(c.msg.id, ErrorCode.InvalidParams, (err as Error).message));
+      }
+      return sendJson(res, 200, body, { 'Mcp-Session-Id': session.id, ...cors(req) });
+    }
+    const session = lookup(req, res, c.kind === 'request' ? c.msg.id : null);
+    if (!session) return;
+    if (c.kind === 'notification') {
+      core.handleNotification(session, c.msg);
+      return sendEmpty(res, 202, cors(req));
+    }
+    if (c.kind === 'response') {
+      session.answer(c.msg);
+      return sendEmpty(res, 202, cors(req));
+    }
+    for (const [k, v] of Object.entries(cors(req))) res.setHeader(k, v);
+    const out = new PostResponse(res, acceptsSse);
+    out.finish(await core.handleRequest(session, c.msg, out.push));
+  };
+
+  const postBatch = async (req: IncomingMessage, res: ServerResponse, items: unknown[]) => {
+    if (items.length === 0) {
+      return sendJson(res, 400, errorJson(null, ErrorCode.InvalidRequest, 'Invalid Request: empty batch'));
+    }
+    if (items.length > core.maxBatch) {
+      return sendJson(
+        res,
+        400,
+        errorJson(
+          null,
+          ErrorCode.InvalidRequest,
+          `Invalid Request: batch of ${items.length} exceeds ${core.maxBatch}`,
+        ),
+      );
+    }
+    const session = lookup(req, res, null);
+    if (!session) return;
+    if (!BATCH_VERSIONS.has(session.protocolVersion)) {
+      return sendJson(
+        res,
+        400,
+        errorJson(
+          null,
+          ErrorCode.InvalidRequest,
+          `Invalid Request: JSON-RPC batches are not supported in protocol version ${session.protocolVersion}`,
+        ),
+      );
+    }
+    const answers: Promise<string>[] = [];
+    for (const item of items) {
+      const c = classify(item);
+      if (c.kind === 'invalid') answers.push(Promise.resolve(errorJson(c.id, c.code, c.message)));
+      else if (c.kind === 'notification') core.handleNotification(session, c.msg);
+      else if (c.kind === 'response') session.answer(c.msg);
+      else if (c.msg.method === 'initialize') {
+        answers.push(
+          Promise.resolve(
+            errorJson(c.msg.id, ErrorCode.InvalidRequest, 'initialize must not be part of a batch'),
+          ),
+        );
+      } else answers.push(core.handleRequest(session, c.msg, (j) => session.push(j)));
+    }
+    if (answers.length === 0) return sendEmpty(res, 202);
+    sendJson(res, 200, `[${(await Promise.all(answers)).join(',')}]`);
+  };
+
+  const getMcp = (req: IncomingMessage, res: ServerResponse) => {
+    if (!String(req.headers.accept ?? '').includes('text/event-stream')) {
+      return sendJson(
+        res,
+        406,
+        errorJson(null, ErrorCode.InvalidRequest, 'Not Acceptable: GET /mcp needs Accept: text/event-stream'),
+      );
+    }
+    const session = lookup(req, res, null);
+    if (!session) return;
+    openSse(res, cors(req));
+    session.attachStream(res);
+  };
+
+  const deleteMcp = (req: IncomingMessage, res: ServerResponse) => {
+    const session = lookup(req, res, null);
+    if (!session) return;
+    session.close();
+    sendEmpty(res, 200, cors(req));
+  };
+
+  const getSse = (req: IncomingMessage, res: ServerResponse) => {
+    const session = createSession(res, true, null);
+    if (!session) return;
+    openSse(res, cors(req));
+    session.attachStream(res);
+    sseEvent(res, `/message?sessionId=${session.id}`, 'endpoint');
+  };
+
+  const postMessage = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const sid = url.searchParams.get('sessionId');
+    if (!sid)
+      return sendJson(
+        res,
+        400,
+        errorJson(null, ErrorCode.InvalidRequest, 'Bad Request: sessionId query parameter required'),
+      );
+    const session = core.sessions.get(sid);
+    if (!session?.legacy) {
+      return sendJson(
+        res,
+        404,
+        errorJson(null, ErrorCode.InvalidRequest, 'Session not found (unknown or closed)'),
+      );
+    }
+    const parsed = await readJson(req, res);
+    if (!parsed.ok) return;
+    session.touch();
+    const items = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
+    if (items.length === 0 || items.length > core.maxBatch) {
+      return sendJson(res, 400, errorJson(null, ErrorCode.InvalidRequest, 'Invalid Request: bad batch size'));
+    }
+    const classified = items.map(classify);
+    const firstBad = classified.find((c) => c.kind === 'invalid');
+    if (items.length === 1 && firstBad?.kind === 'invalid') {
+      return sendJson(res, 400, errorJson(firstBad.id, firstBad.code, firstBad.message));
+    }
+    sendEmpty(res, 202, cors(req));
+    const push = (j: string) => session.push(j);
+    for (const c of classified) {
+      if (c.kind === 'invalid') push(errorJson(c.id, c.code, c.message));
+      else if (c.kind === 'notification') core.handleNotification(session, c.msg);
+      else if (c.kind === 'response') session.answer(c.msg);
+      else if (c.msg.method === 'initialize') {
+        try {
+          push(
+            JSON.stringify({ jsonrpc: '2.0', id: c.msg.id, result: core.initialize(session, c.msg.params) }),
+          );
+        } catch (err) {
+          push(errorJson(c.msg.id, ErrorCode.InvalidParams, (err as Error).message));
+        }
+      } else void core.handleRequest(session, c.msg, push).then(push);
+    }
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    if (path === '/health' || path === '/ready') {
+      if (method !== 'GET' && method !== 'HEAD') return sendEmpty(res, 405, { Allow: 'GET, HEAD' });
+      const r = path === '/health' ? core.health() : core.ready();
+      return sendJson(res, r.status, JSON.stringify(r.body));
+    }
+    const isMcp = path === '/mcp';
+    if (!isMcp && path !== '/sse' && path !== '/message') {
+      return sendJson(res, 404, JSON.stringify({ error: `not found: ${path}` }));
+    }
+    if (!core.guard.hostAllowed(req.headers.host))
+      return forbidden(res, `Host "${req.headers.host}" is not allowed`);
+    if (!core.guard.originAllowed(req.headers.origin))
+      return forbidden(res, `Origin "${req.headers.origin}" is not allowed`);
+    if (method === 'OPTIONS') {
+      return sendEmpty(res, 204, {
+        ...cors(req),
+        'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
+        'Access-Control-Allow-Headers':
+          'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID',
+        'Access-Control-Max-Age': '600',
+      });
+    }
+    if (isMcp) {
+      if (method === 'POST') return postMcp(req, res);
+      if (method === 'GET') return getMcp(req, res);
+      if (method === 'DELETE') return deleteMcp(req, res);
+      return sendEmpty(res, 405, { Allow: 'GET, POST, DELETE, OPTIONS' });
+    }
+    if (path === '/sse') return method === 'GET' ? getSse(req, res) : sendEmpty(res, 405, { Allow: 'GET' });
+    return method === 'POST' ? postMessage(req, res, url) : sendEmpty(res, 405, { Allow: 'POST' });
+  };
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    route(req, res).catch((err: unknown) => {
+      // Last line of defence: answer, never crash the process.
+      if (!res.headersSent)
+        sendJson(
+          res,
+          500,
+          errorJson(null, ErrorCode.InternalError, `Internal error: ${(err as Error)?.message ?? err}`),
+        );
+      else if (!res.writableEnded) res.end();
+    });
+  };
+}

@@ -1,0 +1,71 @@
+import type { Logger } from '../logging/logger.js';
+import type { UpstreamClient, UpstreamTransportKind } from '../upstream/types.js';
+import type { BackoffOptions } from './backoff.js';
+
+/** One upstream server as the gateway sees it. */
+export interface ServerSpec {
+  /** Letters, digits, `.`, `_`, `-`; must not contain `__` (the prefix separator). */
+  name: string;
+  /** Expose tools and prompts under their own names instead of `<server>__<name>`. */
+  unprefixed?: boolean;
+  /** Whitelist of upstream tool names; empty or unset = all. */
+  tools?: string[];
+  /** Per-request timeout toward this server, reset by progress. Default 60 000. */
+  timeoutMs?: number;
+  /** Health ping period. Default 30 000. */
+  pingIntervalMs?: number;
+  /** Health ping timeout. Default 5 000. */
+  pingTimeoutMs?: number;
+  /** Restart backoff: 1 s doubling to 30 s with ±25 % jitter unless overridden. */
+  restartBackoff?: BackoffOptions;
+  /** Makes a fresh, unconnected client; called at registration and on every restart. */
+  createClient: () => UpstreamClient;
+}
+
+export type ServerState = 'starting' | 'healthy' | 'unhealthy' | 'failed' | 'stopped';
+
+export interface ServerStatus {
+  name: string;
+  state: ServerState;
+  /** Why the server is unhealthy or failed. */
+  reason?: string;
+  transport?: UpstreamTransportKind;
+  pid?: number;
+  /** Tools after the whitelist (what the server contributes when healthy). */
+  tools: number;
+  prompts: number;
+  resources: number;
+  restarts: number;
+  lastError?: string;
+  /** Whether the first registration attempt finished (successfully or not). */
+  registered: boolean;
+  /** Exposed names this server could not claim because an earlier server owns them. */
+  collisions?: string[];
+  serverInfo?: { name: string; version: string };
+}
+
+export interface GatewayOptions {
+  /** serverInfo.name answered to clients. */
+  name: string;
+  version: string;
+  /** Named in /health and /ready so a different process on the port is not mistaken for ours. */
+  stackName: string;
+  servers: ServerSpec[];
+  logger?: Logger;
+  /** Sessions idle longer than this are dropped. Default 30 min. */
+  sessionIdleMs?: number;
+  /** Live sessions at most; initialize beyond it is refused with a JSON-RPC error. Default 1000. */
+  maxSessions?: number;
+  /** Extra Host header values accepted besides loopback (exact `host` or `host:port`). */
+  allowedHosts?: string[];
+  /** Browser origins accepted besides loopback; `*` accepts any. */
+  allowedOrigins?: string[];
+  /** Largest accepted request body. Default 8 MiB. */
+  maxBodyBytes?: number;
+  /** Items per page in downstream list results. Default 1000. */
+  pageSize?: number;
+  /** Servers registered at once by start(). Default 8. */
+  registerConcurrency?: number;
+  /** Most messages in one JSON-RPC batch (2025-03-26 and older sessions). Default 50. */
+  maxBatch?: number;
+}
