@@ -51,6 +51,12 @@ export interface UpstreamRequestOptions {
   timeoutMs?: number;
   /** Called with each `notifications/progress` params for this request's progress token. */
   onProgress?: (params: Record<string, unknown>) => void;
+  /**
+   * Called once, before sending, with the JSON-RPC id this request carries upstream, so a caller
+   * can match a later `UpstreamMessageContext.relatedRequestId` to it. Optional to implement:
+   * without it the gateway falls back to the newest in-flight call to that server.
+   */
+  onRequestId?: (id: string | number) => void;
 }
 
 export interface UpstreamClient {
