@@ -1,0 +1,516 @@
+// The scenarios: what each measures, on which paths, with which counts.
+import { mkdirSync } from 'node:fs';
+import {
+  closeSessions,
+  echoOp,
+  type LoadOptions,
+  type LoadResult,
+  listOp,
+  openSessions,
+  runLoad,
+} from './load.js';
+import {
+  everythingUpstream,
+  fixtureUpstream,
+  PATH_INFO,
+  type PathId,
+  type Running,
+  type Session,
+  startPath,
+  Unavailable,
+  type UpstreamSpec,
+  until,
+} from './paths.js';
+import { memory } from './proc.js';
+import type { Metric, Row, Scenario } from './report.js';
+
+export interface Config {
+  quick: boolean;
+  paths: PathId[];
+  concurrencies: number[];
+  warmupCalls: number;
+  durationMs: number;
+  maxCalls: number;
+  fixtureEcho: boolean;
+  startupStacks: number[];
+  startupRepeats: number;
+  startupToolsPerServer: number;
+  largeList: {
+    servers: number;
+    tools: number;
+    concurrencies: number[];
+    durationMs: number;
+    maxCalls: number;
+  };
+  idleSessions: number;
+  /** cap for peers that spawn one upstream process per session */
+  idleSessionsPerProcessPeer: number;
+  workDir: string;
+}
+
+export function fullConfig(workDir: string, paths: PathId[]): Config {
+  return {
+    quick: false,
+    paths,
+    concurrencies: [1, 8, 32],
+    warmupCalls: 200,
+    durationMs: 2500,
+    maxCalls: 50_000,
+    fixtureEcho: true,
+    startupStacks: [1, 10, 30],
+    startupRepeats: 3,
+    startupToolsPerServer: 5,
+    largeList: { servers: 20, tools: 100, concurrencies: [1, 8], durationMs: 2500, maxCalls: 2000 },
+    idleSessions: 1000,
+    idleSessionsPerProcessPeer: 50,
+    workDir,
+  };
+}
+
+export function quickConfig(workDir: string, paths: PathId[]): Config {
+  return {
+    quick: true,
+    paths,
+    concurrencies: [4],
+    warmupCalls: 10,
+    durationMs: 300,
+    maxCalls: 300,
+    fixtureEcho: false,
+    startupStacks: [2],
+    startupRepeats: 1,
+    startupToolsPerServer: 3,
+    largeList: { servers: 3, tools: 20, concurrencies: [1], durationMs: 200, maxCalls: 30 },
+    idleSessions: 20,
+    idleSessionsPerProcessPeer: 4,
+    workDir,
+  };
+}
+
+/** Per-path failures end up in the rows; `log` narrates progress on stderr. */
+export interface Ctx {
+  cfg: Config;
+  log: (msg: string) => void;
+  leaks: string[];
+  errors: string[];
+  unavailable: Map<PathId, string>;
+}
+
+const MB = 1024 * 1024;
+
+function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0]!.slice(0, 300) : String(err);
+}
+
+function row(path: PathId, values: Record<string, number | null>, note?: string): Row {
+  const r: Row = { path, label: PATH_INFO[path].label, status: 'ok', values };
+  if (note) r.note = note;
+  return r;
+}
+
+function notRun(path: PathId, status: 'unavailable' | 'n/a', why: string): Row {
+  return {
+    path,
+    label: PATH_INFO[path].label,
+    status,
+    note: status === 'unavailable' ? `unavailable: ${why}` : why,
+    values: {},
+  };
+}
+
+/** Start a path, run `body`, stop it, record leaks; a failure becomes an "unavailable" row. */
+async function withPath<T>(
+  ctx: Ctx,
+  path: PathId,
+  upstreams: UpstreamSpec[],
+  body: (r: Running) => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+  const known = ctx.unavailable.get(path);
+  if (known) return { ok: false, reason: known };
+  let running: Running;
+  try {
+    running = await startPath(path, upstreams, { workDir: ctx.cfg.workDir });
+  } catch (err) {
+    const reason = reasonOf(err);
+    // A path that cannot start at all (e.g. gridctl not built yet) is skipped from then on.
+    if (err instanceof Unavailable && path === 'gridctl') ctx.unavailable.set(path, reason);
+    ctx.log(`  ${path}: unavailable: ${reason}`);
+    return { ok: false, reason };
+  }
+  try {
+    return { ok: true, value: await body(running) };
+  } catch (err) {
+    const reason = reasonOf(err);
+    ctx.errors.push(`${path}: ${reason}`);
+    ctx.log(`  ${path}: failed: ${reason}`);
+    return { ok: false, reason };
+  } finally {
+    const stopped = await running.stop();
+    for (const l of stopped.leaked) ctx.leaks.push(`${path}: ${l}`);
+  }
+}
+
+const latencyMetrics: Metric[] = [
+  { key: 'p50', label: 'p50', unit: 'ms', better: 'lower', additive: true },
+  { key: 'p95', label: 'p95', unit: 'ms', better: 'lower', additive: true },
+  { key: 'p99', label: 'p99', unit: 'ms', better: 'lower', additive: true },
+  { key: 'cps', label: 'calls/s', unit: 'calls/s', better: 'higher' },
+];
+
+function loadValues(r: LoadResult): Record<string, number | null> {
+  return { p50: r.p50, p95: r.p95, p99: r.p99, cps: r.callsPerSec, calls: r.calls };
+}
+
+function loadNote(r: LoadResult): string | undefined {
+  return r.errors > 0 ? `${r.errors} failed calls (first: ${r.firstError ?? '?'})` : undefined;
+}
+
+/**
+ * Echo latency and throughput at each concurrency, plus the proxy's peak RSS under that load.
+ * Returns one scenario per concurrency and one for memory.
+ */
+export async function echoScenarios(ctx: Ctx, upstreamKind: 'everything' | 'fixture'): Promise<Scenario[]> {
+  const { cfg } = ctx;
+  const upstream = upstreamKind === 'everything' ? everythingUpstream() : fixtureUpstream('fixture', 10);
+  const upName =
+    upstreamKind === 'everything'
+      ? '`@modelcontextprotocol/server-everything` `echo`'
+      : 'the bench fixture (`bench/fixtures/fixture-server.mjs`, echo + 10 tools) `echo`';
+  const perConc = new Map<number, Row[]>();
+  for (const c of cfg.concurrencies) perConc.set(c, []);
+  const memRows: Row[] = [];
+
+  for (const path of cfg.paths) {
+    ctx.log(`echo/${upstreamKind}: ${path}`);
+    let peakSelf = 0;
+    let peakAll = 0;
+    let children = 0;
+    const sample = (r: Running) => {
+      if (!r.proc) return;
+      const hwm = memory(r.proc.pid, 'VmHWM');
+      const rss = memory(r.proc.pid, 'VmRSS');
+      peakSelf = Math.max(peakSelf, hwm.self);
+      // children's own peaks, summed, while they are alive (supergateway's die with their sessions)
+      peakAll = Math.max(peakAll, hwm.withChildren, rss.withChildren);
+      children = Math.max(children, hwm.children);
+    };
+    const results = await withPath(ctx, path, [upstream], async (running) => {
+      const out = new Map<number, LoadResult>();
+      for (const c of cfg.concurrencies) {
+        const opts: LoadOptions = {
+          concurrency: c,
+          warmupPerWorker: Math.max(5, Math.ceil(cfg.warmupCalls / c)),
+          durationMs: cfg.durationMs,
+          maxCalls: cfg.maxCalls,
+        };
+        const res = await runLoad(running, echoOp(running.toolName(upstream.name, 'echo')), {
+          ...opts,
+          onMeasured: () => sample(running),
+        });
+        out.set(c, res);
+        ctx.log(
+          `  c=${c}: p50 ${res.p50.toFixed(3)} ms, p99 ${res.p99.toFixed(3)} ms, ${Math.round(res.callsPerSec)} calls/s (${res.calls} calls)`,
+        );
+      }
+      sample(running);
+      return out;
+    });
+    for (const c of cfg.concurrencies) {
+      const rows = perConc.get(c)!;
+      if (!results.ok) {
+        rows.push(notRun(path, 'unavailable', results.reason));
+        continue;
+      }
+      const r = results.value.get(c)!;
+      rows.push(row(path, loadValues(r), loadNote(r)));
+    }
+    if (PATH_INFO[path].kind === 'floor') {
+      memRows.push(
+        notRun(
+          path,
+          'n/a',
+          path === 'stdio-direct' ? 'no proxy process' : 'in-process responder (no proxy process)',
+        ),
+      );
+    } else if (!results.ok) {
+      memRows.push(notRun(path, 'unavailable', results.reason));
+    } else {
+      const perSession =
+        path === 'supergateway' ? 'one upstream per session' : 'upstream shared by all sessions';
+      memRows.push(
+        row(
+          path,
+          { self: peakSelf / MB, all: peakAll / MB, children },
+          `children = upstream processes it spawned (${perSession})`,
+        ),
+      );
+    }
+  }
+
+  const scenarios: Scenario[] = [];
+  for (const c of cfg.concurrencies) {
+    scenarios.push({
+      id: `echo-${upstreamKind}-c${c}`,
+      title: `tools/call echo (${upstreamKind}), ${c} concurrent session${c === 1 ? '' : 's'}`,
+      description: `${upName} called back-to-back by ${c} closed-loop worker${c === 1 ? '' : 's'} (one SDK client session each; the stdio floor shares one session), distinct arguments per call, after ${cfg.warmupCalls} warm-up calls; measured for ${cfg.durationMs} ms or ${cfg.maxCalls} calls.`,
+      metrics: latencyMetrics,
+      rows: perConc.get(c)!,
+      ratios: [],
+      notes: [],
+    });
+  }
+  scenarios.push({
+    id: `peak-rss-${upstreamKind}`,
+    title: `Proxy peak RSS under the echo load (${upstreamKind})`,
+    description: `VmHWM of the proxy process after all echo runs (up to ${Math.max(...cfg.concurrencies)} sessions). "with upstreams" adds the peak RSS of the upstream processes it spawned, sampled while the load's sessions were still open.`,
+    metrics: [
+      { key: 'self', label: 'proxy peak RSS', unit: 'MB', better: 'lower' },
+      { key: 'all', label: 'with upstreams', unit: 'MB', better: 'lower' },
+      { key: 'children', label: 'upstream processes', unit: 'count', better: 'lower' },
+    ],
+    rows: memRows,
+    ratios: [],
+    notes: [],
+  });
+  return scenarios;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)]!;
+}
+
+/** Time from spawning the proxy to the first tools/list that shows every server's tools. */
+export async function startupScenario(ctx: Ctx): Promise<Scenario[]> {
+  const { cfg } = ctx;
+  const scenarios: Scenario[] = [];
+  for (const n of cfg.startupStacks) {
+    const upstreams = Array.from({ length: n }, (_, i) =>
+      fixtureUpstream(`s${String(i + 1).padStart(2, '0')}`, cfg.startupToolsPerServer),
+    );
+    const expected = n * (cfg.startupToolsPerServer + 1);
+    const rows: Row[] = [];
+    for (const path of cfg.paths) {
+      const multi = path === 'gridctl' || path === 'mcp-hub';
+      if (path === 'http-floor') {
+        rows.push(notRun(path, 'n/a', 'answers in-process; nothing to start'));
+        continue;
+      }
+      if (!multi && n > 1) {
+        rows.push(notRun(path, 'n/a', 'fronts a single server'));
+        continue;
+      }
+      ctx.log(`startup/${n}: ${path}`);
+      const times: number[] = [];
+      const rss: number[] = [];
+      const rssAll: number[] = [];
+      let failure: string | undefined;
+      for (let rep = 0; rep < cfg.startupRepeats && !failure; rep++) {
+        const t0 = performance.now();
+        const res = await withPath(ctx, path, upstreams, async (running) => {
+          const session = await running.connect();
+          try {
+            let last = 0;
+            await until(
+              `tools/list with ${expected} tools`,
+              async () => {
+                last = (await session.client.listTools()).tools.length;
+                return last >= expected;
+              },
+              60_000,
+            );
+            const ms = performance.now() - t0;
+            if (running.proc) {
+              const m = memory(running.proc.pid, 'VmRSS');
+              rss.push(m.self);
+              rssAll.push(m.withChildren);
+            }
+            return ms;
+          } finally {
+            await session.close();
+          }
+        });
+        if (res.ok) times.push(res.value);
+        else failure = res.reason;
+      }
+      if (failure) {
+        rows.push(notRun(path, 'unavailable', failure));
+        continue;
+      }
+      rows.push(
+        row(
+          path,
+          {
+            ms: median(times),
+            rss: rss.length > 0 ? median(rss) / MB : null,
+            rssAll: rssAll.length > 0 ? median(rssAll) / MB : null,
+          },
+          cfg.startupRepeats > 1 ? `median of ${cfg.startupRepeats} starts` : undefined,
+        ),
+      );
+    }
+    scenarios.push({
+      id: `startup-${n}`,
+      title: `Start to first complete tools/list, ${n} local server${n === 1 ? '' : 's'}`,
+      description: `Wall time from spawning the gateway (gridctl \`apply --foreground\`, mcp-hub start; single-server peers and the stdio floor only for 1 server) with ${n} stdio fixture server${n === 1 ? '' : 's'} of ${cfg.startupToolsPerServer + 1} tools each, until one SDK session's tools/list returns all ${expected} tools. Also the RSS once ready and idle (proxy alone, and with its upstream processes).`,
+      metrics: [
+        { key: 'ms', label: 'start → tools/list', unit: 'ms', better: 'lower' },
+        { key: 'rss', label: 'idle RSS', unit: 'MB', better: 'lower' },
+        { key: 'rssAll', label: 'idle RSS with upstreams', unit: 'MB', better: 'lower' },
+      ],
+      rows,
+      ratios: [],
+      notes: [],
+    });
+  }
+  return scenarios;
+}
+
+/** tools/list latency through an aggregating gateway with many servers of many tools. */
+export async function largeListScenario(ctx: Ctx): Promise<Scenario[]> {
+  const { cfg } = ctx;
+  const { servers, tools } = cfg.largeList;
+  const upstreams = Array.from({ length: servers }, (_, i) =>
+    fixtureUpstream(`s${String(i + 1).padStart(2, '0')}`, tools),
+  );
+  const total = servers * (tools + 1);
+  const perConc = new Map<number, Row[]>(cfg.largeList.concurrencies.map((c) => [c, []]));
+  for (const path of cfg.paths) {
+    if (path === 'supergateway' || path === 'mcp-proxy') {
+      for (const rows of perConc.values()) rows.push(notRun(path, 'n/a', 'fronts a single server'));
+      continue;
+    }
+    ctx.log(`tools-list ${servers}×${tools}: ${path}`);
+    // The stdio floor is one fixture serving the same number of tools; the HTTP floor serves the same list.
+    const ups = path === 'stdio-direct' ? [fixtureUpstream('all', total - 1)] : upstreams;
+    const res = await withPath(ctx, path, ups, async (running) => {
+      const out = new Map<number, LoadResult>();
+      for (const c of cfg.largeList.concurrencies) {
+        out.set(
+          c,
+          await runLoad(running, listOp(total), {
+            concurrency: c,
+            warmupPerWorker: cfg.quick ? 2 : 10,
+            durationMs: cfg.largeList.durationMs,
+            maxCalls: cfg.largeList.maxCalls,
+          }),
+        );
+      }
+      return out;
+    });
+    for (const [c, rows] of perConc) {
+      if (!res.ok) {
+        rows.push(notRun(path, 'unavailable', res.reason));
+        continue;
+      }
+      const r = res.value.get(c)!;
+      rows.push(
+        row(
+          path,
+          loadValues(r),
+          path === 'stdio-direct' ? `one fixture server with ${total} tools` : loadNote(r),
+        ),
+      );
+    }
+  }
+  return [...perConc].map(([c, rows]) => ({
+    id: `tools-list-${servers}x${tools}-c${c}`,
+    title: `tools/list with ${servers} servers × ${tools} tools, ${c} concurrent session${c === 1 ? '' : 's'}`,
+    description: `${servers} stdio fixture servers with ${tools} filler tools + echo each (${total} tools, ~${Math.round((total * 330) / 1024)} KB of JSON per list). Latency of a full tools/list after warm-up. Floors: one stdio fixture with ${total} tools, and the in-process HTTP responder serving the same ${total} tools.`,
+    metrics: latencyMetrics,
+    rows,
+    ratios: [],
+    notes: [],
+  }));
+}
+
+/** RSS growth of the proxy with many idle sessions open. */
+export async function idleSessionsScenario(ctx: Ctx): Promise<Scenario[]> {
+  const { cfg } = ctx;
+  const rows: Row[] = [];
+  const upstream = everythingUpstream();
+  for (const path of cfg.paths) {
+    if (path === 'stdio-direct') {
+      rows.push(notRun(path, 'n/a', 'a stdio session is a process'));
+      continue;
+    }
+    if (path === 'http-floor') {
+      rows.push(notRun(path, 'n/a', 'in-process responder: no separate process to measure'));
+      continue;
+    }
+    const n =
+      path === 'supergateway' ? Math.min(cfg.idleSessions, cfg.idleSessionsPerProcessPeer) : cfg.idleSessions;
+    ctx.log(`idle sessions (${n}): ${path}`);
+    const res = await withPath(ctx, path, [upstream], async (running) => {
+      const proc = running.proc!;
+      const warm = await running.connect();
+      let sessions: Session[] = [];
+      try {
+        await warm.client.callTool({
+          name: running.toolName(upstream.name, 'echo'),
+          arguments: { message: 'warm' },
+        });
+        const before = memory(proc.pid, 'VmRSS');
+        sessions = await openSessions(running, n, 50);
+        // Each session must still be alive: ping the last one through to the upstream.
+        const last = sessions[sessions.length - 1]!;
+        await last.client.callTool({
+          name: running.toolName(upstream.name, 'echo'),
+          arguments: { message: 'idle' },
+        });
+        const after = memory(proc.pid, 'VmRSS');
+        return {
+          before: before.self,
+          after: after.self,
+          perSession: (after.self - before.self) / n,
+          perSessionAll: (after.withChildren - before.withChildren) / n,
+        };
+      } finally {
+        await closeSessions([...sessions, warm]);
+      }
+    });
+    if (!res.ok) {
+      rows.push(notRun(path, 'unavailable', res.reason));
+      continue;
+    }
+    const v = res.value;
+    rows.push(
+      row(
+        path,
+        {
+          sessions: n,
+          before: v.before / MB,
+          after: v.after / MB,
+          perSession: v.perSession / 1024,
+          perSessionAll: v.perSessionAll / 1024,
+        },
+        path === 'supergateway'
+          ? `capped at ${n} sessions: it spawns one upstream process per session`
+          : path === 'mcp-hub'
+            ? 'SSE sessions (each holds an open event stream)'
+            : undefined,
+      ),
+    );
+  }
+  return [
+    {
+      id: 'idle-sessions',
+      title: `RSS with ${cfg.idleSessions} idle sessions`,
+      description: `One warm session, then ${cfg.idleSessions} more sessions opened (initialize + initialized) and left idle, fronting server-everything. VmRSS of the proxy before and after, and the growth per session (also counting upstream processes it spawned).`,
+      metrics: [
+        { key: 'sessions', label: 'sessions', unit: 'count', better: 'higher' },
+        { key: 'before', label: 'RSS before', unit: 'MB', better: 'lower' },
+        { key: 'after', label: 'RSS after', unit: 'MB', better: 'lower' },
+        { key: 'perSession', label: 'per session', unit: 'KB', better: 'lower' },
+        { key: 'perSessionAll', label: 'per session incl. upstreams', unit: 'KB', better: 'lower' },
+      ],
+      rows,
+      ratios: [],
+      notes: [],
+    },
+  ];
+}
+
+export function ensureDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

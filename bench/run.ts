@@ -1,0 +1,170 @@
+// `npm run bench [-- --quick] [--out DIR] [--paths a,b,...]`
+// Starts every path on 127.0.0.1, drives them with the SDK client, stops everything, and writes
+// DIR/latest.json, DIR/latest.md and DIR/latest.svg (DIR defaults to bench/results).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PATH_IDS, PATH_INFO, type PathId, ROOT } from './lib/paths.js';
+import { alive, killAllNow, seenProcesses } from './lib/proc.js';
+import { computeRatios, type Report, type Scenario, toMarkdown } from './lib/report.js';
+import {
+  type Ctx,
+  echoScenarios,
+  ensureDir,
+  fullConfig,
+  idleSessionsScenario,
+  largeListScenario,
+  quickConfig,
+  startupScenario,
+} from './lib/scenarios.js';
+import { toSvg } from './lib/svg.js';
+
+interface Args {
+  quick: boolean;
+  out: string;
+  paths: PathId[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, out: join(ROOT, 'bench/results'), paths: PATH_IDS };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') args.quick = true;
+    else if (a === '--out') args.out = resolve(argv[++i] ?? '');
+    else if (a === '--paths') {
+      const wanted = (argv[++i] ?? '').split(',').filter(Boolean);
+      for (const w of wanted) {
+        if (!PATH_IDS.includes(w as PathId))
+          throw new Error(`unknown path "${w}" (known: ${PATH_IDS.join(', ')})`);
+      }
+      args.paths = PATH_IDS.filter((p) => wanted.includes(p));
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write(
+        'usage: npm run bench -- [--quick] [--out DIR] [--paths stdio-direct,http-floor,gridctl,supergateway,mcp-proxy,mcp-hub]\n',
+      );
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+function version(pkg: string): string {
+  try {
+    const file =
+      pkg === 'gridctl' ? join(ROOT, 'package.json') : join(ROOT, 'node_modules', pkg, 'package.json');
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const workDir = mkdtempSync(join(tmpdir(), 'gridctl-bench-'));
+  const cfg = args.quick ? quickConfig(workDir, args.paths) : fullConfig(workDir, args.paths);
+  const ctx: Ctx = {
+    cfg,
+    log: (msg) => process.stderr.write(`[bench] ${msg}\n`),
+    leaks: [],
+    errors: [],
+    unavailable: new Map(),
+  };
+  ctx.log(`${args.quick ? 'quick' : 'full'} run; paths: ${args.paths.join(', ')}; work dir ${workDir}`);
+
+  const scenarios: Scenario[] = [];
+  try {
+    scenarios.push(...(await echoScenarios(ctx, 'everything')));
+    if (cfg.fixtureEcho) scenarios.push(...(await echoScenarios(ctx, 'fixture')));
+    scenarios.push(...(await startupScenario(ctx)));
+    scenarios.push(...(await largeListScenario(ctx)));
+    scenarios.push(...(await idleSessionsScenario(ctx)));
+  } finally {
+    killAllNow();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  for (const s of scenarios) computeRatios(s);
+
+  // Prove nothing the harness started is still running.
+  const survivors = [...seenProcesses.keys()].filter((pid) => pid !== process.pid && alive(pid));
+  for (const pid of survivors) {
+    ctx.errors.push(
+      `process ${pid} (${seenProcesses.get(pid)?.slice(0, 100)}) still alive at the end; killed`,
+    );
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+
+  const paths = args.paths.map((p) => {
+    const reason = ctx.unavailable.get(p);
+    return {
+      path: p,
+      label: PATH_INFO[p].label,
+      how: PATH_INFO[p].how,
+      available: !reason,
+      ...(reason ? { reason } : {}),
+    };
+  });
+  const cpuList = cpus();
+  const report: Report = {
+    meta: {
+      date: new Date().toISOString(),
+      mode: args.quick ? 'quick' : 'full',
+      command: `npm run bench${args.quick ? ' -- --quick' : ''}`,
+      node: process.version,
+      cpus: cpuList.length,
+      cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+      totalMemGiB: Math.round(totalmem() / 2 ** 30),
+      durationSec: (performance.now() - started) / 1000,
+      versions: Object.fromEntries(
+        [
+          'gridctl',
+          '@modelcontextprotocol/sdk',
+          '@modelcontextprotocol/server-everything',
+          'supergateway',
+          'mcp-proxy',
+          'mcp-hub',
+          'hdr-histogram-js',
+        ].map((p) => [p, version(p)]),
+      ),
+    },
+    paths,
+    scenarios,
+    processes: [...seenProcesses].map(([pid, cmdline]) => ({ pid, cmdline })),
+    leaks: ctx.leaks,
+    errors: ctx.errors,
+  };
+
+  ensureDir(args.out);
+  const md = toMarkdown(report);
+  writeFileSync(join(args.out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(args.out, 'latest.md'), md);
+  writeFileSync(join(args.out, 'latest.svg'), toSvg(report));
+  process.stdout.write(md);
+  ctx.log(`wrote ${join(args.out, 'latest.{json,md,svg}')} in ${Math.round(report.meta.durationSec)} s`);
+  return 0;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    killAllNow();
+    process.exit(130);
+  });
+}
+process.on('exit', () => killAllNow());
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    killAllNow();
+    process.stderr.write(
+      `[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);
