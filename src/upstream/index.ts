@@ -1,6 +1,7 @@
 // One entry point to build an upstream client from a plain spec; the gateway never needs to know
 // which transport class sits behind UpstreamClient.
 import { StdioUpstream } from './stdio.js';
+import { StreamableHttpUpstream } from './streamable-http.js';
 import type { UpstreamClient } from './types.js';
 
 export type UpstreamSpec =
@@ -24,6 +25,12 @@ export function createUpstream(
     case 'stdio':
       if (spec.command.length === 0) throw new Error(`server "${name}": empty command`);
       return new StdioUpstream(name, { ...opts, command: spec.command, env: spec.env, cwd: spec.cwd });
+    case 'http':
+      return new StreamableHttpUpstream(name, {
+        ...opts,
+        url: checkUrl(spec.url, name),
+        headers: spec.headers,
+      });
     default:
       throw new Error(
         `server "${name}": transport "${(spec as { transport: string }).transport}" is not supported yet`,
@@ -31,6 +38,20 @@ export function createUpstream(
   }
 }
 
+function checkUrl(url: string, name: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`server "${name}": invalid url "${url}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new Error(`server "${name}": url "${url}" must be http:// or https://`);
+  }
+  return url;
+}
+
 export { DEFAULT_REQUEST_TIMEOUT_MS, RequestCancelledCode, SUPPORTED_PROTOCOL_VERSIONS } from './session.js';
 export { StdioUpstream } from './stdio.js';
+export { StreamableHttpUpstream } from './streamable-http.js';
 export type * from './types.js';

@@ -1,0 +1,244 @@
+// MCP streamable HTTP client: every message is a POST; answers come back as JSON or as an SSE
+// stream on that POST; an optional GET stream carries server-initiated messages; DELETE ends the
+// session. Uses the global fetch (undici) so connections are kept alive between calls.
+import { ErrorCode, type JsonRpcMessage } from '../protocol/jsonrpc.js';
+import { fetchUpstream, httpError, isEventStream } from './http-common.js';
+import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
+import { readSse } from './sse-parser.js';
+import type {
+  UpstreamClient,
+  UpstreamEvents,
+  UpstreamInitOptions,
+  UpstreamInitResult,
+  UpstreamRequestOptions,
+} from './types.js';
+
+export interface StreamableHttpUpstreamOptions extends RpcSessionOptions {
+  url: string;
+  /** Sent on every request (e.g. Authorization). */
+  headers?: Record<string, string>;
+}
+
+/** How long to wait before re-opening a dropped stream when the server gives no `retry`. */
+const DEFAULT_RETRY_MS = 1000;
+const MAX_RESUME_ATTEMPTS = 5;
+
+export class StreamableHttpUpstream implements UpstreamClient {
+  readonly kind = 'http' as const;
+  readonly pid = undefined;
+  private session: RpcSession | undefined;
+  private sessionId: string | undefined;
+  private readonly abort = new AbortController();
+  private closing = false;
+
+  constructor(
+    readonly name: string,
+    private readonly opts: StreamableHttpUpstreamOptions,
+  ) {}
+
+  get initResult(): UpstreamInitResult | undefined {
+    return this.session?.initResult;
+  }
+
+  async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
+    if (this.session) throw new Error(`server "${this.name}": connect() called twice`);
+    const session = new RpcSession(this.name, (msg) => this.post(msg), events, this.opts);
+    this.session = session;
+    try {
+      const result = await session.initialize(init);
+      this.openGetStream(undefined, 0);
+      return result;
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamRequestOptions) {
+    if (!this.session) return Promise.reject(new Error(`server "${this.name}": not connected`));
+    return this.session.request(method, params, opts);
+  }
+
+  notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    if (!this.session) return Promise.reject(new Error(`server "${this.name}": not connected`));
+    return this.session.notify(method, params);
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.session?.close();
+    this.abort.abort();
+    if (this.sessionId) {
+      // Tell the server the session is over; a server that does not support it answers 405.
+      await fetch(this.opts.url, {
+        method: 'DELETE',
+        headers: this.headers(),
+        signal: AbortSignal.timeout(2000),
+      })
+        .then((res) => res.body?.cancel())
+        .catch(() => {});
+    }
+  }
+
+  private headers(extra?: Record<string, string>): Record<string, string> {
+    const h: Record<string, string> = { ...this.opts.headers, ...extra };
+    if (this.sessionId) h['mcp-session-id'] = this.sessionId;
+    const version = this.session?.initResult?.protocolVersion;
+    if (version) h['mcp-protocol-version'] = version;
+    return h;
+  }
+
+  private async post(msg: JsonRpcMessage): Promise<void> {
+    const session = this.session!;
+    const res = await fetchUpstream(session, this.opts.url, {
+      method: 'POST',
+      headers: this.headers({
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      }),
+      body: JSON.stringify(msg),
+      signal: this.abort.signal,
+    });
+    const sid = res.headers.get('mcp-session-id');
+    if (sid) this.sessionId = sid;
+    const requestId = 'method' in msg && 'id' in msg ? msg.id : undefined;
+
+    if (!res.ok) {
+      const err = await httpError(session, res, `POST ${msg && 'method' in msg ? msg.method : 'response'}`);
+      if (res.status === 404 && this.sessionId && !this.closing) {
+        // The server forgot our session: nothing sent on it can succeed any more.
+        session.close(`session ${this.sessionId} expired or unknown to the server (HTTP 404)`);
+      }
+      throw err;
+    }
+    if (res.status === 202 || requestId === undefined) {
+      await res.body?.cancel();
+      return;
+    }
+    if (isEventStream(res) && res.body) {
+      // Resolve now; the answer (and anything related to it) arrives on the stream.
+      this.consumeRequestStream(res.body, requestId);
+      return;
+    }
+    const text = await res.text();
+    if (text.length === 0) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw session.error(
+        ErrorCode.ParseError,
+        `invalid JSON in response to ${'method' in msg ? msg.method : ''}`,
+      );
+    }
+    session.handleMessage(parsed, { relatedRequestId: requestId });
+  }
+
+  /** Messages on a POST's stream relate to that request; if it drops early, resume with Last-Event-ID. */
+  private consumeRequestStream(body: ReadableStream<Uint8Array>, requestId: string | number): void {
+    const session = this.session!;
+    let lastEventId: string | undefined;
+    let retryMs = DEFAULT_RETRY_MS;
+    const onEvent = (e: { event: string; data: string; id?: string; retry?: number }) => {
+      if (e.id !== undefined) lastEventId = e.id;
+      if (e.retry !== undefined) retryMs = e.retry;
+      this.dispatch(e, requestId);
+    };
+    const run = async () => {
+      let stream: ReadableStream<Uint8Array> | undefined = body;
+      for (let attempt = 0; stream; attempt++) {
+        await readSse(stream, onEvent).catch(() => {});
+        stream = undefined;
+        if (this.closing || !session.hasPending(requestId)) return;
+        if (lastEventId === undefined || attempt >= MAX_RESUME_ATTEMPTS) break;
+        await delay(retryMs, this.abort.signal);
+        stream = await this.resume(lastEventId).catch(() => undefined);
+      }
+      session.failRequest(
+        requestId,
+        session.error(ErrorCode.ConnectionClosed, 'response stream ended before the response arrived'),
+      );
+    };
+    run().catch((err: unknown) =>
+      session.failRequest(requestId, session.error(ErrorCode.InternalError, messageOf(err))),
+    );
+  }
+
+  /** The optional GET stream for server-initiated messages; re-opened while the session lives. */
+  private openGetStream(lastEventId: string | undefined, failures: number): void {
+    const session = this.session!;
+    const run = async () => {
+      let lastId = lastEventId;
+      let retryMs = DEFAULT_RETRY_MS;
+      const headers = this.headers({ accept: 'text/event-stream' });
+      if (lastId !== undefined) headers['last-event-id'] = lastId;
+      const res = await fetchUpstream(session, this.opts.url, {
+        method: 'GET',
+        headers,
+        signal: this.abort.signal,
+      });
+      if (res.status === 405 || res.status === 404 || !res.ok || !isEventStream(res) || !res.body) {
+        // The server offers no GET stream: that is allowed; server messages then only ride on POSTs.
+        await res.body?.cancel();
+        return;
+      }
+      await readSse(res.body, (e) => {
+        if (e.id !== undefined) lastId = e.id;
+        if (e.retry !== undefined) retryMs = e.retry;
+        this.dispatch(e, undefined);
+      }).catch(() => {});
+      if (this.closing || session.isClosed) return;
+      await delay(retryMs, this.abort.signal);
+      if (!this.closing) this.openGetStream(lastId, 0);
+    };
+    run().catch((err: unknown) => {
+      if (this.closing || session.isClosed) return;
+      // Unreachable: retry a few times, then report the server as gone.
+      if (failures >= 3) session.close(messageOf(err));
+      else
+        delay(DEFAULT_RETRY_MS, this.abort.signal).then(() => this.openGetStream(lastEventId, failures + 1));
+    });
+  }
+
+  private async resume(lastEventId: string): Promise<ReadableStream<Uint8Array> | undefined> {
+    const res = await fetchUpstream(this.session!, this.opts.url, {
+      method: 'GET',
+      headers: this.headers({ accept: 'text/event-stream', 'last-event-id': lastEventId }),
+      signal: this.abort.signal,
+    });
+    if (!res.ok || !isEventStream(res) || !res.body) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    return res.body;
+  }
+
+  private dispatch(e: { event: string; data: string }, relatedRequestId: string | number | undefined): void {
+    // Priming events (empty data) only carry an id for resumption.
+    if (e.event !== 'message' || e.data.length === 0) return;
+    let msg: unknown;
+    try {
+      msg = JSON.parse(e.data);
+    } catch {
+      this.session!.handleMessage(undefined);
+      return;
+    }
+    this.session!.handleMessage(msg, relatedRequestId === undefined ? {} : { relatedRequestId });
+  }
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
