@@ -1,5 +1,6 @@
 // One entry point to build an upstream client from a plain spec; the gateway never needs to know
 // which transport class sits behind UpstreamClient.
+import { SseUpstream } from './sse.js';
 import { StdioUpstream } from './stdio.js';
 import { StreamableHttpUpstream } from './streamable-http.js';
 import type { UpstreamClient } from './types.js';
@@ -12,6 +13,8 @@ export type UpstreamSpec =
 export interface UpstreamFactoryOptions {
   /** Request timeout when a call gives none (default 60 s). */
   defaultTimeoutMs?: number;
+  /** Timeout of the initialize handshake (default 60 s). */
+  initTimeoutMs?: number;
   /** stdio: time between SIGTERM and SIGKILL on close (default 2 s). */
   killGraceMs?: number;
 }
@@ -31,10 +34,10 @@ export function createUpstream(
         url: checkUrl(spec.url, name),
         headers: spec.headers,
       });
+    case 'sse':
+      return new SseUpstream(name, { ...opts, url: checkUrl(spec.url, name), headers: spec.headers });
     default:
-      throw new Error(
-        `server "${name}": transport "${(spec as { transport: string }).transport}" is not supported yet`,
-      );
+      throw new Error(`server "${name}": unknown transport "${(spec as { transport: string }).transport}"`);
   }
 }
 
@@ -52,6 +55,7 @@ function checkUrl(url: string, name: string): string {
 }
 
 export { DEFAULT_REQUEST_TIMEOUT_MS, RequestCancelledCode, SUPPORTED_PROTOCOL_VERSIONS } from './session.js';
+export { SseUpstream } from './sse.js';
 export { StdioUpstream } from './stdio.js';
 export { StreamableHttpUpstream } from './streamable-http.js';
 export type * from './types.js';

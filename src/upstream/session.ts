@@ -50,6 +50,8 @@ interface Pending {
 export interface RpcSessionOptions {
   /** Default request timeout when a call gives none. */
   defaultTimeoutMs?: number;
+  /** Timeout of the initialize request alone: server start-up may be slow (default 60 s). */
+  initTimeoutMs?: number;
 }
 
 export class RpcSession {
@@ -60,6 +62,7 @@ export class RpcSession {
   private closedError: RpcError | undefined;
   private closeReported = false;
   private readonly defaultTimeoutMs: number;
+  private readonly initTimeoutMs: number;
   initResult: UpstreamInitResult | undefined;
 
   constructor(
@@ -69,6 +72,7 @@ export class RpcSession {
     opts: RpcSessionOptions = {},
   ) {
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.initTimeoutMs = opts.initTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   get isClosed(): boolean {
@@ -81,11 +85,15 @@ export class RpcSession {
   }
 
   async initialize(init: UpstreamInitOptions): Promise<UpstreamInitResult> {
-    const result = (await this.request('initialize', {
-      protocolVersion: init.protocolVersion,
-      capabilities: init.capabilities,
-      clientInfo: init.clientInfo,
-    })) as UpstreamInitResult | undefined;
+    const result = (await this.request(
+      'initialize',
+      {
+        protocolVersion: init.protocolVersion,
+        capabilities: init.capabilities,
+        clientInfo: init.clientInfo,
+      },
+      { timeoutMs: this.initTimeoutMs },
+    )) as UpstreamInitResult | undefined;
     if (!result || typeof result !== 'object' || typeof result.protocolVersion !== 'string') {
       throw this.error(ErrorCode.InternalError, 'invalid initialize result (no protocolVersion)');
     }
