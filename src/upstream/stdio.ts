@@ -139,7 +139,16 @@ export class StdioUpstream implements UpstreamClient {
     }
     // Resolve at once unless the pipe is full; then wait for it to drain (backpressure).
     if (stdin.write(`${JSON.stringify(msg)}\n`)) return Promise.resolve();
-    return new Promise((resolve) => stdin.once('drain', resolve));
+    // If the process dies instead of draining, the exit handler rejects what is pending.
+    return new Promise((resolve) => {
+      const done = () => {
+        stdin.off('drain', done);
+        stdin.off('close', done);
+        resolve();
+      };
+      stdin.on('drain', done);
+      stdin.on('close', done);
+    });
   }
 
   private onStdoutLine(line: Buffer, session: RpcSession, events: UpstreamEvents): void {

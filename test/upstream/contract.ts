@@ -1,10 +1,10 @@
 // The contract every UpstreamClient implementation passes, written once and run per transport and
 // per real server. It checks what a gateway user would see, against real servers.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, RpcError } from '../../src/protocol/jsonrpc.js';
 import type { UpstreamClient } from '../../src/upstream/types.js';
-import { descendants, isAlive } from '../support/processes.js';
+import { descendants, isAlive, processTable } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { INIT, type Recorder, recorder } from './recorder.js';
 
@@ -42,9 +42,16 @@ export function upstreamContract(target: ContractTarget): void {
   describe(`UpstreamClient contract: ${target.label}`, () => {
     const open: UpstreamClient[] = [];
     const directs: Client[] = [];
+    const pids = new Set<number>();
     afterEach(async () => {
+      for (const c of open) if (c.pid !== undefined) pids.add(c.pid);
       await Promise.all(open.splice(0).map((c) => c.close()));
       await Promise.all(directs.splice(0).map((c) => c.close()));
+    });
+    afterAll(() => {
+      // Every server process this suite started is gone, with its whole group.
+      const left = processTable().filter((p) => pids.has(p.pid) || pids.has(p.pgid));
+      expect(left).toEqual([]);
     });
 
     async function connected(): Promise<{ client: UpstreamClient; ev: Recorder }> {
