@@ -8,7 +8,10 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
   const out = new PassThrough();
   const err = new PassThrough();
   let stdout = '';

@@ -55,16 +55,29 @@ describe('gridctl validate (acceptance)', () => {
     expect(r.stdout).toMatch(/⚠ warning .*gateway-no-auth\.yaml:3:3 {2}gateway: the gateway has no `auth`/);
     const { report } = await validateJson(fixture('gateway-no-auth.yaml'));
     expect(report).toMatchObject({ valid: true, errorCount: 0, warningCount: 1 });
-    expect(report.issues[0]).toMatchObject({ severity: 'warning', code: 'GATEWAY_NO_AUTH', field: 'gateway' });
+    expect(report.issues[0]).toMatchObject({
+      severity: 'warning',
+      code: 'GATEWAY_NO_AUTH',
+      field: 'gateway',
+    });
   });
 
   const precise: [string, Partial<JsonIssue>][] = [
     ['mixed-kinds.yaml', { code: 'KIND_MULTIPLE', field: 'mcp-servers[0]', line: 3, column: 5 }],
     ['container-no-port.yaml', { code: 'PORT_REQUIRED', field: 'mcp-servers[0].port', line: 3, column: 5 }],
     ['replicas-40.yaml', { code: 'OUT_OF_RANGE', field: 'mcp-servers[0].replicas', line: 5, column: 15 }],
-    ['autoscale-with-replicas.yaml', { code: 'AUTOSCALE_WITH_REPLICAS', field: 'mcp-servers[0].replicas', line: 5 }],
-    ['unknown-transport.yaml', { code: 'INVALID_VALUE', field: 'mcp-servers[0].transport', line: 6, column: 16 }],
-    ['name-double-underscore.yaml', { code: 'NAME_INVALID', field: 'mcp-servers[0].name', line: 3, column: 11 }],
+    [
+      'autoscale-with-replicas.yaml',
+      { code: 'AUTOSCALE_WITH_REPLICAS', field: 'mcp-servers[0].replicas', line: 5 },
+    ],
+    [
+      'unknown-transport.yaml',
+      { code: 'INVALID_VALUE', field: 'mcp-servers[0].transport', line: 6, column: 16 },
+    ],
+    [
+      'name-double-underscore.yaml',
+      { code: 'NAME_INVALID', field: 'mcp-servers[0].name', line: 3, column: 11 },
+    ],
     ['duplicate-names.yaml', { code: 'NAME_DUPLICATE', field: 'mcp-servers[1].name', line: 5, column: 11 }],
   ];
   for (const [name, expected] of precise) {
@@ -102,13 +115,26 @@ describe('gridctl validate (acceptance)', () => {
     await writeFile(file, 'name: my stack\nmcp-servers:\n  - name: web/api\n    command: [x]\n');
     const { report } = await validateJson(file);
     expect(report.issues.map((i) => [i.field, i.message])).toEqual([
-      ['name', `stack name "my stack" character space at position 3 is not allowed; use letters, digits, '_', '.' or '-'`],
-      ['mcp-servers[0].name', `server name "web/api" character '/' at position 4 is not allowed; use letters, digits, '_', '.' or '-'`],
+      [
+        'name',
+        `stack name "my stack" character space at position 3 is not allowed; use letters, digits, '_', '.' or '-'`,
+      ],
+      [
+        'mcp-servers[0].name',
+        `server name "web/api" character '/' at position 4 is not allowed; use letters, digits, '_', '.' or '-'`,
+      ],
     ]);
   });
 
   it('shows a YAML syntax error with the line and a caret, exit 1', async () => {
-    const r = await runCli(['validate', fixture('syntax-error.yaml')]);
+    // Written at test time: the repository's formatter parses every .yaml file it holds.
+    const dir = await mkdtemp(path.join(tmpdir(), 'gridctl-syntax-'));
+    const file = path.join(dir, 'syntax-error.yaml');
+    await writeFile(
+      file,
+      'name: broken\nmcp-servers:\n  - name: memory\n    command: ["npx", "-y", "@modelcontextprotocol/server-memory"\n  - name: other\n',
+    );
+    const r = await runCli(['validate', file]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/syntax-error\.yaml:5:3 {2}stack: /);
     expect(r.stdout).toContain('      5 |   - name: other\n            ^');
@@ -117,7 +143,9 @@ describe('gridctl validate (acceptance)', () => {
   it('warns about an unknown key and names the closest known key (exit 2)', async () => {
     const r = await runCli(['validate', fixture('typo-key.yaml')]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('typo-key.yaml:6:5  mcp-servers[0].transprot: unknown key `transprot`; did you mean `transport`?');
+    expect(r.stdout).toContain(
+      'typo-key.yaml:6:5  mcp-servers[0].transprot: unknown key `transprot`; did you mean `transport`?',
+    );
   });
 
   it('collects type errors and rule errors together', async () => {
@@ -154,7 +182,14 @@ describe('gridctl validate (acceptance)', () => {
     const r = await runCli(['validate', fixture('replicas-40.yaml'), '--json']);
     const report = JSON.parse(r.stdout) as JsonReport;
     expect(report).toMatchObject({ valid: false, errorCount: 1, warningCount: 0 });
-    expect(Object.keys(report.issues[0]!).sort()).toEqual(['code', 'column', 'field', 'line', 'message', 'severity']);
+    expect(Object.keys(report.issues[0]!).sort()).toEqual([
+      'code',
+      'column',
+      'field',
+      'line',
+      'message',
+      'severity',
+    ]);
   });
 
   it('paints only on a TTY', async () => {
@@ -166,7 +201,12 @@ describe('gridctl validate (acceptance)', () => {
     const { code, report } = await validateJson(fixture('extends/child/stack.yaml'));
     expect(code).toBe(1);
     expect(report.issues).toHaveLength(1);
-    expect(report.issues[0]).toMatchObject({ code: 'PORT_REQUIRED', field: 'mcp-servers[2].port', line: 11, column: 5 });
+    expect(report.issues[0]).toMatchObject({
+      code: 'PORT_REQUIRED',
+      field: 'mcp-servers[2].port',
+      line: 11,
+      column: 5,
+    });
     expect((report.issues[0] as JsonIssue & { file?: string }).file).toMatch(/extends\/parent\.yaml$/);
   });
 });
