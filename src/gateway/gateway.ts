@@ -44,6 +44,17 @@ export function validateServerName(name: string): void {
   }
 }
 
+export interface SessionInfo {
+  id: string;
+  transport: 'streamable-http' | 'sse';
+  protocolVersion: string;
+  client: string | undefined;
+  /** Whether a server-to-client stream (GET /mcp or the SSE connection) is open. */
+  stream: boolean;
+  inflight: number;
+  lastSeen: string;
+}
+
 export interface ListenAddress {
   host: string;
   port: number;
@@ -171,6 +182,19 @@ export class Gateway {
     const s = this.servers.get(name);
     if (!s) throw new Error(`unknown server "${name}"`);
     await s.restartNow();
+  }
+
+  /** Live client sessions (for the API and tests). */
+  listSessions(): SessionInfo[] {
+    return [...this.sessions.all()].map((s) => ({
+      id: s.id,
+      transport: s.legacy ? 'sse' : 'streamable-http',
+      protocolVersion: s.protocolVersion,
+      client: s.clientInfo.name,
+      stream: s.hasStream,
+      inflight: s.inflight.size,
+      lastSeen: new Date(s.lastSeen).toISOString(),
+    }));
   }
 
   get sessionCount(): number {

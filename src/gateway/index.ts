@@ -1,6 +1,6 @@
 // Public surface of the gateway: one MCP endpoint in front of many upstream servers.
 export { type BackoffOptions, backoffDelay } from './backoff.js';
-export { Gateway, type ListenAddress, validateServerName } from './gateway.js';
+export { Gateway, type ListenAddress, type SessionInfo, validateServerName } from './gateway.js';
 export { LATEST_VERSION, SUPPORTED_VERSIONS } from './http.js';
 export type { GatewayOptions, ServerSpec, ServerState, ServerStatus } from './types.js';
 export { unwrapUri, WRAP_PREFIX, wrapUri } from './uri.js';

@@ -326,7 +326,8 @@ export class ManagedServer {
       this.hooks.onChange(this);
     } catch (err) {
       if (this.stopped) return;
-      this.fail(previous, `restart failed: ${messageOf(err)}`);
+      const what = previous === 'failed' ? 'registration failed' : 'restart failed';
+      this.fail(previous, `${what} (attempt ${this.restarts}): ${messageOf(err)}`);
     }
   }
 
