@@ -2,13 +2,28 @@
 // thin: parse flags, call into config/controller/api, render the outcome.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { registerApply } from './apply.js';
 import { type CliContext, type CliIO, createContext } from './context.js';
+import { registerDestroy } from './destroy.js';
 import { registerInit } from './init.js';
+import { registerLogs } from './logs.js';
+import { registerPlan } from './plan.js';
+import { registerReload } from './reload.js';
+import { registerStatus } from './status.js';
 import { registerValidate } from './validate.js';
 
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
-const registrars: CommandRegistrar[] = [registerValidate, registerInit];
+const registrars: CommandRegistrar[] = [
+  registerApply,
+  registerStatus,
+  registerDestroy,
+  registerLogs,
+  registerPlan,
+  registerReload,
+  registerValidate,
+  registerInit,
+];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('gridctl')

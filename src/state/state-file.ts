@@ -84,8 +84,14 @@ export function listStates(paths: HomePaths): { name: string; read: StateRead }[
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A zombie still answers signal 0 until its parent reaps it, but it is dead.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): trust the signal
   }
 }

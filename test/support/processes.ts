@@ -1,5 +1,5 @@
 // Reads the process table from /proc so tests can prove nothing was left running.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 interface ProcInfo {
   pid: number;
@@ -50,4 +50,17 @@ export function isAlive(pid: number): boolean {
 /** Processes whose command line contains `marker` (e.g. a unique temp path passed as an argument). */
 export function processesMatching(marker: string): ProcInfo[] {
   return processTable().filter((p) => p.cmdline.includes(marker) && p.pid !== process.pid);
+}
+
+/** Processes whose working directory is `dir` or inside it (local servers run in their stack's folder). */
+export function processesIn(dir: string): ProcInfo[] {
+  return processTable().filter((p) => {
+    if (p.pid === process.pid) return false;
+    try {
+      const cwd = readlinkSync(`/proc/${p.pid}/cwd`);
+      return cwd === dir || cwd.startsWith(`${dir}/`);
+    } catch {
+      return false;
+    }
+  });
 }

@@ -1,0 +1,129 @@
+// The REST API the CLI and the web UI use, mounted on the gateway's port under /api/. Routes are a
+// flat table: few enough that a router library would add more than it saves.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LogEntry, Logger, LogLevel } from '../logging/logger.js';
+import { ApiError, sendError, sendJson } from './errors.js';
+
+/** What the API needs from a running stack; the controller adapts the gateway to it. */
+export interface StackView {
+  stackName: string;
+  startedAt: string;
+  servers(): unknown[];
+  tools(): Promise<unknown[]>;
+  reload?(): Promise<{ success: boolean }>;
+  restartServer?(name: string): Promise<void>;
+  appliedSpec?(): unknown;
+}
+
+export interface ApiOptions {
+  view: StackView;
+  logger: Logger;
+  version: string;
+}
+
+type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  params: string[],
+) => Promise<void> | void;
+
+export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { view, logger } = opts;
+  const routes: [method: string, pattern: RegExp, handler: Handler][] = [
+    [
+      'GET',
+      /^\/api\/status$/,
+      (_req, res) =>
+        sendJson(res, 200, {
+          stack: view.stackName,
+          version: opts.version,
+          pid: process.pid,
+          started_at: view.startedAt,
+          servers: view.servers(),
+        }),
+    ],
+    ['GET', /^\/api\/mcp-servers$/, (_req, res) => sendJson(res, 200, view.servers())],
+    ['GET', /^\/api\/tools$/, async (_req, res) => sendJson(res, 200, await view.tools())],
+    [
+      'GET',
+      /^\/api\/stack$/,
+      (_req, res) => sendJson(res, 200, { name: view.stackName, spec: view.appliedSpec?.() }),
+    ],
+    [
+      'GET',
+      /^\/api\/logs$/,
+      (_req, res, url) => {
+        const limit = Number(url.searchParams.get('limit') ?? 200);
+        const entries = logger.recent({
+          server: url.searchParams.get('server') ?? undefined,
+          level: (url.searchParams.get('level') as LogLevel | null) ?? undefined,
+          limit: Number.isFinite(limit) && limit > 0 ? limit : 200,
+        });
+        sendJson(res, 200, entries);
+      },
+    ],
+    ['GET', /^\/api\/logs\/stream$/, (req, res, url) => streamLogs(req, res, url, logger)],
+    [
+      'POST',
+      /^\/api\/reload$/,
+      async (_req, res) => {
+        if (!view.reload) throw new ApiError('no_stack', 'this gateway has no stack file to reload');
+        const result = await view.reload();
+        sendJson(res, result.success ? 200 : 400, result);
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/mcp-servers\/([^/]+)\/restart$/,
+      async (_req, res, _url, [name]) => {
+        if (!view.restartServer) throw new ApiError('no_stack', 'no stack loaded');
+        await view.restartServer(decodeURIComponent(name!));
+        sendJson(res, 200, { restarted: name });
+      },
+    ],
+  ];
+
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let methodMismatch = false;
+    for (const [method, pattern, handler] of routes) {
+      const m = pattern.exec(url.pathname);
+      if (!m) continue;
+      if (method !== req.method) {
+        methodMismatch = true;
+        continue;
+      }
+      Promise.resolve()
+        .then(() => handler(req, res, url, m.slice(1)))
+        .catch((err: unknown) => {
+          if (err instanceof ApiError) return sendError(res, err);
+          logger.error('API request failed', { path: url.pathname, error: (err as Error).message });
+          if (!res.headersSent) sendError(res, new ApiError('internal', (err as Error).message));
+        });
+      return;
+    }
+    sendError(
+      res,
+      methodMismatch
+        ? new ApiError('method_not_allowed', `${req.method} is not allowed on ${url.pathname}`)
+        : new ApiError('not_found', `no API route ${url.pathname}`),
+    );
+  };
+}
+
+/** Server-sent events of log entries, filtered like /api/logs; ends when the client goes away. */
+function streamLogs(req: IncomingMessage, res: ServerResponse, url: URL, logger: Logger): void {
+  const server = url.searchParams.get('server') ?? undefined;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
+  const send = (e: LogEntry) => {
+    if (server === undefined || e.server === server) res.write(`data: ${JSON.stringify(e)}\n\n`);
+  };
+  for (const e of logger.recent({ server, limit: 100 })) send(e);
+  const unsubscribe = logger.subscribe(send);
+  req.on('close', unsubscribe);
+}

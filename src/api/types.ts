@@ -1,0 +1,32 @@
+// Shapes the API returns; the CLI renders them and the web UI reads them.
+
+export type ServerState =
+  | 'starting'
+  | 'healthy'
+  | 'unhealthy'
+  | 'degraded'
+  | 'failed'
+  | 'needs auth'
+  | 'stopped';
+
+export interface ServerStatusRow {
+  name: string;
+  /** local | external | container | ssh | openapi */
+  kind: string;
+  /** stdio | http | sse | openapi */
+  transport: string;
+  state: ServerState;
+  reason?: string;
+  tools: number;
+  restarts: number;
+  pid?: number;
+  nextRetryAt?: string;
+}
+
+export interface StatusBody {
+  stack: string;
+  version: string;
+  pid: number;
+  started_at: string;
+  servers: ServerStatusRow[];
+}

@@ -1,0 +1,219 @@
+// `gridctl apply [FILE]`: bring a stack up behind one MCP endpoint, as a daemon by default.
+import type { StatusBody } from '../api/types.js';
+import { runStack } from '../controller/gateway-builder.js';
+import {
+  ApplyError,
+  type ApplyOptions,
+  loadForApply,
+  preflight,
+  startDaemon,
+} from '../controller/stack-controller.js';
+import { apiGet } from '../controller/targets.js';
+import type { LogLevel } from '../logging/logger.js';
+import { readState } from '../state/state-file.js';
+import type { CliContext } from './context.js';
+import type { CommandRegistrar } from './main.js';
+import { fail, homeFor, withHome } from './options.js';
+import { createReporter } from './progress.js';
+import { table } from './render.js';
+
+export interface ApplyFlags {
+  foreground?: boolean;
+  port: string;
+  basePort: string;
+  bind?: string;
+  watch?: boolean;
+  logFile?: string;
+  logLevel: string;
+  verbose?: boolean;
+  quiet?: boolean;
+  strict?: boolean;
+  home?: string;
+  daemonChild?: boolean;
+  readyTimeout: string;
+}
+
+const DEFAULTS = { port: '8180', basePort: '9000', logLevel: 'info', readyTimeout: '60' } as const;
+
+export const registerApply: CommandRegistrar = (program, ctx) => {
+  const cmd = withHome(program.command('apply'))
+    .description('Start a stack: every server behind one MCP endpoint (a background daemon by default)')
+    .argument('<file>', 'stack file (stack.yaml)')
+    .option('-f, --foreground', 'run in this terminal instead of as a daemon')
+    .option('-p, --port <port>', 'gateway port', DEFAULTS.port)
+    .option('--base-port <port>', 'first host port for container servers', DEFAULTS.basePort)
+    .option('--bind <address>', 'listen address (default: gateway.bind or 127.0.0.1)')
+    .option('-w, --watch', 'reload when the stack file changes')
+    .option('--log-file <file>', 'daemon log file (default: <home>/logs/<stack>.log)')
+    .option('--log-level <level>', 'debug | info | warn | error', DEFAULTS.logLevel)
+    .option('-v, --verbose', 'print the resolved stack (secrets redacted) and debug logs')
+    .option('-q, --quiet', 'print only the endpoint URL and errors')
+    .option('--strict', 'exit non-zero when any server fails to start')
+    .option(
+      '--ready-timeout <seconds>',
+      'how long to wait for every server to register',
+      DEFAULTS.readyTimeout,
+    )
+    .option('--daemon-child', 'internal: run as the forked daemon');
+  const child = cmd.options.find((o) => o.long === '--daemon-child');
+  if (child) child.hidden = true;
+  cmd.action((file: string, flags: ApplyFlags) => apply(ctx, file, flags));
+};
+
+/** Flags as commander fills them when none are given. */
+export function applyDefaults(overrides: Partial<ApplyFlags> = {}): ApplyFlags {
+  return { ...DEFAULTS, ...overrides };
+}
+
+export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): Promise<void> {
+  const port = parsePort(flags.port, '--port');
+  const basePort = parsePort(flags.basePort, '--base-port');
+  const logLevel = flags.verbose ? 'debug' : flags.logLevel;
+  if (port === undefined || basePort === undefined) {
+    fail(ctx, 'ports must be whole numbers from 1 to 65535');
+    return;
+  }
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    fail(ctx, `--log-level ${logLevel}: use debug, info, warn or error`);
+    return;
+  }
+  const paths = homeFor(ctx, flags);
+  const report = createReporter(ctx, flags.quiet === true || flags.daemonChild === true);
+  const opts: ApplyOptions = {
+    file,
+    port,
+    basePort,
+    bind: flags.bind,
+    watch: flags.watch === true,
+    logLevel,
+    logFile: flags.logFile,
+    readyTimeoutMs: Number(flags.readyTimeout) * 1000 || 60_000,
+    env: ctx.env,
+  };
+  try {
+    report.step(`Loading ${file}`);
+    const loaded = await loadForApply(file, ctx.env);
+    const { stack } = loaded;
+    report.done(`Loaded stack '${stack.name}' (${stack['mcp-servers'].length} servers)`);
+    if (flags.verbose && !flags.daemonChild) {
+      ctx.stderr.write(`${JSON.stringify(redactStack(stack), null, 2)}\n`);
+    }
+    const bind = flags.bind ?? stack.gateway?.bind ?? '127.0.0.1';
+
+    if (flags.daemonChild) {
+      // The parent already holds the lock and checked port and state.
+      await runStack({
+        stack,
+        loaded,
+        paths,
+        bind,
+        port,
+        watch: opts.watch,
+        logLevel: logLevel as LogLevel,
+        foreground: false,
+        env: ctx.env,
+      });
+      return;
+    }
+
+    const lock = await preflight(paths, stack, { bind, port }, report);
+    if (flags.foreground) {
+      await runStack({
+        stack,
+        loaded,
+        paths,
+        bind,
+        port,
+        watch: opts.watch,
+        logLevel: logLevel as LogLevel,
+        foreground: true,
+        env: ctx.env,
+        onListening: () => lock.release(),
+        onReady: (servers) => {
+          report.done(`Gateway ready on http://${hostFor(bind)}:${port}/mcp`);
+          ctx.stderr.write(summary(servers));
+          ctx.exitCode = strictCode(ctx, flags, servers);
+        },
+        out: ctx.stderr,
+      });
+      return;
+    }
+
+    try {
+      await startDaemon(paths, stack, { ...opts, bind }, report);
+    } finally {
+      lock.release();
+    }
+    const read = readState(paths, stack.name);
+    if (read.kind !== 'ok') throw new ApplyError('the daemon is ready but wrote no state file');
+    const status = await apiGet<StatusBody>(read.state, '/api/status');
+    report.stop();
+    const endpoint = `http://${hostFor(bind)}:${port}/mcp`;
+    if (flags.quiet) {
+      ctx.stdout.write(`${endpoint}\n`);
+    } else {
+      ctx.stdout.write(`\n${summary(status.servers)}\n`);
+      ctx.stdout.write(`MCP endpoint: ${ctx.paint('bold', endpoint)}\n`);
+      ctx.stdout.write(`Stop it with: gridctl destroy ${stack.name}\n`);
+    }
+    ctx.exitCode = strictCode(ctx, flags, status.servers);
+  } catch (err) {
+    report.stop();
+    if (err instanceof ApplyError) {
+      fail(ctx, err.message);
+      for (const i of err.issues) {
+        const where = i.line ? `${i.file ?? file}:${i.line}:${i.column ?? 1}` : (i.file ?? file);
+        ctx.stderr.write(`  ${ctx.paint('red', '✗')} ${where} ${i.field}: ${i.message}\n`);
+        if (i.hint) ctx.stderr.write(`      ${i.hint}\n`);
+      }
+      return;
+    }
+    fail(ctx, (err as Error).message);
+  }
+}
+
+function strictCode(ctx: CliContext, flags: ApplyFlags, servers: StatusBody['servers']): number {
+  const failed = servers.filter((s) => s.state === 'failed');
+  if (failed.length === 0) return 0;
+  const names = failed.map((s) => `${s.name} (${s.reason ?? 'failed'})`).join(', ');
+  ctx.stderr.write(`${ctx.paint('yellow', 'Warning:')} failed to start: ${names}\n`);
+  return flags.strict ? 1 : 0;
+}
+
+function summary(servers: StatusBody['servers']): string {
+  return table(
+    ['NAME', 'KIND', 'TRANSPORT', 'STATE', 'TOOLS'],
+    servers.map((s) => [
+      s.name,
+      s.kind,
+      s.transport,
+      s.reason ? `${s.state} (${s.reason})` : s.state,
+      String(s.tools),
+    ]),
+  );
+}
+
+function hostFor(bind: string): string {
+  if (bind === '0.0.0.0' || bind === '::') return 'localhost';
+  return bind.includes(':') ? `[${bind}]` : bind === '127.0.0.1' ? 'localhost' : bind;
+}
+
+function parsePort(raw: string, _flag: string): number | undefined {
+  const n = Number(raw);
+  return Number.isInteger(n) && n > 0 && n <= 65535 ? n : undefined;
+}
+
+/** The resolved stack with secrets masked, for `apply -v`. */
+function redactStack(stack: unknown): unknown {
+  const SECRET = /token|secret|password|value|credential|key$/i;
+  const walk = (v: unknown, key = ''): unknown => {
+    if (Array.isArray(v)) return v.map((x) => walk(x));
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [k, key === 'env' ? '[REDACTED]' : walk(x, k)]),
+      );
+    }
+    return typeof v === 'string' && SECRET.test(key) ? '[REDACTED]' : v;
+  };
+  return walk(stack);
+}

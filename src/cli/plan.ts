@@ -1,0 +1,102 @@
+// `gridctl plan FILE`: what applying FILE would change, compared with the stack as applied (the
+// snapshot in the state file, so an in-place edit of the running file shows up). `-y` applies it:
+// in place through reload when possible, else by replacing the running stack.
+import { createInterface } from 'node:readline/promises';
+import { type DiffItem, diffStacks } from '../config/diff.js';
+import { loadStack, type Stack } from '../config/index.js';
+import { destroyStack } from '../controller/destroy.js';
+import { readState } from '../state/state-file.js';
+import { apply, applyDefaults } from './apply.js';
+import type { CliContext } from './context.js';
+import type { CommandRegistrar } from './main.js';
+import { fail, homeFor, withHome } from './options.js';
+import { print, reloadOne } from './reload.js';
+
+const RELOADABLE = new Set(['mcp-server', 'policy']);
+
+export const registerPlan: CommandRegistrar = (program, ctx) => {
+  withHome(program.command('plan'))
+    .description('Show what applying a stack file would change')
+    .argument('<file>', 'stack file')
+    .option('--json', 'machine-readable output')
+    .option('-y, --auto-approve', 'apply the changes without asking')
+    .action(async (file: string, opts: { home?: string; json?: boolean; autoApprove?: boolean }) => {
+      const paths = homeFor(ctx, opts);
+      const loaded = await loadStack(file, { mode: 'apply', env: ctx.env });
+      if (!loaded.ok || !loaded.stack) {
+        fail(ctx, `${file} has errors; run \`gridctl validate ${file}\` for details`);
+        for (const i of loaded.issues.filter((x) => x.severity === 'error')) {
+          ctx.stderr.write(`  ✗ ${i.line ? `${i.line}:${i.column ?? 1} ` : ''}${i.field}: ${i.message}\n`);
+        }
+        return;
+      }
+      const proposed = loaded.stack;
+      const read = readState(paths, proposed.name);
+      const running = read.kind === 'ok' && read.alive ? read.state : undefined;
+      const current = running?.applied_spec as Stack | undefined;
+      const diff = diffStacks(current, proposed);
+
+      if (opts.json) {
+        ctx.stdout.write(
+          `${JSON.stringify({ stack: proposed.name, running: Boolean(running), ...diff }, null, 2)}\n`,
+        );
+      } else {
+        render(ctx, proposed.name, Boolean(running), diff.items, diff.summary);
+      }
+      if (!diff.hasChanges) return;
+      if (!opts.autoApprove && (opts.json || !(await confirm(ctx)))) return;
+      if (!running) {
+        await apply(ctx, file, applyDefaults({ home: opts.home }));
+        return;
+      }
+      if (diff.items.every((i) => RELOADABLE.has(i.kind)) && running.stack_file === loaded.file) {
+        const r = await reloadOne(running);
+        print(ctx, proposed.name, r);
+        if (!r.success) ctx.exitCode = 1;
+        return;
+      }
+      // Gateway, network or file changes need a fresh start: replace the running stack.
+      await destroyStack(paths, proposed.name);
+      ctx.stdout.write(`Stopped '${proposed.name}' to replace it.\n`);
+      await apply(ctx, file, applyDefaults({ home: opts.home, port: String(running.port) }));
+    });
+};
+
+function render(
+  ctx: CliContext,
+  name: string,
+  running: boolean,
+  items: DiffItem[],
+  summary: { add: number; change: number; remove: number },
+): void {
+  if (items.length === 0) {
+    ctx.stdout.write(`No changes. Stack '${name}' is up to date.\n`);
+    return;
+  }
+  if (!running) ctx.stdout.write(`Stack '${name}' is not running; everything would be created.\n`);
+  ctx.stdout.write(
+    `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.remove} to remove\n\n`,
+  );
+  const sign = {
+    add: ctx.paint('green', '+'),
+    change: ctx.paint('yellow', '~'),
+    remove: ctx.paint('red', '-'),
+  };
+  for (const i of items) {
+    ctx.stdout.write(`  ${sign[i.action]} ${i.kind} "${i.name}"\n`);
+    for (const d of i.details) ctx.stdout.write(`      ${d}\n`);
+  }
+}
+
+async function confirm(ctx: CliContext): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    ctx.stdout.write('\nRun again with -y to apply these changes.\n');
+    return false;
+  }
+  const rl = createInterface({ input: process.stdin, output: ctx.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question('\nApply these changes? [y/N] ')).trim());
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,113 @@
+// `gridctl status`: running gateways from the state files, and each one's servers from its API.
+import type { StatusBody } from '../api/types.js';
+import { apiGet } from '../controller/targets.js';
+import { listStates } from '../state/state-file.js';
+import type { CommandRegistrar } from './main.js';
+import { homeFor, withHome } from './options.js';
+import { ago, table } from './render.js';
+
+interface GatewayRow {
+  name: string;
+  port?: number;
+  pid?: number;
+  status: 'running' | 'stale' | 'unreadable';
+  started_at?: string;
+  stack_file?: string;
+  error?: string;
+  servers?: StatusBody['servers'];
+}
+
+export const registerStatus: CommandRegistrar = (program, ctx) => {
+  withHome(program.command('status'))
+    .description('Show running stacks and the state of their servers')
+    .option('--json', 'machine-readable output')
+    .option('-s, --stack <name>', 'only this stack')
+    .action(async (opts: { json?: boolean; stack?: string; home?: string }) => {
+      const paths = homeFor(ctx, opts);
+      const gateways: GatewayRow[] = [];
+      for (const { name, read } of listStates(paths)) {
+        if (opts.stack && name !== opts.stack) continue;
+        if (read.kind !== 'ok') {
+          gateways.push({
+            name,
+            status: 'unreadable',
+            error: read.kind === 'corrupt' ? read.reason : read.kind,
+          });
+          continue;
+        }
+        const s = read.state;
+        const row: GatewayRow = {
+          name,
+          port: s.port,
+          pid: s.pid,
+          status: read.alive ? 'running' : 'stale',
+          started_at: s.started_at,
+          stack_file: s.stack_file,
+        };
+        if (read.alive) {
+          try {
+            row.servers = (await apiGet<StatusBody>(s, '/api/status')).servers;
+          } catch (err) {
+            row.error = `API not answering: ${(err as Error).message}`;
+          }
+        }
+        gateways.push(row);
+      }
+
+      if (opts.json) {
+        ctx.stdout.write(`${JSON.stringify({ home: paths.root, gateways }, null, 2)}\n`);
+        return;
+      }
+      if (gateways.length === 0) {
+        ctx.stdout.write('No stacks running. Start one with `gridctl apply stack.yaml`.\n');
+        return;
+      }
+      ctx.stdout.write(
+        table(
+          ['GATEWAY', 'PORT', 'PID', 'STATUS', 'STARTED'],
+          gateways.map((g) => [
+            g.name,
+            String(g.port ?? '-'),
+            String(g.pid ?? '-'),
+            g.status === 'running' ? ctx.paint('green', g.status) : ctx.paint('yellow', g.status),
+            g.started_at ? ago(g.started_at) : '-',
+          ]),
+        ),
+      );
+      for (const g of gateways) {
+        if (g.status === 'stale') {
+          ctx.stdout.write(
+            `\n${g.name}: the daemon (PID ${g.pid}) is gone; \`gridctl apply\` starts it again, \`gridctl destroy ${g.name}\` cleans up.\n`,
+          );
+        }
+        if (g.error) ctx.stdout.write(`\n${g.name}: ${g.error}\n`);
+        if (!g.servers) continue;
+        ctx.stdout.write(`\n${ctx.paint('bold', `${g.name}`)} servers\n`);
+        ctx.stdout.write(
+          table(
+            ['NAME', 'KIND', 'TRANSPORT', 'STATE', 'TOOLS', 'RESTARTS', 'PID'],
+            g.servers.map((s) => [
+              s.name,
+              s.kind,
+              s.transport,
+              paintState(ctx.paint, s.reason ? `${s.state} (${truncate(s.reason, 60)})` : s.state),
+              String(s.tools),
+              String(s.restarts),
+              s.pid ? String(s.pid) : '-',
+            ]),
+          ),
+        );
+      }
+    });
+};
+
+function paintState(paint: (style: 'green' | 'yellow' | 'red', t: string) => string, text: string): string {
+  if (text.startsWith('healthy')) return paint('green', text);
+  if (text.startsWith('failed') || text.startsWith('unhealthy')) return paint('red', text);
+  return paint('yellow', text);
+}
+
+function truncate(s: string, n: number): string {
+  const line = s.split('\n')[0] ?? '';
+  return line.length > n ? `${line.slice(0, n - 1)}…` : line;
+}

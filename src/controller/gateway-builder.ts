@@ -1,0 +1,203 @@
+// GatewayBuilder: builds the gateway for a loaded stack and runs it on one HTTP server together with
+// the REST API, writes the state file every CLI command reads, and tears it all down on SIGINT or
+// SIGTERM. The daemon child and the foreground mode both run exactly this.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApiHandler, type StackView } from '../api/server.js';
+import type { ServerStatusRow } from '../api/types.js';
+import type { LoadResult, Stack } from '../config/index.js';
+import { Gateway } from '../gateway/index.js';
+import type { ServerStatus } from '../gateway/types.js';
+import { Logger, type LogLevel, textSink } from '../logging/logger.js';
+import { authorized, type InboundAuth, isLoopback, isOpenPath } from '../security/inbound-auth.js';
+import type { HomePaths } from '../state/paths.js';
+import {
+  type DaemonState,
+  readState,
+  removeState,
+  STATE_SCHEMA_VERSION,
+  writeState,
+} from '../state/state-file.js';
+import { VERSION } from '../version.js';
+import { Reloader } from './reloader.js';
+import { describeServer, serverSpecs } from './server-registrar.js';
+import { ApplyError } from './stack-controller.js';
+
+export interface RunStackOptions {
+  stack: Stack;
+  loaded: LoadResult;
+  paths: HomePaths;
+  bind: string;
+  port: number;
+  watch: boolean;
+  logLevel: LogLevel;
+  foreground: boolean;
+  env: NodeJS.ProcessEnv;
+  /** Where log lines go (the daemon's stdout is its log file). */
+  out?: NodeJS.WritableStream;
+  onListening?: () => void;
+  onReady?: (servers: ServerStatusRow[]) => void;
+  /** Resolves to stop the stack (tests); SIGINT/SIGTERM always stop it. */
+  stopSignal?: Promise<void>;
+  pingIntervalMs?: number;
+}
+
+export async function runStack(o: RunStackOptions): Promise<void> {
+  const { stack, paths } = o;
+  const auth = inboundAuth(stack);
+  if (!isLoopback(o.bind) && !auth && !stack.gateway?.insecure_allow_unauthenticated) {
+    throw new ApplyError(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: literal stack-file syntax in the hint
+      `refusing to listen on ${o.bind} without authentication. Either add gateway.auth to the stack ` +
+        '(type: bearer, token: ${var:GATEWAY_TOKEN}), bind to 127.0.0.1 (drop --bind / gateway.bind), or ' +
+        'set gateway.insecure_allow_unauthenticated: true if this network is trusted',
+    );
+  }
+  const out = o.out ?? process.stdout;
+  const logger = Logger.create({ level: o.logLevel, sinks: [textSink((l) => out.write(l))] });
+  if (!isLoopback(o.bind) && !auth) logger.warn(`listening on ${o.bind} WITHOUT authentication`);
+
+  const gateway = new Gateway({
+    name: stack.gateway?.name ?? 'gridctl-gateway',
+    version: VERSION,
+    stackName: stack.name,
+    servers: serverSpecs(stack, { stackFile: o.loaded.file, env: o.env, pingIntervalMs: o.pingIntervalMs }),
+    logger,
+    allowedHosts: stack.gateway?.allowed_hosts,
+    allowedOrigins: stack.gateway?.allowed_origins,
+  });
+
+  const startedAt = new Date().toISOString();
+  let state: DaemonState | undefined;
+  const reloader = new Reloader(stack, {
+    file: o.loaded.file,
+    env: o.env,
+    target: gateway,
+    logger,
+    pingIntervalMs: o.pingIntervalMs,
+    onApplied: (applied) => {
+      if (!state) return;
+      state.applied_spec = applied;
+      writeState(paths, state);
+    },
+  });
+  const rows = (): ServerStatusRow[] =>
+    gateway.status().map((s) => toRow(s, reloader.current['mcp-servers']));
+  const view: StackView = {
+    stackName: stack.name,
+    startedAt,
+    servers: rows,
+    tools: async () => gateway.tools(),
+    appliedSpec: () => reloader.current,
+    reload: () => reloader.reload(),
+    restartServer: async (name) => {
+      await gateway.restartServer(name);
+    },
+  };
+  const api = createApiHandler({ view, logger, version: VERSION });
+  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    if (auth && req.method !== 'OPTIONS' && !isOpenPath(path) && !authorized(req, auth)) {
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
+      res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'missing or wrong credentials' } }));
+      return;
+    }
+    if (path.startsWith('/api/')) api(req, res);
+    else gateway.handler(req, res);
+  });
+  http.headersTimeout = 10_000;
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new ApplyError(`failed to listen on ${o.bind}:${o.port}: ${err.code ?? err.message}`)),
+    );
+    http.listen({ host: o.bind, port: o.port }, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  logger.info(`gateway for stack '${stack.name}' listening on http://${o.bind}:${port}/mcp`);
+
+  state = {
+    schema_version: STATE_SCHEMA_VERSION,
+    stack_name: stack.name,
+    stack_file: o.loaded.file,
+    pid: process.pid,
+    port,
+    bind: o.bind,
+    started_at: startedAt,
+    foreground: o.foreground,
+    log_file: o.foreground ? undefined : paths.logFile(stack.name),
+    auth: auth ? { type: auth.type, header: auth.header ?? 'Authorization', token: auth.token } : undefined,
+    applied_spec: stack,
+    children: [],
+  };
+  writeState(paths, state);
+  o.onListening?.();
+  if (o.watch) reloader.watch(o.loaded.files);
+
+  // Keep the recorded child PIDs current so a SIGKILLed daemon's children can be reaped later.
+  const recordChildren = () => {
+    const children = gateway
+      .status()
+      .flatMap((s) => (s.pid ? [{ server: s.name, pid: s.pid }] : []))
+      .sort((a, b) => a.pid - b.pid);
+    if (state && JSON.stringify(children) !== JSON.stringify(state.children)) {
+      state.children = children;
+      writeState(paths, state);
+    }
+  };
+  const childTimer = setInterval(recordChildren, 500);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (why: string) => {
+    stopping ??= (async () => {
+      logger.info(`stopping (${why})`);
+      clearInterval(childTimer);
+      reloader.close();
+      http.close();
+      http.closeAllConnections();
+      await gateway.close();
+      const current = readState(paths, stack.name);
+      if (current.kind === 'ok' && current.state.pid === process.pid) removeState(paths, stack.name);
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  const onSignal = (sig: NodeJS.Signals) => void stop(sig);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    await gateway.start();
+    recordChildren();
+    o.onReady?.(rows());
+    const closed = new Promise<void>((r) => http.once('close', r));
+    await (o.stopSignal ? Promise.race([closed, o.stopSignal.then(() => stop('requested'))]) : closed);
+    await stop('server closed');
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function inboundAuth(stack: Stack): InboundAuth | undefined {
+  const a = stack.gateway?.auth;
+  if (!a) return undefined;
+  return { type: a.type, token: a.token, header: a.header };
+}
+
+function toRow(s: ServerStatus, servers: Stack['mcp-servers']): ServerStatusRow {
+  const spec = servers.find((x) => x.name === s.name);
+  const { kind, transport } = spec
+    ? describeServer(spec)
+    : { kind: 'unknown', transport: s.transport ?? '-' };
+  return {
+    name: s.name,
+    kind,
+    transport,
+    state: s.state,
+    reason: s.reason,
+    tools: s.tools,
+    restarts: s.restarts,
+    pid: s.pid,
+  };
+}

@@ -1,0 +1,175 @@
+// Reloader: applies an edited stack file to the running gateway in place. Added, removed and
+// modified servers are registered / unregistered individually, so untouched servers keep running
+// undisturbed; a load error changes nothing. What cannot change without a restart (gateway
+// listener, networks, the stack's name) is reported, never half-applied.
+import { type FSWatcher, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { diffStacks } from '../config/diff.js';
+import { loadStack, type McpServer, type Stack } from '../config/index.js';
+import type { Logger } from '../logging/logger.js';
+import { serverSpec } from './server-registrar.js';
+
+export interface ReloadResult {
+  success: boolean;
+  message: string;
+  added: string[];
+  removed: string[];
+  modified: string[];
+  errors: string[];
+}
+
+/** The part of the gateway the reloader drives. */
+export interface ReloadTarget {
+  addServer(spec: ReturnType<typeof serverSpec>): Promise<unknown>;
+  removeServer(name: string): Promise<unknown>;
+}
+
+export interface ReloaderOptions {
+  file: string;
+  env: NodeJS.ProcessEnv;
+  target: ReloadTarget;
+  logger: Logger;
+  pingIntervalMs?: number;
+  /** Called with the stack as now applied (for the state file's snapshot). */
+  onApplied?: (stack: Stack) => void;
+}
+
+export class Reloader {
+  private chain: Promise<unknown> = Promise.resolve();
+  private watchers: FSWatcher[] = [];
+  private debounce: NodeJS.Timeout | undefined;
+
+  constructor(
+    private applied: Stack,
+    private readonly opts: ReloaderOptions,
+  ) {}
+
+  get current(): Stack {
+    return this.applied;
+  }
+
+  /** Reloads are serialised: a watcher event and an API call never interleave. */
+  reload(): Promise<ReloadResult> {
+    const run = this.chain.then(() => this.reloadOnce());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadOnce(): Promise<ReloadResult> {
+    const result: ReloadResult = {
+      success: true,
+      message: '',
+      added: [],
+      removed: [],
+      modified: [],
+      errors: [],
+    };
+    const loaded = await loadStack(this.opts.file, { mode: 'apply', env: this.opts.env });
+    if (!loaded.ok || !loaded.stack) {
+      const errors = loaded.issues.filter((i) => i.severity === 'error');
+      return {
+        ...result,
+        success: false,
+        message: `failed to load ${this.opts.file}; the running configuration is unchanged`,
+        errors: errors.map((i) => `${i.line ? `${i.line}:${i.column ?? 1} ` : ''}${i.field}: ${i.message}`),
+      };
+    }
+    const proposed = loaded.stack;
+    if (proposed.name !== this.applied.name) {
+      return {
+        ...result,
+        success: false,
+        message: `the stack's name changed (${this.applied.name} → ${proposed.name}); destroy and apply instead`,
+      };
+    }
+    const diff = diffStacks(this.applied, proposed);
+    if (!diff.hasChanges) return { ...result, message: 'no changes detected' };
+
+    // Start from what runs now and move each item over as it succeeds.
+    const next: Stack = structuredClone(this.applied);
+    const servers = new Map(next['mcp-servers'].map((s) => [s.name, s]));
+    const wanted = new Map(proposed['mcp-servers'].map((s) => [s.name, s]));
+
+    for (const item of diff.items) {
+      const label = `${item.kind}:${item.name}`;
+      try {
+        switch (item.kind) {
+          case 'mcp-server': {
+            if (item.action !== 'add') await this.opts.target.removeServer(item.name);
+            servers.delete(item.name);
+            if (item.action !== 'remove') {
+              const spec = wanted.get(item.name) as McpServer;
+              await this.opts.target.addServer(
+                serverSpec(spec, {
+                  stackFile: this.opts.file,
+                  env: this.opts.env,
+                  pingIntervalMs: this.opts.pingIntervalMs,
+                }),
+              );
+              servers.set(item.name, spec);
+            }
+            ({ add: result.added, change: result.modified, remove: result.removed })[item.action].push(label);
+            break;
+          }
+          case 'policy': {
+            (next as Record<string, unknown>)[item.name] = (proposed as Record<string, unknown>)[item.name];
+            result.modified.push(label);
+            break;
+          }
+          case 'resource':
+            result.errors.push(`${label}: container resources are not supported by this version yet`);
+            break;
+          default:
+            result.errors.push(
+              `${label}: ${item.details.join(', ') || item.action} — needs a restart (gridctl destroy, then apply)`,
+            );
+        }
+      } catch (err) {
+        result.errors.push(`${label}: ${(err as Error).message}`);
+      }
+    }
+    // The proposed file's order for servers that run now; servers that failed to go stay listed.
+    next['mcp-servers'] = [
+      ...proposed['mcp-servers'].flatMap((s) => servers.get(s.name) ?? []),
+      ...[...servers.values()].filter((s) => !wanted.has(s.name)),
+    ];
+    this.applied = next;
+    this.opts.onApplied?.(next);
+    result.success = result.errors.length === 0;
+    result.message = result.success ? 'reloaded' : 'reloaded with errors; the rest of the stack is unchanged';
+    return result;
+  }
+
+  /** Watches the stack file (and its extends parents) by folder, so atomic-rename saves are seen. */
+  watch(files: string[], debounceMs = 300): void {
+    const byDir = new Map<string, Set<string>>();
+    for (const f of files) {
+      const set = byDir.get(dirname(f)) ?? new Set<string>();
+      set.add(basename(f));
+      byDir.set(dirname(f), set);
+    }
+    for (const [dir, names] of byDir) {
+      this.watchers.push(
+        watch(dir, (_event, filename) => {
+          if (filename && !names.has(filename.toString())) return;
+          clearTimeout(this.debounce);
+          this.debounce = setTimeout(() => {
+            void this.reload().then((r) => {
+              const log = this.opts.logger;
+              if (r.message === 'no changes detected') return;
+              const summary = `added ${r.added.length}, modified ${r.modified.length}, removed ${r.removed.length}`;
+              if (r.success) log.info(`reloaded ${this.opts.file}: ${summary}`);
+              else log.error(`reload of ${this.opts.file}: ${r.message}`, { errors: r.errors });
+            });
+          }, debounceMs);
+        }),
+      );
+    }
+  }
+
+  close(): void {
+    clearTimeout(this.debounce);
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+  }
+}
