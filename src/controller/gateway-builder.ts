@@ -47,8 +47,8 @@ export async function runStack(o: RunStackOptions): Promise<void> {
   const auth = inboundAuth(stack);
   if (!isLoopback(o.bind) && !auth && !stack.gateway?.insecure_allow_unauthenticated) {
     throw new ApplyError(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: literal stack-file syntax in the hint
       `refusing to listen on ${o.bind} without authentication. Either add gateway.auth to the stack ` +
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: literal stack-file syntax in the hint
         '(type: bearer, token: ${var:GATEWAY_TOKEN}), bind to 127.0.0.1 (drop --bind / gateway.bind), or ' +
         'set gateway.insecure_allow_unauthenticated: true if this network is trusted',
     );
