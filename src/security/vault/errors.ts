@@ -1,0 +1,24 @@
+// Errors the store raises. Each has a stable code and a one-line message a person can act on; none
+// ever contains a stored value or a passphrase.
+export type VaultErrorCode =
+  | 'VAULT_LOCKED'
+  | 'VAULT_BAD_PASSPHRASE'
+  | 'VAULT_CORRUPT'
+  | 'VAULT_NEWER_FORMAT'
+  | 'VAULT_INVALID_KEY'
+  | 'VAULT_INVALID_SET'
+  | 'VAULT_WEAK_PASSPHRASE';
+
+export class VaultError extends Error {
+  constructor(
+    readonly code: VaultErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VaultError';
+  }
+}
+
+export function isVaultError(err: unknown, code?: VaultErrorCode): err is VaultError {
+  return err instanceof VaultError && (code === undefined || err.code === code);
+}
