@@ -1,10 +1,11 @@
 // `npm run bench [-- --quick] [--out DIR] [--paths a,b,...]`
 // Starts every path on 127.0.0.1, drives them with the SDK client, stops everything, and writes
 // DIR/latest.json, DIR/latest.md and DIR/latest.svg (DIR defaults to bench/results).
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PATH_IDS, PATH_INFO, type PathId, ROOT } from './lib/paths.js';
+import { GRIDCTL_BIN, PATH_IDS, PATH_INFO, type PathId, ROOT } from './lib/paths.js';
 import { alive, killAllNow, seenProcesses } from './lib/proc.js';
 import { computeRatios, type Report, type Scenario, toMarkdown } from './lib/report.js';
 import {
@@ -58,15 +59,28 @@ function version(pkg: string): string {
   }
 }
 
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
+  const loadBefore = loadavg()[0] ?? 0;
   const workDir = mkdtempSync(join(tmpdir(), 'gridctl-bench-'));
   const cfg = args.quick ? quickConfig(workDir, args.paths) : fullConfig(workDir, args.paths);
   const ctx: Ctx = {
     cfg,
     log: (msg) => process.stderr.write(`[bench] ${msg}\n`),
-    leaks: [],
+    stopIssues: [],
     errors: [],
     unavailable: new Map(),
   };
@@ -119,6 +133,8 @@ async function main(): Promise<number> {
       cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
       totalMemGiB: Math.round(totalmem() / 2 ** 30),
       durationSec: (performance.now() - started) / 1000,
+      loadAvg1m: { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0) },
+      gridctl: { bin: GRIDCTL_BIN, commit: gitCommit() },
       versions: Object.fromEntries(
         [
           'gridctl',
@@ -134,7 +150,7 @@ async function main(): Promise<number> {
     paths,
     scenarios,
     processes: [...seenProcesses].map(([pid, cmdline]) => ({ pid, cmdline })),
-    leaks: ctx.leaks,
+    stopIssues: ctx.stopIssues,
     errors: ctx.errors,
   };
 

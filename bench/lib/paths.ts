@@ -18,7 +18,8 @@ const LOOPBACK_ONLY = join(ROOT, 'bench/fixtures/loopback-only.mjs');
 const SUPERGATEWAY_JS = join(NM, 'supergateway/dist/index.js');
 const MCP_PROXY_JS = join(NM, 'mcp-proxy/dist/bin/mcp-proxy.mjs');
 const MCP_HUB_JS = join(NM, 'mcp-hub/dist/cli.js');
-const GRIDCTL_BIN = join(ROOT, 'bin/gridctl.js');
+/** BENCH_GRIDCTL_BIN points the harness at another build's bin/gridctl.js (e.g. a baseline to compare). */
+export const GRIDCTL_BIN = resolve(process.env.BENCH_GRIDCTL_BIN ?? join(ROOT, 'bin/gridctl.js'));
 
 export type PathId = 'stdio-direct' | 'http-floor' | 'gridctl' | 'supergateway' | 'mcp-proxy' | 'mcp-hub';
 
@@ -118,9 +119,19 @@ async function connectWith(
   return client;
 }
 
+/**
+ * fetch for the SDK's HTTP transports. The SDK passes its transport-lifetime AbortSignal to every
+ * POST; on Node 20 undici keeps one abort listener per request on that signal until GC, so after
+ * ~1,500 calls per session Node prints a MaxListenersExceededWarning (with a stack trace) on every
+ * call, which taxes every HTTP path in the client, not the server. POST bodies are read to the end,
+ * so they need no abort signal; GET (the standalone SSE stream) keeps it so close() still ends it.
+ */
+const benchFetch: typeof fetch = (input, init) =>
+  fetch(input, init && init.method === 'POST' ? { ...init, signal: null } : init);
+
 function httpSession(url: string): () => Promise<Session> {
   return async () => {
-    const transport = new StreamableHTTPClientTransport(new URL(url));
+    const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: benchFetch });
     const client = await connectWith(transport);
     return {
       client,
@@ -138,7 +149,7 @@ function httpSession(url: string): () => Promise<Session> {
 
 function sseSession(url: string): () => Promise<Session> {
   return async () => {
-    const transport = new SSEClientTransport(new URL(url));
+    const transport = new SSEClientTransport(new URL(url), { fetch: benchFetch });
     const client = await connectWith(transport);
     return { client, close: () => client.close() };
   };
@@ -248,7 +259,7 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
     }
 
     case 'gridctl': {
-      if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
+      if (!existsSync(join(GRIDCTL_BIN, '../../dist/cli/main.js'))) {
         throw new Unavailable('dist/cli/main.js is missing (run `npm run build`)');
       }
       const port = await freePort();

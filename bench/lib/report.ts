@@ -56,13 +56,18 @@ export interface Report {
     cpuModel: string;
     totalMemGiB: number;
     durationSec: number;
+    /** 1-minute load average when the run started and ended: other work on a shared machine skews figures */
+    loadAvg1m: { before: number; after: number };
     versions: Record<string, string>;
+    /** the gridctl build measured, and the checkout's commit */
+    gridctl: { bin: string; commit: string };
   };
   paths: PathStatus[];
   scenarios: Scenario[];
   /** every process the harness started or saw under one it started */
   processes: Array<{ pid: number; cmdline: string }>;
-  leaks: string[];
+  /** processes that had to be SIGKILLed: a proxy that ignored SIGTERM, or upstreams that outlived it */
+  stopIssues: string[];
   errors: string[];
 }
 
@@ -106,7 +111,7 @@ function fmt(v: number | null | undefined, unit?: Metric['unit']): string {
 
 function fmtRatio(v: number | null | undefined): string {
   if (v == null || !Number.isFinite(v)) return '—';
-  return `${v >= 10 ? v.toFixed(1) : v.toFixed(2)}×`;
+  return `${v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2)}×`;
 }
 
 function cell(s: string): string {
@@ -119,7 +124,7 @@ export function toMarkdown(report: Report): string {
   out.push(`# gridctl benchmark results (${m.mode})`);
   out.push('');
   out.push(
-    `${m.date} · \`${m.command}\` · Node ${m.node} · ${m.cpus} × ${m.cpuModel} · ${m.totalMemGiB} GiB · ${Math.round(m.durationSec)} s`,
+    `${m.date} · \`${m.command}\` · Node ${m.node} · ${m.cpus} × ${m.cpuModel} · ${m.totalMemGiB} GiB · ${Math.round(m.durationSec)} s · load average ${m.loadAvg1m.before} → ${m.loadAvg1m.after}`,
   );
   out.push('');
   out.push(
@@ -170,10 +175,10 @@ export function toMarkdown(report: Report): string {
     for (const n of s.notes) out.push(`- ${n}`);
     if (s.notes.length > 0) out.push('');
   }
-  if (report.leaks.length > 0 || report.errors.length > 0) {
+  if (report.stopIssues.length > 0 || report.errors.length > 0) {
     out.push('## Problems seen during the run');
     out.push('');
-    for (const l of report.leaks) out.push(`- leak: ${l}`);
+    for (const l of report.stopIssues) out.push(`- stop: ${l}`);
     for (const e of report.errors) out.push(`- error: ${e}`);
     out.push('');
   }
