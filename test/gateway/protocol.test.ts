@@ -378,6 +378,29 @@ describe('readiness and failures', () => {
     }
   });
 
+  it('times calls out per server, and progress resets the clock', async () => {
+    const gw = await startGateway([spec('fx', stdio(fixtureStdioCommand()), { timeoutMs: 400 })]);
+    const client = await connectStreamable(gw.url);
+    try {
+      // Progress every 100 ms keeps a 1.2 s call alive under a 400 ms timeout.
+      const kept = await client.callTool(
+        { name: 'fx__slow', arguments: { ms: 1200, progressEveryMs: 100 } },
+        undefined,
+        {
+          onprogress: () => {},
+        },
+      );
+      expect(kept.isError).toBeFalsy();
+      // Without progress the same call is cut off, with an error result naming server and cause.
+      const cut = await client.callTool({ name: 'fx__slow', arguments: { ms: 1200, progressEveryMs: 100 } });
+      expect(cut.isError).toBe(true);
+      expect(JSON.stringify(cut.content)).toMatch(/server \\"fx\\".*timed out after 400 ms/);
+    } finally {
+      await client.close();
+      await gw.close();
+    }
+  });
+
   it('expires idle sessions', async () => {
     const gw = await startGateway([], { sessionIdleMs: 100 });
     try {
