@@ -1,6 +1,7 @@
 // One entry point to build an upstream client from a plain spec; the gateway never needs to know
 // which transport class sits behind UpstreamClient.
 import { SseUpstream } from './sse.js';
+import { type SshTarget, SshUpstream } from './ssh.js';
 import { StdioUpstream } from './stdio.js';
 import { StreamableHttpUpstream } from './streamable-http.js';
 import type { UpstreamClient } from './types.js';
@@ -8,7 +9,8 @@ import type { UpstreamClient } from './types.js';
 export type UpstreamSpec =
   | { transport: 'stdio'; command: string[]; env?: Record<string, string>; cwd: string }
   | { transport: 'http'; url: string; headers?: Record<string, string> }
-  | { transport: 'sse'; url: string; headers?: Record<string, string> };
+  | { transport: 'sse'; url: string; headers?: Record<string, string> }
+  | { transport: 'ssh'; ssh: SshTarget; command: string[]; env?: Record<string, string> };
 
 export interface UpstreamFactoryOptions {
   /** Request timeout when a call gives none (default 60 s). */
@@ -36,6 +38,9 @@ export function createUpstream(
       });
     case 'sse':
       return new SseUpstream(name, { ...opts, url: checkUrl(spec.url, name), headers: spec.headers });
+    case 'ssh':
+      if (spec.command.length === 0) throw new Error(`server "${name}": empty remote command`);
+      return new SshUpstream(name, { ...opts, ssh: spec.ssh, command: spec.command, env: spec.env });
     default:
       throw new Error(`server "${name}": unknown transport "${(spec as { transport: string }).transport}"`);
   }
@@ -56,6 +61,7 @@ function checkUrl(url: string, name: string): string {
 
 export { DEFAULT_REQUEST_TIMEOUT_MS, RequestCancelledCode, SUPPORTED_PROTOCOL_VERSIONS } from './session.js';
 export { SseUpstream } from './sse.js';
+export { type SshTarget, SshUpstream, sshCommand } from './ssh.js';
 export { StdioUpstream } from './stdio.js';
 export { StreamableHttpUpstream } from './streamable-http.js';
 export type * from './types.js';

@@ -101,7 +101,12 @@ export function sshCommand(ssh: SshTarget, remoteCommand: string[], opts: SshCom
   if (remoteCommand.length === 0) throw new Error('ssh: empty remote command');
   const argv = [opts.sshBinary ?? 'ssh', '-T', '-a', '-x', '-o', 'BatchMode=yes'];
   if (ssh.knownHostsFile !== undefined) {
-    argv.push('-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${sshPathValue(ssh.knownHostsFile)}`);
+    argv.push(
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${sshPathValue(ssh.knownHostsFile)}`,
+    );
   } else {
     argv.push('-o', 'StrictHostKeyChecking=accept-new');
   }
