@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are stack-file expansion syntax
 import { describe, expect, it } from 'vitest';
 import { type ExpandContext, type ExpandEvent, expandString } from './expand.js';
 

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are stack-file expansion syntax
 // The JSON Schema: generated from the zod schema, committed, accepted by every example and
 // rejecting the structurally broken fixtures (rules across fields are the loader's job).
 import { readdirSync, readFileSync } from 'node:fs';
