@@ -91,7 +91,7 @@ describe('broken stack files never crash the loader', () => {
         const data = parsedExamples[ei % parsedExamples.length];
         const all = paths(data);
         const mutated = setAt(data, all[pi % all.length]!, value);
-        assertStructured(await load(stringify(mutated)));
+        assertStructured(await load(stringify(mutated) ?? ''));
       }),
       { numRuns: 1500 },
     );
@@ -115,7 +115,7 @@ describe('broken stack files never crash the loader', () => {
           let target: unknown = data;
           for (const s of at) target = (target as Record<string | number, unknown>)[s];
           const mutated = setAt(data, at, { ...(target as object), [key]: value });
-          assertStructured(await load(stringify(mutated)));
+          assertStructured(await load(stringify(mutated) ?? ''));
         },
       ),
       { numRuns: 800 },
