@@ -159,6 +159,11 @@ export class Gateway {
     const s = this.servers.get(name);
     if (!s) return false;
     this.servers.delete(name);
+    for (const [key, set] of [...this.subscribers]) {
+      if (!key.startsWith(`${name}\0`)) continue;
+      for (const sess of set) sess.subscriptions.delete(key);
+      this.subscribers.delete(key);
+    }
     await s.close();
     this.rebuild();
     return true;

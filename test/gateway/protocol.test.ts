@@ -9,6 +9,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gateway } from '../../src/gateway/index.js';
 import { fixtureStdioCommand } from '../fixtures/conformance.js';
+import { isAlive } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import {
   connectStreamable,
@@ -395,6 +396,36 @@ describe('readiness and failures', () => {
       const cut = await client.callTool({ name: 'fx__slow', arguments: { ms: 1200, progressEveryMs: 100 } });
       expect(cut.isError).toBe(true);
       expect(JSON.stringify(cut.content)).toMatch(/server \\"fx\\".*timed out after 400 ms/);
+    } finally {
+      await client.close();
+      await gw.close();
+    }
+  });
+
+  it('adds and removes servers at run time, telling clients', async () => {
+    const gw = await startGateway([]);
+    const client = await connectStreamable(gw.url);
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed++;
+    });
+    try {
+      await waitFor(() => gw.gateway.listSessions()[0]?.stream, { what: 'the client GET stream' });
+      const st = await gw.gateway.addServer(spec('late', stdio(fixtureStdioCommand())));
+      expect(st.state).toBe('healthy');
+      await waitFor(() => changed >= 1, { what: 'list_changed after addServer' });
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('late__echo');
+      await expect(gw.gateway.addServer(spec('late', stdio(fixtureStdioCommand())))).rejects.toThrow(
+        /already/,
+      );
+      expect(
+        () => new Gateway({ name: 'g', version: '1', stackName: 's', servers: [spec('a__b', stdio(['x']))] }),
+      ).toThrow(/invalid server name/);
+      const pid = st.pid!;
+      expect(await gw.gateway.removeServer('late')).toBe(true);
+      await waitFor(() => changed >= 2, { what: 'list_changed after removeServer' });
+      expect((await client.listTools()).tools).toEqual([]);
+      await waitFor(() => !isAlive(pid), { what: 'the removed server process to exit' });
     } finally {
       await client.close();
       await gw.close();
