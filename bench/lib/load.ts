@@ -11,6 +11,8 @@ export interface LoadOptions {
   durationMs: number;
   /** upper bound on measured calls in all (keeps the fast paths from running forever) */
   maxCalls: number;
+  /** called right before the measured phase starts (after warm-up) */
+  onStart?: () => void;
   /** called after the measured phase, while every session is still open (e.g. to sample memory) */
   onMeasured?: () => void;
 }
@@ -93,6 +95,7 @@ export async function runLoad(running: Running, op: Op, opts: LoadOptions): Prom
     let budget = opts.maxCalls;
     let errors = 0;
     let firstError: string | undefined;
+    opts.onStart?.();
     const start = performance.now();
     const deadline = start + opts.durationMs;
     await Promise.all(

@@ -67,6 +67,23 @@ export function statusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 /** Every process the harness started or saw under one it started (pid + command line). */
 export const seenProcesses = new Map<number, string>();
 
+/** CPU time (ns) consumed so far by every thread of `pid` (from /proc/<pid>/task/<tid>/schedstat). */
+export function cpuNs(pid: number): number {
+  let total = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) || 0;
+      } catch {
+        // thread ended
+      }
+    }
+  } catch {
+    // process ended
+  }
+  return total;
+}
+
 export interface MemSample {
   /** the proxy process alone */
   self: number;

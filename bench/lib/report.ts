@@ -5,7 +5,7 @@ import type { PathId } from './paths.js';
 export interface Metric {
   key: string;
   label: string;
-  unit: 'ms' | 'calls/s' | 'MB' | 'KB' | 'count' | 's';
+  unit: 'ms' | 'calls/s' | 'MB' | 'KB' | 'count' | 's' | 'µs';
   better: 'lower' | 'higher';
   /** latency-like: the floors add up along a gateway path, so a "floors summed" comparison is meaningful */
   additive?: boolean;

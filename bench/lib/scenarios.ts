@@ -21,7 +21,7 @@ import {
   type UpstreamSpec,
   until,
 } from './paths.js';
-import { memory } from './proc.js';
+import { cpuNs, descendantsOf, memory } from './proc.js';
 import type { Metric, Row, Scenario } from './report.js';
 
 export interface Config {
@@ -156,11 +156,55 @@ const latencyMetrics: Metric[] = [
   { key: 'cps', label: 'calls/s', unit: 'calls/s', better: 'higher' },
 ];
 
+/** CPU per call is far less sensitive to a noisy neighbour than wall-clock latency. */
+const cpuMetrics: Metric[] = [
+  { key: 'proxyCpu', label: 'proxy CPU/call', unit: 'µs', better: 'lower' },
+  { key: 'upstreamCpu', label: 'upstream CPU/call', unit: 'µs', better: 'lower' },
+  { key: 'clientCpu', label: 'client CPU/call', unit: 'µs', better: 'lower' },
+];
+
+interface CpuMark {
+  proxy: number;
+  upstream: number;
+  client: number;
+}
+
+function cpuMark(r: Running): CpuMark {
+  const self = process.cpuUsage();
+  // the stdio floor's upstream is the harness's own child
+  const kids = childCpu(r.proc ? r.proc.pid : process.pid);
+  return { proxy: r.proc ? cpuNs(r.proc.pid) : 0, upstream: kids, client: (self.user + self.system) * 1000 };
+}
+
+function childCpu(pid: number): number {
+  let total = 0;
+  for (const k of descendantsOf(pid)) total += cpuNs(k.pid);
+  return total;
+}
+
 /** tools/list: a caching gateway does not pay the upstream's list cost, so floors do not add up here */
 const listMetrics: Metric[] = latencyMetrics.map((m) => ({ ...m, additive: false }));
 
-function loadValues(r: LoadResult): Record<string, number | null> {
-  return { p50: r.p50, p95: r.p95, p99: r.p99, cps: r.callsPerSec, calls: r.calls };
+function loadValues(
+  r: LoadResult,
+  cpu?: { start: CpuMark; end: CpuMark; path: PathId },
+): Record<string, number | null> {
+  const v: Record<string, number | null> = {
+    p50: r.p50,
+    p95: r.p95,
+    p99: r.p99,
+    cps: r.callsPerSec,
+    calls: r.calls,
+  };
+  if (cpu) {
+    const per = (a: number, b: number) => (b - a) / 1000 / r.calls;
+    const floor = PATH_INFO[cpu.path].kind === 'floor';
+    v.proxyCpu = floor ? null : per(cpu.start.proxy, cpu.end.proxy);
+    // supergateway's per-session upstreams are counted while alive (until the sessions close, after this)
+    v.upstreamCpu = cpu.path === 'http-floor' ? null : per(cpu.start.upstream, cpu.end.upstream);
+    v.clientCpu = per(cpu.start.client, cpu.end.client);
+  }
+  return v;
 }
 
 function loadNote(r: LoadResult): string | undefined {
@@ -197,8 +241,10 @@ export async function echoScenarios(ctx: Ctx, upstreamKind: 'everything' | 'fixt
       children = Math.max(children, hwm.children);
     };
     const results = await withPath(ctx, path, [upstream], async (running) => {
-      const out = new Map<number, LoadResult>();
+      const out = new Map<number, { res: LoadResult; start: CpuMark; end: CpuMark }>();
       for (const c of cfg.concurrencies) {
+        let start: CpuMark = { proxy: 0, upstream: 0, client: 0 };
+        let end: CpuMark = start;
         const opts: LoadOptions = {
           concurrency: c,
           warmupPerWorker: Math.max(5, Math.ceil(cfg.warmupCalls / c)),
@@ -207,9 +253,15 @@ export async function echoScenarios(ctx: Ctx, upstreamKind: 'everything' | 'fixt
         };
         const res = await runLoad(running, echoOp(running.toolName(upstream.name, 'echo')), {
           ...opts,
-          onMeasured: () => sample(running),
+          onStart: () => {
+            start = cpuMark(running);
+          },
+          onMeasured: () => {
+            end = cpuMark(running);
+            sample(running);
+          },
         });
-        out.set(c, res);
+        out.set(c, { res, start, end });
         ctx.log(
           `  c=${c}: p50 ${res.p50.toFixed(3)} ms, p99 ${res.p99.toFixed(3)} ms, ${Math.round(res.callsPerSec)} calls/s (${res.calls} calls)`,
         );
@@ -223,8 +275,8 @@ export async function echoScenarios(ctx: Ctx, upstreamKind: 'everything' | 'fixt
         rows.push(notRun(path, 'unavailable', results.reason));
         continue;
       }
-      const r = results.value.get(c)!;
-      rows.push(row(path, loadValues(r), loadNote(r)));
+      const { res: r, start, end } = results.value.get(c)!;
+      rows.push(row(path, loadValues(r, { start, end, path }), loadNote(r)));
     }
     if (PATH_INFO[path].kind === 'floor') {
       memRows.push(
@@ -254,8 +306,8 @@ export async function echoScenarios(ctx: Ctx, upstreamKind: 'everything' | 'fixt
     scenarios.push({
       id: `echo-${upstreamKind}-c${c}`,
       title: `tools/call echo (${upstreamKind}), ${c} concurrent session${c === 1 ? '' : 's'}`,
-      description: `${upName} called back-to-back by ${c} closed-loop worker${c === 1 ? '' : 's'} (one SDK client session each; the stdio floor shares one session), distinct arguments per call, after ${cfg.warmupCalls} warm-up calls; measured for ${cfg.durationMs} ms or ${cfg.maxCalls} calls.`,
-      metrics: latencyMetrics,
+      description: `${upName} called back-to-back by ${c} closed-loop worker${c === 1 ? '' : 's'} (one SDK client session each; the stdio floor shares one session), distinct arguments per call, after ${cfg.warmupCalls} warm-up calls; measured for ${cfg.durationMs} ms or ${cfg.maxCalls} calls. CPU/call: CPU time of all threads (from /proc/<pid>/task/*/schedstat) used during the measured phase ÷ calls, for the proxy process, the upstream processes it spawned, and the harness (the SDK client; for the HTTP floor also its in-process responder). CPU/call barely moves with a noisy neighbour; latency does.`,
+      metrics: [...latencyMetrics, ...cpuMetrics],
       rows: perConc.get(c)!,
       ratios: [],
       notes: [],

@@ -45,16 +45,17 @@ function pickPanels(report: Report): Panel[] {
 export function toSvg(report: Report): string {
   const width = 960;
   const labelW = 190;
-  const barMax = width - labelW - 150;
+  const barMax = width - labelW - 250;
   const rowH = 22;
   const parts: string[] = [];
-  let y = 56;
+  let y = 72;
   for (const panel of pickPanels(report)) {
     const metric = panel.scenario.metrics.find((m) => m.key === panel.key);
     if (!metric) continue;
     const rows = panel.scenario.rows;
     const values = rows.map((r) => (r.status === 'ok' ? (r.values[panel.key] ?? null) : null));
     const max = Math.max(1e-9, ...values.map((v) => v ?? 0));
+    const grid = values[rows.findIndex((r) => r.path === 'gridctl')] ?? null;
     parts.push(
       `<text x="16" y="${y}" font-size="14" font-weight="bold">${esc(panel.title)}</text>`,
       `<text x="${width - 16}" y="${y}" font-size="11" text-anchor="end" fill="#57606a">${metric.better} is better</text>`,
@@ -81,7 +82,11 @@ export function toSvg(report: Report): string {
       const w = Math.max(1, (v / max) * barMax);
       parts.push(
         `<rect x="${labelW}" y="${top + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${COLORS[kind]}" rx="2"/>`,
-        `<text x="${(labelW + w + 6).toFixed(1)}" y="${top + 15}" font-size="11">${esc(fmt(v, metric.unit))}</text>`,
+        `<text x="${(labelW + w + 6).toFixed(1)}" y="${top + 15}" font-size="11">${esc(fmt(v, metric.unit))}${
+          grid != null && r.path !== 'gridctl' && v > 0
+            ? `<tspan fill="#57606a">\u00a0· gridctl ÷ this ${(grid / v).toFixed(2)}×</tspan>`
+            : ''
+        }</text>`,
       );
     });
     y += rows.length * rowH + 30;
