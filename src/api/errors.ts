@@ -6,6 +6,7 @@ export const ApiErrorStatus = {
   not_found: 404,
   method_not_allowed: 405,
   bad_request: 400,
+  conflict: 409,
   unauthorized: 401,
   no_stack: 503,
   reload_failed: 400,

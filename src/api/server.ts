@@ -13,6 +13,8 @@ export interface StackView {
   reload?(): Promise<{ success: boolean }>;
   restartServer?(name: string): Promise<void>;
   appliedSpec?(): unknown;
+  /** Stackless mode: load a saved stack by name. */
+  initialize?(name: string): Promise<{ success: boolean }>;
 }
 
 export interface ApiOptions {
@@ -75,6 +77,18 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
     ],
     [
       'POST',
+      /^\/api\/stack\/initialize$/,
+      async (req, res) => {
+        if (!view.initialize) throw new ApiError('conflict', 'this gateway already runs a stack');
+        const body = (await readJson(req)) as { name?: unknown };
+        if (typeof body.name !== 'string')
+          throw new ApiError('bad_request', 'expected {"name": "<saved stack>"}');
+        const result = await view.initialize(body.name);
+        sendJson(res, result.success ? 200 : 400, result);
+      },
+    ],
+    [
+      'POST',
       /^\/api\/mcp-servers\/([^/]+)\/restart$/,
       async (_req, res, _url, [name]) => {
         if (!view.restartServer) throw new ApiError('no_stack', 'no stack loaded');
@@ -110,6 +124,21 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
         : new ApiError('not_found', `no API route ${url.pathname}`),
     );
   };
+}
+
+async function readJson(req: IncomingMessage, max = 1024 * 1024): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) throw new ApiError('bad_request', `request body over ${max} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  } catch {
+    throw new ApiError('bad_request', 'request body is not valid JSON');
+  }
 }
 
 /** Server-sent events of log entries, filtered like /api/logs; ends when the client goes away. */

@@ -1,13 +1,8 @@
 // `gridctl apply [FILE]`: bring a stack up behind one MCP endpoint, as a daemon by default.
+import { resolve } from 'node:path';
 import type { StatusBody } from '../api/types.js';
 import { runStack } from '../controller/gateway-builder.js';
-import {
-  ApplyError,
-  type ApplyOptions,
-  loadForApply,
-  preflight,
-  startDaemon,
-} from '../controller/stack-controller.js';
+import { ApplyError, loadForApply, preflight, startDaemon } from '../controller/stack-controller.js';
 import { apiGet } from '../controller/targets.js';
 import type { LogLevel } from '../logging/logger.js';
 import { readState } from '../state/state-file.js';
@@ -79,55 +74,29 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
   }
   const paths = homeFor(ctx, flags);
   const report = createReporter(ctx, flags.quiet === true || flags.daemonChild === true);
-  const opts: ApplyOptions = {
-    file,
-    port,
-    basePort,
-    bind: flags.bind,
-    watch: flags.watch === true,
-    logLevel,
-    logFile: flags.logFile,
-    readyTimeoutMs: Number(flags.readyTimeout) * 1000 || 60_000,
-    env: ctx.env,
-  };
+  const watch = flags.watch === true;
   try {
     report.step(`Loading ${file}`);
-    const loaded = await loadForApply(file, ctx.env);
+    const loaded = await loadForApply(resolve(ctx.cwd, file), ctx.env);
     const { stack } = loaded;
     report.done(`Loaded stack '${stack.name}' (${stack['mcp-servers'].length} servers)`);
     if (flags.verbose && !flags.daemonChild) {
       ctx.stderr.write(`${JSON.stringify(redactStack(stack), null, 2)}\n`);
     }
     const bind = flags.bind ?? stack.gateway?.bind ?? '127.0.0.1';
+    const run = { loaded, paths, bind, port, watch, logLevel: logLevel as LogLevel, env: ctx.env };
 
     if (flags.daemonChild) {
       // The parent already holds the lock and checked port and state.
-      await runStack({
-        stack,
-        loaded,
-        paths,
-        bind,
-        port,
-        watch: opts.watch,
-        logLevel: logLevel as LogLevel,
-        foreground: false,
-        env: ctx.env,
-      });
+      await runStack({ ...run, foreground: false });
       return;
     }
 
-    const lock = await preflight(paths, stack, { bind, port }, report);
+    const lock = await preflight(paths, stack.name, { bind, port }, report);
     if (flags.foreground) {
       await runStack({
-        stack,
-        loaded,
-        paths,
-        bind,
-        port,
-        watch: opts.watch,
-        logLevel: logLevel as LogLevel,
+        ...run,
         foreground: true,
-        env: ctx.env,
         onListening: () => lock.release(),
         onReady: (servers) => {
           report.done(`Gateway ready on http://${hostFor(bind)}:${port}/mcp`);
@@ -140,7 +109,22 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
     }
 
     try {
-      await startDaemon(paths, stack, { ...opts, bind }, report);
+      await startDaemon(
+        paths,
+        {
+          name: stack.name,
+          command: ['apply', resolve(ctx.cwd, file), '--base-port', String(basePort)],
+          bind,
+          port,
+          logLevel,
+          logFile: flags.logFile,
+          watch,
+          readyTimeoutMs: Number(flags.readyTimeout) * 1000 || 60_000,
+          env: ctx.env,
+          waitOn: '/ready',
+        },
+        report,
+      );
     } finally {
       lock.release();
     }

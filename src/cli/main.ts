@@ -9,6 +9,7 @@ import { registerInit } from './init.js';
 import { registerLogs } from './logs.js';
 import { registerPlan } from './plan.js';
 import { registerReload } from './reload.js';
+import { registerServe } from './serve.js';
 import { registerStatus } from './status.js';
 import { registerValidate } from './validate.js';
 
@@ -21,6 +22,7 @@ const registrars: CommandRegistrar[] = [
   registerLogs,
   registerPlan,
   registerReload,
+  registerServe,
   registerValidate,
   registerInit,
 ];

@@ -1,14 +1,18 @@
 // GatewayBuilder: builds the gateway for a loaded stack and runs it on one HTTP server together with
 // the REST API, writes the state file every CLI command reads, and tears it all down on SIGINT or
 // SIGTERM. The daemon child and the foreground mode both run exactly this.
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { ApiError, sendJson } from '../api/errors.js';
 import { createApiHandler, type StackView } from '../api/server.js';
 import type { ServerStatusRow } from '../api/types.js';
-import type { LoadResult, Stack } from '../config/index.js';
+import { type LoadResult, loadStack, type Stack } from '../config/index.js';
 import { Gateway } from '../gateway/index.js';
 import type { ServerStatus } from '../gateway/types.js';
-import { Logger, type LogLevel, textSink } from '../logging/logger.js';
+import { perServerFileSink } from '../logging/file-sink.js';
+import { formatText, Logger, type LogLevel, textSink } from '../logging/logger.js';
 import { authorized, type InboundAuth, isLoopback, isOpenPath } from '../security/inbound-auth.js';
 import type { HomePaths } from '../state/paths.js';
 import {
@@ -23,9 +27,12 @@ import { Reloader } from './reloader.js';
 import { describeServer, serverSpecs } from './server-registrar.js';
 import { ApplyError } from './stack-controller.js';
 
+/** State name of the stackless daemon (`gridctl serve`). */
+export const STACKLESS = 'gridctl';
+
 export interface RunStackOptions {
-  stack: Stack;
-  loaded: LoadResult;
+  /** The loaded stack; absent in stackless mode, where a saved stack can be initialised later. */
+  loaded?: LoadResult & { stack: Stack };
   paths: HomePaths;
   bind: string;
   port: number;
@@ -43,9 +50,11 @@ export interface RunStackOptions {
 }
 
 export async function runStack(o: RunStackOptions): Promise<void> {
-  const { stack, paths } = o;
-  const auth = inboundAuth(stack);
-  if (!isLoopback(o.bind) && !auth && !stack.gateway?.insecure_allow_unauthenticated) {
+  const { paths } = o;
+  const stack = o.loaded?.stack;
+  const stateName = stack?.name ?? STACKLESS;
+  const auth = stack ? inboundAuth(stack) : undefined;
+  if (!isLoopback(o.bind) && !auth && !stack?.gateway?.insecure_allow_unauthenticated) {
     throw new ApplyError(
       `refusing to listen on ${o.bind} without authentication. Either add gateway.auth to the stack ` +
         // biome-ignore lint/suspicious/noTemplateCurlyInString: literal stack-file syntax in the hint
@@ -54,49 +63,88 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     );
   }
   const out = o.out ?? process.stdout;
-  const logger = Logger.create({ level: o.logLevel, sinks: [textSink((l) => out.write(l))] });
+  const logger = Logger.create({
+    level: o.logLevel,
+    sinks: [textSink((l) => out.write(l)), perServerFileSink(join(paths.logsDir, stateName), formatText)],
+  });
   if (!isLoopback(o.bind) && !auth) logger.warn(`listening on ${o.bind} WITHOUT authentication`);
 
   const gateway = new Gateway({
-    name: stack.gateway?.name ?? 'gridctl-gateway',
+    name: stack?.gateway?.name ?? 'gridctl-gateway',
     version: VERSION,
-    stackName: stack.name,
-    servers: serverSpecs(stack, { stackFile: o.loaded.file, env: o.env, pingIntervalMs: o.pingIntervalMs }),
+    stackName: stateName,
+    servers: o.loaded
+      ? serverSpecs(o.loaded.stack, {
+          stackFile: o.loaded.file,
+          env: o.env,
+          pingIntervalMs: o.pingIntervalMs,
+        })
+      : [],
     logger,
-    allowedHosts: stack.gateway?.allowed_hosts,
-    allowedOrigins: stack.gateway?.allowed_origins,
+    allowedHosts: stack?.gateway?.allowed_hosts,
+    allowedOrigins: stack?.gateway?.allowed_origins,
   });
 
   const startedAt = new Date().toISOString();
   let state: DaemonState | undefined;
-  const reloader = new Reloader(stack, {
-    file: o.loaded.file,
-    env: o.env,
-    target: gateway,
-    logger,
-    pingIntervalMs: o.pingIntervalMs,
-    onApplied: (applied) => {
-      if (!state) return;
-      state.applied_spec = applied;
-      writeState(paths, state);
-    },
-  });
+  const reloaderFor = (applied: Stack, file: string) =>
+    new Reloader(applied, {
+      file,
+      env: o.env,
+      target: gateway,
+      logger,
+      pingIntervalMs: o.pingIntervalMs,
+      onApplied: (spec) => {
+        if (!state) return;
+        state.applied_spec = spec;
+        state.stack_file = file;
+        writeState(paths, state);
+      },
+    });
+  let reloader = o.loaded ? reloaderFor(o.loaded.stack, o.loaded.file) : undefined;
   const rows = (): ServerStatusRow[] =>
-    gateway.status().map((s) => toRow(s, reloader.current['mcp-servers']));
+    gateway.status().map((s) => toRow(s, reloader?.current['mcp-servers'] ?? []));
   const view: StackView = {
-    stackName: stack.name,
+    stackName: stateName,
     startedAt,
     servers: rows,
     tools: async () => gateway.tools(),
-    appliedSpec: () => reloader.current,
-    reload: () => reloader.reload(),
+    appliedSpec: () => reloader?.current,
+    reload: () => {
+      if (!reloader) throw new ApiError('no_stack', 'no stack loaded; POST /api/stack/initialize first');
+      return reloader.reload();
+    },
     restartServer: async (name) => {
       await gateway.restartServer(name);
+    },
+    // Stackless mode: load a saved stack (<home>/stacks/<name>.yaml) as "every server added".
+    initialize: async (name) => {
+      if (reloader) throw new ApiError('conflict', `a stack is already loaded (${reloader.current.name})`);
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name))
+        throw new ApiError('bad_request', `invalid stack name '${name}'`);
+      const file = join(paths.root, 'stacks', `${name}.yaml`);
+      if (!existsSync(file)) throw new ApiError('not_found', `no saved stack '${name}' (looked for ${file})`);
+      const loaded = await loadStack(file, { mode: 'apply', env: o.env });
+      if (!loaded.ok || !loaded.stack) {
+        const first = loaded.issues.find((i) => i.severity === 'error');
+        throw new ApiError(
+          'bad_request',
+          `${file}: ${first ? `${first.field}: ${first.message}` : 'invalid'}`,
+        );
+      }
+      reloader = reloaderFor({ ...loaded.stack, 'mcp-servers': [], resources: [] }, file);
+      const result = await reloader.reload();
+      if (o.watch) reloader.watch(loaded.files);
+      return result;
     },
   };
   const api = createApiHandler({ view, logger, version: VERSION });
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    if (path === '/ready' && !reloader) {
+      sendJson(res, 503, { ready: false, stack: stateName, message: 'no stack loaded' });
+      return;
+    }
     if (auth && req.method !== 'OPTIONS' && !isOpenPath(path) && !authorized(req, auth)) {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
       res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'missing or wrong credentials' } }));
@@ -114,25 +162,29 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     http.listen({ host: o.bind, port: o.port }, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
-  logger.info(`gateway for stack '${stack.name}' listening on http://${o.bind}:${port}/mcp`);
+  logger.info(
+    stack
+      ? `gateway for stack '${stack.name}' listening on http://${o.bind}:${port}/mcp`
+      : `stackless gateway listening on http://${o.bind}:${port} (no stack loaded)`,
+  );
 
   state = {
     schema_version: STATE_SCHEMA_VERSION,
-    stack_name: stack.name,
-    stack_file: o.loaded.file,
+    stack_name: stateName,
+    stack_file: o.loaded?.file,
     pid: process.pid,
     port,
     bind: o.bind,
     started_at: startedAt,
     foreground: o.foreground,
-    log_file: o.foreground ? undefined : paths.logFile(stack.name),
+    log_file: o.foreground ? undefined : paths.logFile(stateName),
     auth: auth ? { type: auth.type, header: auth.header ?? 'Authorization', token: auth.token } : undefined,
     applied_spec: stack,
     children: [],
   };
   writeState(paths, state);
   o.onListening?.();
-  if (o.watch) reloader.watch(o.loaded.files);
+  if (o.watch && o.loaded) reloader?.watch(o.loaded.files);
 
   // Keep the recorded child PIDs current so a SIGKILLed daemon's children can be reaped later.
   const recordChildren = () => {
@@ -152,12 +204,12 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     stopping ??= (async () => {
       logger.info(`stopping (${why})`);
       clearInterval(childTimer);
-      reloader.close();
+      reloader?.close();
       http.close();
       http.closeAllConnections();
       await gateway.close();
-      const current = readState(paths, stack.name);
-      if (current.kind === 'ok' && current.state.pid === process.pid) removeState(paths, stack.name);
+      const current = readState(paths, stateName);
+      if (current.kind === 'ok' && current.state.pid === process.pid) removeState(paths, stateName);
       logger.info('stopped');
     })();
     return stopping;

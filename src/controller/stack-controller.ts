@@ -1,27 +1,15 @@
 // StackController: the apply flow shared by the daemon and foreground modes.
 //   load → lock → stale-state cleanup → port check → (fork daemon and wait for /ready) | (run here)
 // Only the parent checks and holds the lock; the forked child trusts it (--daemon-child).
-import { resolve } from 'node:path';
 import type { Issue, LoadResult, Stack } from '../config/index.js';
 import { loadStack } from '../config/index.js';
+import { rotate } from '../logging/file-sink.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import type { HomePaths } from '../state/paths.js';
 import { readState, removeState } from '../state/state-file.js';
 import { forkDaemon, waitForReady } from './daemon.js';
 import { probePort } from './ports.js';
 import { reapOrphans } from './reaper.js';
-
-export interface ApplyOptions {
-  file: string;
-  port: number;
-  basePort: number;
-  bind?: string;
-  watch: boolean;
-  logLevel: string;
-  logFile?: string;
-  readyTimeoutMs: number;
-  env: NodeJS.ProcessEnv;
-}
 
 export class ApplyError extends Error {
   constructor(
@@ -58,13 +46,13 @@ export async function loadForApply(
  */
 export async function preflight(
   paths: HomePaths,
-  stack: Stack,
+  name: string,
   opts: { bind: string; port: number },
   report: Reporter,
 ): Promise<Lock> {
-  const lock = await acquireLock(paths.lockFile(stack.name));
+  const lock = await acquireLock(paths.lockFile(name));
   try {
-    const read = readState(paths, stack.name);
+    const read = readState(paths, name);
     if (read.kind === 'newer') {
       throw new ApplyError(
         `${read.file} was written by a newer gridctl (schema ${read.version}); use that version`,
@@ -72,15 +60,15 @@ export async function preflight(
     }
     if (read.kind === 'ok' && read.alive) {
       throw new ApplyError(
-        `stack '${stack.name}' is already running on port ${read.state.port} (PID ${read.state.pid}); ` +
-          `run \`gridctl destroy ${stack.name}\` first, or \`gridctl reload ${stack.name}\` to apply changes in place`,
+        `stack '${name}' is already running on port ${read.state.port} (PID ${read.state.pid}); ` +
+          `run \`gridctl destroy ${name}\` first, or \`gridctl reload ${name}\` to apply changes in place`,
       );
     }
     if (read.kind === 'ok' || read.kind === 'corrupt') {
       const reaped = read.kind === 'ok' ? await reapOrphans(read.state.children ?? []) : [];
-      removeState(paths, stack.name);
+      removeState(paths, name);
       report.note(
-        `cleaned up stale state of '${stack.name}'${reaped.length ? ` and ${reaped.length} leftover process(es)` : ''}`,
+        `cleaned up stale state of '${name}'${reaped.length ? ` and ${reaped.length} leftover process(es)` : ''}`,
       );
     }
     const probe = await probePort(opts.bind, opts.port);
@@ -96,44 +84,47 @@ export async function preflight(
   }
 }
 
+export interface DaemonLaunch {
+  /** State name: the stack's name, or STACKLESS for `serve`. */
+  name: string;
+  /** CLI arguments of the child, without --daemon-child and the shared flags. */
+  command: string[];
+  bind: string;
+  port: number;
+  logLevel: string;
+  logFile?: string;
+  watch: boolean;
+  readyTimeoutMs: number;
+  env: NodeJS.ProcessEnv;
+  /** `/ready` waits for every server; stackless daemons only promise `/health`. */
+  waitOn: '/ready' | '/health';
+}
+
 /** Forks the daemon child and waits until it is ready (or dies, or times out). */
 export async function startDaemon(
   paths: HomePaths,
-  stack: Stack,
-  opts: ApplyOptions & { bind: string },
+  d: DaemonLaunch,
   report: Reporter,
 ): Promise<{ pid: number; logFile: string }> {
-  const logFile = opts.logFile ?? paths.logFile(stack.name);
-  const args = [
-    'apply',
-    resolve(opts.file),
-    '--daemon-child',
-    '--port',
-    String(opts.port),
-    '--base-port',
-    String(opts.basePort),
-    '--bind',
-    opts.bind,
-    '--log-level',
-    opts.logLevel,
-    '--home',
-    paths.root,
-  ];
-  if (opts.watch) args.push('--watch');
+  const logFile = d.logFile ?? paths.logFile(d.name);
+  const args = [...d.command, '--daemon-child', '--port', String(d.port), '--bind', d.bind];
+  args.push('--log-level', d.logLevel, '--home', paths.root);
+  if (d.watch) args.push('--watch');
   report.step('Starting the gateway daemon');
-  const pid = forkDaemon({ args, logFile, env: opts.env });
+  rotate(logFile, 3); // keep the last few runs' logs
+  const pid = forkDaemon({ args, logFile, env: d.env });
   report.done(`Started the gateway daemon (PID ${pid}, log ${logFile})`);
-  report.step('Waiting for every server to register');
-  const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
+  report.step(d.waitOn === '/ready' ? 'Waiting for every server to register' : 'Waiting for the gateway');
+  const host = d.bind === '0.0.0.0' || d.bind === '::' ? '127.0.0.1' : d.bind;
   const outcome = await waitForReady({
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${opts.port}/ready`,
-    stack: stack.name,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${d.port}${d.waitOn}`,
+    stack: d.name,
     pid,
-    timeoutMs: opts.readyTimeoutMs,
+    timeoutMs: d.readyTimeoutMs,
     logFile,
     onPending: (pending) => report.step(`Waiting for ${pending.join(', ')}`),
   });
-  if (!outcome.ok) throw new ApplyError(`stack '${stack.name}' did not become ready: ${outcome.reason}`);
-  report.done('All servers registered');
+  if (!outcome.ok) throw new ApplyError(`'${d.name}' did not become ready: ${outcome.reason}`);
+  report.done(d.waitOn === '/ready' ? 'All servers registered' : 'Gateway is up');
   return { pid, logFile };
 }

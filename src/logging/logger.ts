@@ -106,17 +106,18 @@ export class Logger {
   }
 }
 
+/** One human-readable line: time, level, [server], message, extra fields. */
+export function formatText(e: LogEntry): string {
+  const { time, level, msg, server, ...rest } = e;
+  const extras = Object.entries(rest)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return `${time} ${level.toUpperCase().padEnd(5)} ${server ? `[${server}] ` : ''}${msg}${extras ? ` ${extras}` : ''}\n`;
+}
+
 /** Human-readable lines for a terminal or a daemon log file. */
 export function textSink(write: (line: string) => void): LogSink {
-  return (e) => {
-    const { time, level, msg, server, ...rest } = e;
-    const extras = Object.entries(rest)
-      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-      .join(' ');
-    write(
-      `${time} ${level.toUpperCase().padEnd(5)} ${server ? `[${server}] ` : ''}${msg}${extras ? ` ${extras}` : ''}\n`,
-    );
-  };
+  return (e) => write(formatText(e));
 }
 
 /** One JSON object per line. */

@@ -122,6 +122,7 @@ export class RpcSession {
       );
     }
     const id = this.nextId++;
+    opts.onRequestId?.(id); // lets the gateway match ctx.relatedRequestId back to this call
     let progressToken: string | number | undefined;
     if (opts.onProgress) {
       // Our own token, so progress for this call can be told apart from every other caller's.

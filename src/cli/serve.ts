@@ -1,0 +1,95 @@
+// `gridctl serve`: the stackless daemon (API only; stack routes answer 503 until a saved stack is
+// loaded with POST /api/stack/initialize). `gridctl stop` ends it.
+import { destroyStack } from '../controller/destroy.js';
+import { runStack, STACKLESS } from '../controller/gateway-builder.js';
+import { ApplyError, preflight, startDaemon } from '../controller/stack-controller.js';
+import type { LogLevel } from '../logging/logger.js';
+import type { CommandRegistrar } from './main.js';
+import { fail, homeFor, withHome } from './options.js';
+import { createReporter } from './progress.js';
+
+interface ServeFlags {
+  foreground?: boolean;
+  port: string;
+  bind: string;
+  watch?: boolean;
+  logLevel: string;
+  home?: string;
+  daemonChild?: boolean;
+}
+
+export const registerServe: CommandRegistrar = (program, ctx) => {
+  const cmd = withHome(program.command('serve'))
+    .description('Start the gateway without a stack (load a saved one later through the API)')
+    .option('-f, --foreground', 'run in this terminal instead of as a daemon')
+    .option('-p, --port <port>', 'gateway port', '8180')
+    .option('--bind <address>', 'listen address', '127.0.0.1')
+    .option('-w, --watch', 'reload a loaded stack when its file changes')
+    .option('--log-level <level>', 'debug | info | warn | error', 'info')
+    .option('--daemon-child', 'internal: run as the forked daemon');
+  const child = cmd.options.find((o) => o.long === '--daemon-child');
+  if (child) child.hidden = true;
+  cmd.action(async (flags: ServeFlags) => {
+    const port = Number(flags.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      fail(ctx, `--port ${flags.port}: use a whole number from 1 to 65535`);
+      return;
+    }
+    const paths = homeFor(ctx, flags);
+    const report = createReporter(ctx, flags.daemonChild === true);
+    const run = {
+      paths,
+      bind: flags.bind,
+      port,
+      watch: flags.watch === true,
+      logLevel: flags.logLevel as LogLevel,
+      env: ctx.env,
+    };
+    try {
+      if (flags.daemonChild) {
+        await runStack({ ...run, foreground: false });
+        return;
+      }
+      const lock = await preflight(paths, STACKLESS, { bind: flags.bind, port }, report);
+      if (flags.foreground) {
+        await runStack({ ...run, foreground: true, out: ctx.stderr, onListening: () => lock.release() });
+        return;
+      }
+      try {
+        await startDaemon(
+          paths,
+          {
+            name: STACKLESS,
+            command: ['serve'],
+            bind: flags.bind,
+            port,
+            logLevel: flags.logLevel,
+            watch: run.watch,
+            readyTimeoutMs: 30_000,
+            env: ctx.env,
+            waitOn: '/health',
+          },
+          report,
+        );
+      } finally {
+        lock.release();
+      }
+      report.stop();
+      ctx.stdout.write(`Gateway (no stack loaded) on http://localhost:${port}\nStop it with: gridctl stop\n`);
+    } catch (err) {
+      report.stop();
+      fail(ctx, err instanceof ApplyError ? err.message : (err as Error).message);
+    }
+  });
+
+  withHome(program.command('stop'))
+    .description('Stop the stackless gateway started by `gridctl serve`')
+    .action(async (flags: { home?: string }) => {
+      const outcome = await destroyStack(homeFor(ctx, flags), STACKLESS);
+      ctx.stdout.write(
+        outcome.kind === 'stopped'
+          ? `Stopped the stackless gateway (PID ${outcome.pid}).\n`
+          : 'The stackless gateway is not running.\n',
+      );
+    });
+};
