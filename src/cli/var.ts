@@ -326,7 +326,11 @@ async function readAll(input: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** Reads one line from a TTY in raw mode, echoing nothing. Ctrl-C or Ctrl-D on an empty line cancels. */
-function hiddenPrompt(input: VarInput, output: NodeJS.WritableStream, question: string): Promise<string> {
+export function hiddenPrompt(
+  input: VarInput,
+  output: NodeJS.WritableStream,
+  question: string,
+): Promise<string> {
   if (input.isTTY !== true || typeof input.setRawMode !== 'function') {
     return Promise.reject(new CliFailure('cannot ask for a secret: stdin is not a terminal'));
   }
