@@ -1,7 +1,7 @@
 // `gridctl apply [FILE]`: bring a stack up behind one MCP endpoint, as a daemon by default.
 import { resolve } from 'node:path';
 import type { StatusBody } from '../api/types.js';
-import { runStack } from '../controller/gateway-builder.js';
+import { assertExposure, runStack } from '../controller/gateway-builder.js';
 import { ApplyError, loadForApply, preflight, startDaemon } from '../controller/stack-controller.js';
 import { apiGet } from '../controller/targets.js';
 import type { LogLevel } from '../logging/logger.js';
@@ -25,6 +25,7 @@ export interface ApplyFlags {
   strict?: boolean;
   home?: string;
   daemonChild?: boolean;
+  insecureAllowUnauthenticated?: boolean;
   readyTimeout: string;
 }
 
@@ -44,6 +45,7 @@ export const registerApply: CommandRegistrar = (program, ctx) => {
     .option('-v, --verbose', 'print the resolved stack (secrets redacted) and debug logs')
     .option('-q, --quiet', 'print only the endpoint URL and errors')
     .option('--strict', 'exit non-zero when any server fails to start')
+    .option('--insecure-allow-unauthenticated', 'allow a non-loopback --bind without gateway.auth')
     .option(
       '--ready-timeout <seconds>',
       'how long to wait for every server to register',
@@ -84,7 +86,8 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
       ctx.stderr.write(`${JSON.stringify(redactStack(stack), null, 2)}\n`);
     }
     const bind = flags.bind ?? stack.gateway?.bind ?? '127.0.0.1';
-    const run = { loaded, paths, bind, port, watch, logLevel: logLevel as LogLevel, env: ctx.env };
+    const insecure = flags.insecureAllowUnauthenticated === true;
+    const run = { loaded, paths, bind, port, watch, insecure, logLevel: logLevel as LogLevel, env: ctx.env };
 
     if (flags.daemonChild) {
       // The parent already holds the lock and checked port and state.
@@ -92,6 +95,7 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
       return;
     }
 
+    assertExposure(bind, stack, insecure);
     const lock = await preflight(paths, stack.name, { bind, port }, report);
     if (flags.foreground) {
       await runStack({
@@ -113,7 +117,13 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
         paths,
         {
           name: stack.name,
-          command: ['apply', resolve(ctx.cwd, file), '--base-port', String(basePort)],
+          command: [
+            'apply',
+            resolve(ctx.cwd, file),
+            '--base-port',
+            String(basePort),
+            ...(insecure ? ['--insecure-allow-unauthenticated'] : []),
+          ],
           bind,
           port,
           logLevel,

@@ -1,7 +1,7 @@
 // `gridctl serve`: the stackless daemon (API only; stack routes answer 503 until a saved stack is
 // loaded with POST /api/stack/initialize). `gridctl stop` ends it.
 import { destroyStack } from '../controller/destroy.js';
-import { runStack, STACKLESS } from '../controller/gateway-builder.js';
+import { assertExposure, runStack, STACKLESS } from '../controller/gateway-builder.js';
 import { ApplyError, preflight, startDaemon } from '../controller/stack-controller.js';
 import type { LogLevel } from '../logging/logger.js';
 import type { CommandRegistrar } from './main.js';
@@ -16,6 +16,7 @@ interface ServeFlags {
   logLevel: string;
   home?: string;
   daemonChild?: boolean;
+  insecureAllowUnauthenticated?: boolean;
 }
 
 export const registerServe: CommandRegistrar = (program, ctx) => {
@@ -25,6 +26,7 @@ export const registerServe: CommandRegistrar = (program, ctx) => {
     .option('-p, --port <port>', 'gateway port', '8180')
     .option('--bind <address>', 'listen address', '127.0.0.1')
     .option('-w, --watch', 'reload a loaded stack when its file changes')
+    .option('--insecure-allow-unauthenticated', 'allow a non-loopback --bind without gateway.auth')
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
     .option('--daemon-child', 'internal: run as the forked daemon');
   const child = cmd.options.find((o) => o.long === '--daemon-child');
@@ -42,6 +44,7 @@ export const registerServe: CommandRegistrar = (program, ctx) => {
       bind: flags.bind,
       port,
       watch: flags.watch === true,
+      insecure: flags.insecureAllowUnauthenticated === true,
       logLevel: flags.logLevel as LogLevel,
       env: ctx.env,
     };
@@ -50,6 +53,7 @@ export const registerServe: CommandRegistrar = (program, ctx) => {
         await runStack({ ...run, foreground: false });
         return;
       }
+      assertExposure(flags.bind, undefined, run.insecure);
       const lock = await preflight(paths, STACKLESS, { bind: flags.bind, port }, report);
       if (flags.foreground) {
         await runStack({ ...run, foreground: true, out: ctx.stderr, onListening: () => lock.release() });
@@ -60,7 +64,7 @@ export const registerServe: CommandRegistrar = (program, ctx) => {
           paths,
           {
             name: STACKLESS,
-            command: ['serve'],
+            command: ['serve', ...(run.insecure ? ['--insecure-allow-unauthenticated'] : [])],
             bind: flags.bind,
             port,
             logLevel: flags.logLevel,

@@ -51,7 +51,7 @@ describe('loadStack', () => {
     expect(r.stack!.gateway).toMatchObject({
       name: 'gridctl-gateway',
       bind: '127.0.0.1',
-      allowed_origins: ['*'],
+      allowed_origins: [],
       code_mode: 'off',
       output_format: 'json',
       maxToolResultBytes: 65536,

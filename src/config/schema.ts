@@ -62,7 +62,12 @@ const gateway = z
       .meta({ description: 'serverInfo.name on initialize.' }),
     bind: z.string().min(1).default('127.0.0.1'),
     insecure_allow_unauthenticated: z.boolean().default(false),
-    allowed_origins: z.array(z.string()).default(['*']),
+    // Empty = loopback origins only. The reference defaults to "*", which lets any web page drive a
+    // local gateway from the user's browser; ours must be opted into.
+    allowed_origins: z
+      .array(z.string())
+      .default([])
+      .meta({ description: 'Browser origins allowed besides loopback ones; "*" allows any (not recommended).' }),
     allowed_hosts: z.array(z.string()).default([]),
     auth: gatewayAuth.optional(),
     code_mode: z.enum(['off', 'on']).default('off'),

@@ -44,6 +44,8 @@ export interface RunStackOptions {
   out?: NodeJS.WritableStream;
   onListening?: () => void;
   onReady?: (servers: ServerStatusRow[]) => void;
+  /** --insecure-allow-unauthenticated: allow a non-loopback bind without auth (warned at every start). */
+  insecure?: boolean;
   /** Resolves to stop the stack (tests); SIGINT/SIGTERM always stop it. */
   stopSignal?: Promise<void>;
   pingIntervalMs?: number;
@@ -54,14 +56,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
   const stack = o.loaded?.stack;
   const stateName = stack?.name ?? STACKLESS;
   const auth = stack ? inboundAuth(stack) : undefined;
-  if (!isLoopback(o.bind) && !auth && !stack?.gateway?.insecure_allow_unauthenticated) {
-    throw new ApplyError(
-      `refusing to listen on ${o.bind} without authentication. Either add gateway.auth to the stack ` +
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: literal stack-file syntax in the hint
-        '(type: bearer, token: ${var:GATEWAY_TOKEN}), bind to 127.0.0.1 (drop --bind / gateway.bind), or ' +
-        'set gateway.insecure_allow_unauthenticated: true if this network is trusted',
-    );
-  }
+  assertExposure(o.bind, stack, o.insecure);
   const out = o.out ?? process.stdout;
   const logger = Logger.create({
     level: o.logLevel,
@@ -229,6 +224,18 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Refuses a non-loopback listener without inbound auth, unless explicitly allowed. */
+export function assertExposure(bind: string, stack: Stack | undefined, insecure = false): void {
+  if (isLoopback(bind) || stack?.gateway?.auth || insecure || stack?.gateway?.insecure_allow_unauthenticated)
+    return;
+  throw new ApplyError(
+    `refusing to listen on ${bind} without authentication. Either add gateway.auth to the stack ` +
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: literal stack-file syntax in the hint
+      '(type: bearer, token: ${var:GATEWAY_TOKEN}), bind to 127.0.0.1 (drop --bind / gateway.bind), or ' +
+      'pass --insecure-allow-unauthenticated (or set gateway.insecure_allow_unauthenticated: true) if this network is trusted',
+  );
 }
 
 function inboundAuth(stack: Stack): InboundAuth | undefined {
