@@ -1,5 +1,6 @@
 // One entry point to build an upstream client from a plain spec; the gateway never needs to know
 // which transport class sits behind UpstreamClient.
+import { type OpenApiConfig, OpenApiUpstream } from './openapi/index.js';
 import { SseUpstream } from './sse.js';
 import { type SshTarget, SshUpstream } from './ssh.js';
 import { StdioUpstream } from './stdio.js';
@@ -10,7 +11,8 @@ export type UpstreamSpec =
   | { transport: 'stdio'; command: string[]; env?: Record<string, string>; cwd: string }
   | { transport: 'http'; url: string; headers?: Record<string, string> }
   | { transport: 'sse'; url: string; headers?: Record<string, string> }
-  | { transport: 'ssh'; ssh: SshTarget; command: string[]; env?: Record<string, string> };
+  | { transport: 'ssh'; ssh: SshTarget; command: string[]; env?: Record<string, string> }
+  | { transport: 'openapi'; openapi: OpenApiConfig; stackDir: string };
 
 export interface UpstreamFactoryOptions {
   /** Request timeout when a call gives none (default 60 s). */
@@ -41,6 +43,12 @@ export function createUpstream(
     case 'ssh':
       if (spec.command.length === 0) throw new Error(`server "${name}": empty remote command`);
       return new SshUpstream(name, { ...opts, ssh: spec.ssh, command: spec.command, env: spec.env });
+    case 'openapi':
+      return new OpenApiUpstream(name, {
+        openapi: spec.openapi,
+        stackDir: spec.stackDir,
+        defaultTimeoutMs: opts.defaultTimeoutMs,
+      });
     default:
       throw new Error(`server "${name}": unknown transport "${(spec as { transport: string }).transport}"`);
   }
@@ -60,6 +68,7 @@ function checkUrl(url: string, name: string): string {
 }
 
 export { DEFAULT_REQUEST_TIMEOUT_MS, RequestCancelledCode, SUPPORTED_PROTOCOL_VERSIONS } from './session.js';
+export { type OpenApiAuth, type OpenApiConfig, OpenApiUpstream } from './openapi/index.js';
 export { SseUpstream } from './sse.js';
 export { type SshTarget, SshUpstream, sshCommand } from './ssh.js';
 export { StdioUpstream } from './stdio.js';

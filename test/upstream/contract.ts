@@ -36,9 +36,38 @@ export interface ContractTarget {
   cancelledCount?: { tool: string };
   /** Process-backed transports: the pid whose tree must vanish on close(). */
   processBacked?: boolean;
+  /** Behaviours this kind of server cannot have; see ReducedContractTarget. */
+  without?: readonly ContractFeature[];
 }
 
-export function upstreamContract(target: ContractTarget): void {
+/**
+ * Behaviours some kinds of upstream cannot have: `direct` (no SDK client can reach it, e.g. an
+ * OpenAPI server served in-process), `progress` (it never sends progress, so neither can progress
+ * reset a timeout nor trigger a cancellation), `sampling` (it never asks the client anything).
+ */
+export type ContractFeature = 'direct' | 'progress' | 'sampling';
+
+interface FeatureFields {
+  direct: 'direct';
+  progress: 'progress' | 'progressReset';
+  sampling: 'sampling';
+}
+
+/**
+ * A target declaring what it cannot do: the checks for those features are not registered at all
+ * (nothing is skipped or loosened), and their fields become unnecessary. A target without `direct`
+ * gets a standalone image check instead of the byte-for-byte comparison.
+ */
+export type ReducedContractTarget<F extends ContractFeature = ContractFeature> = Omit<
+  ContractTarget,
+  FeatureFields[F] | 'without'
+> &
+  Partial<Pick<ContractTarget, FeatureFields[F]>> & { without: readonly F[] };
+
+export function upstreamContract(input: ContractTarget | ReducedContractTarget): void {
+  // Only the checks registered for the target's features read the optional fields.
+  const target = input as ContractTarget;
+  const can = (feature: ContractFeature) => !(input.without ?? []).includes(feature);
   describe(`UpstreamClient contract: ${target.label}`, () => {
     const open: UpstreamClient[] = [];
     const directs: Client[] = [];
@@ -87,18 +116,31 @@ export function upstreamContract(target: ContractTarget): void {
       expect(res.content).toEqual([{ type: 'text', text: target.echo.text('héllo ✓') }]);
     });
 
-    it('passes image content through byte-identical to a direct SDK client', async () => {
-      const { client } = await connected();
-      const ours = await call(client, target.image.tool, target.image.args);
-      const direct = await target.direct();
-      directs.push(direct);
-      const theirs = await direct.callTool({ name: target.image.tool, arguments: target.image.args });
-      const img = (r: Record<string, unknown>) =>
-        (r.content as { type: string }[]).find((c) => c.type === 'image');
-      expect(img(ours)).toBeDefined();
-      expect(JSON.stringify(img(ours))).toBe(JSON.stringify(img(theirs)));
-      expect(JSON.stringify(ours.content)).toBe(JSON.stringify(theirs.content));
-    });
+    if (can('direct'))
+      it('passes image content through byte-identical to a direct SDK client', async () => {
+        const { client } = await connected();
+        const ours = await call(client, target.image.tool, target.image.args);
+        const direct = await target.direct();
+        directs.push(direct);
+        const theirs = await direct.callTool({ name: target.image.tool, arguments: target.image.args });
+        const img = (r: Record<string, unknown>) =>
+          (r.content as { type: string }[]).find((c) => c.type === 'image');
+        expect(img(ours)).toBeDefined();
+        expect(JSON.stringify(img(ours))).toBe(JSON.stringify(img(theirs)));
+        expect(JSON.stringify(ours.content)).toBe(JSON.stringify(theirs.content));
+      });
+
+    if (!can('direct'))
+      it('returns image content (base64 data with a mime type)', async () => {
+        const { client } = await connected();
+        const res = await call(client, target.image.tool, target.image.args);
+        const img = (res.content as { type: string; data?: unknown; mimeType?: unknown }[]).find(
+          (c) => c.type === 'image',
+        );
+        expect(typeof img?.data).toBe('string');
+        expect(Buffer.from(img!.data as string, 'base64').length).toBeGreaterThan(0);
+        expect(img?.mimeType).toMatch(/^image\//);
+      });
 
     it('passes structuredContent and _meta through unchanged', async () => {
       const { client } = await connected();
@@ -107,14 +149,15 @@ export function upstreamContract(target: ContractTarget): void {
       if (target.structured.meta !== undefined) expect(res._meta).toEqual(target.structured.meta);
     });
 
-    it('routes progress notifications to the caller and not to onNotification', async () => {
-      const { client, ev } = await connected();
-      const seen: Record<string, unknown>[] = [];
-      await call(client, target.progress.tool, target.progress.args, { onProgress: (p) => seen.push(p) });
-      expect(seen.length).toBe(target.progress.count);
-      for (const p of seen) expect(typeof p.progress).toBe('number');
-      expect(ev.notifications.filter((n) => n.msg.method === 'notifications/progress')).toEqual([]);
-    });
+    if (can('progress'))
+      it('routes progress notifications to the caller and not to onNotification', async () => {
+        const { client, ev } = await connected();
+        const seen: Record<string, unknown>[] = [];
+        await call(client, target.progress.tool, target.progress.args, { onProgress: (p) => seen.push(p) });
+        expect(seen.length).toBe(target.progress.count);
+        for (const p of seen) expect(typeof p.progress).toBe('number');
+        expect(ev.notifications.filter((n) => n.msg.method === 'notifications/progress')).toEqual([]);
+      });
 
     it('times out with an error naming the server and the RequestTimeout code, then keeps working', async () => {
       const { client } = await connected();
@@ -131,46 +174,48 @@ export function upstreamContract(target: ContractTarget): void {
       expect(res.content).toEqual([{ type: 'text', text: target.echo.text('after timeout') }]);
     });
 
-    it('progress resets the timeout', async () => {
-      const { client } = await connected();
-      const { tool, args, timeoutMs, minDurationMs } = target.progressReset;
-      expect(minDurationMs).toBeGreaterThan(timeoutMs * 1.5);
-      const started = Date.now();
-      let seen = 0;
-      const res = await call(client, tool, args, { timeoutMs, onProgress: () => seen++ });
-      expect(Date.now() - started).toBeGreaterThanOrEqual(minDurationMs);
-      expect(res.content).toBeDefined();
-      expect(seen).toBeGreaterThan(1);
-    });
+    if (can('progress'))
+      it('progress resets the timeout', async () => {
+        const { client } = await connected();
+        const { tool, args, timeoutMs, minDurationMs } = target.progressReset;
+        expect(minDurationMs).toBeGreaterThan(timeoutMs * 1.5);
+        const started = Date.now();
+        let seen = 0;
+        const res = await call(client, tool, args, { timeoutMs, onProgress: () => seen++ });
+        expect(Date.now() - started).toBeGreaterThanOrEqual(minDurationMs);
+        expect(res.content).toBeDefined();
+        expect(seen).toBeGreaterThan(1);
+      });
 
-    it('cancels through an AbortSignal and keeps working', async () => {
-      const { client } = await connected();
-      const ac = new AbortController();
-      const started = Date.now();
-      // Abort once the server demonstrably works on it (first progress notification).
-      const err = await call(client, target.slow.tool, target.slow.args, {
-        signal: ac.signal,
-        onProgress: () => ac.abort(new Error('user cancelled')),
-      }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err).toBeInstanceOf(RpcError);
-      expect((err as RpcError).message).toContain('cancelled');
-      expect(Date.now() - started).toBeLessThan(4000);
-      const res = await call(client, target.echo.tool, target.echo.args('after cancel'));
-      expect(res.content).toEqual([{ type: 'text', text: target.echo.text('after cancel') }]);
-      const probe = target.cancelledCount;
-      if (probe) {
-        await waitFor(
-          async () => {
-            const r = await call(client, probe.tool, {});
-            return JSON.stringify(r.content).includes('"1"');
-          },
-          { timeoutMs: 5000, what: 'the server to see the cancellation' },
+    if (can('progress'))
+      it('cancels through an AbortSignal and keeps working', async () => {
+        const { client } = await connected();
+        const ac = new AbortController();
+        const started = Date.now();
+        // Abort once the server demonstrably works on it (first progress notification).
+        const err = await call(client, target.slow.tool, target.slow.args, {
+          signal: ac.signal,
+          onProgress: () => ac.abort(new Error('user cancelled')),
+        }).then(
+          () => undefined,
+          (e: unknown) => e,
         );
-      }
-    });
+        expect(err).toBeInstanceOf(RpcError);
+        expect((err as RpcError).message).toContain('cancelled');
+        expect(Date.now() - started).toBeLessThan(4000);
+        const res = await call(client, target.echo.tool, target.echo.args('after cancel'));
+        expect(res.content).toEqual([{ type: 'text', text: target.echo.text('after cancel') }]);
+        const probe = target.cancelledCount;
+        if (probe) {
+          await waitFor(
+            async () => {
+              const r = await call(client, probe.tool, {});
+              return JSON.stringify(r.content).includes('"1"');
+            },
+            { timeoutMs: 5000, what: 'the server to see the cancellation' },
+          );
+        }
+      });
 
     it('preserves upstream JSON-RPC error codes', async () => {
       const { client } = await connected();
@@ -183,30 +228,32 @@ export function upstreamContract(target: ContractTarget): void {
       expect((err as RpcError).message).toContain(`"${target.serverName}"`);
     });
 
-    it('relays a server-to-client request (sampling) and delivers the answer back', async () => {
-      const { client, ev } = await connected();
-      ev.answer = async (msg) => {
-        expect(msg.method).toBe('sampling/createMessage');
-        return { model: 'test-model', role: 'assistant', content: { type: 'text', text: 'sampled-42' } };
-      };
-      const res = await call(client, target.sampling.tool, target.sampling.args('what is 6*7?'));
-      expect(ev.requests.map((r) => r.msg.method)).toEqual(['sampling/createMessage']);
-      expect(JSON.stringify(ev.requests[0]?.msg.params)).toContain('what is 6*7?');
-      expect(JSON.stringify(res.content)).toContain('sampled-42');
-    });
+    if (can('sampling'))
+      it('relays a server-to-client request (sampling) and delivers the answer back', async () => {
+        const { client, ev } = await connected();
+        ev.answer = async (msg) => {
+          expect(msg.method).toBe('sampling/createMessage');
+          return { model: 'test-model', role: 'assistant', content: { type: 'text', text: 'sampled-42' } };
+        };
+        const res = await call(client, target.sampling.tool, target.sampling.args('what is 6*7?'));
+        expect(ev.requests.map((r) => r.msg.method)).toEqual(['sampling/createMessage']);
+        expect(JSON.stringify(ev.requests[0]?.msg.params)).toContain('what is 6*7?');
+        expect(JSON.stringify(res.content)).toContain('sampled-42');
+      });
 
-    it('answers a server-to-client request with the error the handler threw', async () => {
-      const { client, ev } = await connected();
-      ev.answer = async () => {
-        throw new RpcError(-32042, 'sampling refused by test');
-      };
-      const outcome = await call(client, target.sampling.tool, target.sampling.args('x')).then(
-        (r) => JSON.stringify(r),
-        (e: unknown) => (e as Error).message,
-      );
-      // Servers report the failed sampling either as a tool error result or a JSON-RPC error.
-      expect(outcome).toContain('sampling refused by test');
-    });
+    if (can('sampling'))
+      it('answers a server-to-client request with the error the handler threw', async () => {
+        const { client, ev } = await connected();
+        ev.answer = async () => {
+          throw new RpcError(-32042, 'sampling refused by test');
+        };
+        const outcome = await call(client, target.sampling.tool, target.sampling.args('x')).then(
+          (r) => JSON.stringify(r),
+          (e: unknown) => (e as Error).message,
+        );
+        // Servers report the failed sampling either as a tool error result or a JSON-RPC error.
+        expect(outcome).toContain('sampling refused by test');
+      });
 
     it('close() reports a clean close, rejects later calls and leaves no process', async () => {
       const { client, ev } = await connected();
