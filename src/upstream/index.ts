@@ -67,8 +67,8 @@ function checkUrl(url: string, name: string): string {
   return url;
 }
 
-export { DEFAULT_REQUEST_TIMEOUT_MS, RequestCancelledCode, SUPPORTED_PROTOCOL_VERSIONS } from './session.js';
 export { type OpenApiAuth, type OpenApiConfig, OpenApiUpstream } from './openapi/index.js';
+export { DEFAULT_REQUEST_TIMEOUT_MS, RequestCancelledCode, SUPPORTED_PROTOCOL_VERSIONS } from './session.js';
 export { SseUpstream } from './sse.js';
 export { type SshTarget, SshUpstream, sshCommand } from './ssh.js';
 export { StdioUpstream } from './stdio.js';
