@@ -79,7 +79,8 @@ async function main(): Promise<number> {
   const cfg = args.quick ? quickConfig(workDir, args.paths) : fullConfig(workDir, args.paths);
   const ctx: Ctx = {
     cfg,
-    log: (msg) => process.stderr.write(`[bench] ${msg}\n`),
+    log: (msg) =>
+      process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}\n`),
     stopIssues: [],
     errors: [],
     unavailable: new Map(),
@@ -134,7 +135,7 @@ async function main(): Promise<number> {
       totalMemGiB: Math.round(totalmem() / 2 ** 30),
       durationSec: (performance.now() - started) / 1000,
       loadAvg1m: { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0) },
-      gridctl: { bin: GRIDCTL_BIN, commit: gitCommit() },
+      gridctl: { bin: GRIDCTL_BIN, commit: process.env.BENCH_GRIDCTL_COMMIT ?? gitCommit() },
       versions: Object.fromEntries(
         [
           'gridctl',

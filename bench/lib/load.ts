@@ -44,12 +44,26 @@ export function echoOp(toolName: string): Op {
   };
 }
 
-export function listOp(expectedTools: number): Op {
+/** The whole tool list: every page (a gateway may paginate with nextCursor), as a client must fetch it. */
+export async function listAllTools(client: Client): Promise<{ tools: number; pages: number }> {
+  let cursor: string | undefined;
+  let tools = 0;
+  let pages = 0;
+  do {
+    const res = await client.listTools(cursor === undefined ? undefined : { cursor });
+    tools += res.tools.length;
+    pages++;
+    cursor = res.nextCursor;
+  } while (cursor !== undefined && pages < 10_000);
+  return { tools, pages };
+}
+
+export function listOp(expectedTools: number, onPages?: (pages: number) => void): Op {
   return async (client) => {
-    const res = await client.listTools();
-    if (res.tools.length !== expectedTools) {
-      throw new Error(`tools/list returned ${res.tools.length} tools, expected ${expectedTools}`);
-    }
+    const { tools, pages } = await listAllTools(client);
+    if (tools !== expectedTools)
+      throw new Error(`tools/list returned ${tools} tools, expected ${expectedTools}`);
+    onPages?.(pages);
   };
 }
 

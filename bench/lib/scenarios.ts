@@ -5,6 +5,7 @@ import {
   echoOp,
   type LoadOptions,
   type LoadResult,
+  listAllTools,
   listOp,
   openSessions,
   runLoad,
@@ -334,6 +335,27 @@ function median(xs: number[]): number {
   return s[Math.floor((s.length - 1) / 2)]!;
 }
 
+/** The startup floor for N servers: the client itself spawns them all at once and lists each. */
+async function parallelStdio(ctx: Ctx, upstreams: UpstreamSpec[]): Promise<number> {
+  const t0 = performance.now();
+  const sessions: Session[] = [];
+  try {
+    await Promise.all(
+      upstreams.map(async (u) => {
+        const running = await startPath('stdio-direct', [u], { workDir: ctx.cfg.workDir });
+        const session = await running.connect();
+        sessions.push(session);
+        const { tools } = await listAllTools(session.client);
+        if (tools !== u.tools.length)
+          throw new Error(`${u.name}: ${tools} tools, expected ${u.tools.length}`);
+      }),
+    );
+    return performance.now() - t0;
+  } finally {
+    await closeSessions(sessions);
+  }
+}
+
 /** Time from spawning the proxy to the first tools/list that shows every server's tools. */
 export async function startupScenario(ctx: Ctx): Promise<Scenario[]> {
   const { cfg } = ctx;
@@ -348,6 +370,19 @@ export async function startupScenario(ctx: Ctx): Promise<Scenario[]> {
       const multi = path === 'gridctl' || path === 'mcp-hub';
       if (path === 'http-floor') {
         rows.push(notRun(path, 'n/a', 'answers in-process; nothing to start'));
+        continue;
+      }
+      if (path === 'stdio-direct' && n > 1) {
+        ctx.log(`startup/${n}: ${path} (all ${n} servers spawned in parallel by the client)`);
+        const times: number[] = [];
+        for (let rep = 0; rep < cfg.startupRepeats; rep++) times.push(await parallelStdio(ctx, upstreams));
+        rows.push(
+          row(
+            path,
+            { ms: median(times), rss: null, rssAll: null },
+            `the client spawns all ${n} servers at once and lists each${cfg.startupRepeats > 1 ? `; median of ${cfg.startupRepeats}` : ''}`,
+          ),
+        );
         continue;
       }
       if (!multi && n > 1) {
@@ -368,7 +403,7 @@ export async function startupScenario(ctx: Ctx): Promise<Scenario[]> {
             await until(
               `tools/list with ${expected} tools`,
               async () => {
-                last = (await session.client.listTools()).tools.length;
+                last = (await listAllTools(session.client)).tools;
                 return last >= expected;
               },
               60_000,
@@ -437,17 +472,24 @@ export async function largeListScenario(ctx: Ctx): Promise<Scenario[]> {
     ctx.log(`tools-list ${servers}×${tools}: ${path}`);
     // The stdio floor is one fixture serving the same number of tools; the HTTP floor serves the same list.
     const ups = path === 'stdio-direct' ? [fixtureUpstream('all', total - 1)] : upstreams;
+    let pages = 0;
     const res = await withPath(ctx, path, ups, async (running) => {
       const out = new Map<number, LoadResult>();
       for (const c of cfg.largeList.concurrencies) {
         out.set(
           c,
-          await runLoad(running, listOp(total), {
-            concurrency: c,
-            warmupPerWorker: cfg.quick ? 2 : 10,
-            durationMs: cfg.largeList.durationMs,
-            maxCalls: cfg.largeList.maxCalls,
-          }),
+          await runLoad(
+            running,
+            listOp(total, (p) => {
+              pages = p;
+            }),
+            {
+              concurrency: c,
+              warmupPerWorker: cfg.quick ? 2 : 10,
+              durationMs: cfg.largeList.durationMs,
+              maxCalls: cfg.largeList.maxCalls,
+            },
+          ),
         );
       }
       return out;
@@ -462,7 +504,13 @@ export async function largeListScenario(ctx: Ctx): Promise<Scenario[]> {
         row(
           path,
           loadValues(r),
-          path === 'stdio-direct' ? `one fixture server with ${total} tools` : loadNote(r),
+          [
+            path === 'stdio-direct' ? `one fixture server with ${total} tools` : undefined,
+            pages > 1 ? `${pages} pages per list (nextCursor followed)` : undefined,
+            loadNote(r),
+          ]
+            .filter(Boolean)
+            .join('; ') || undefined,
         ),
       );
     }
@@ -505,7 +553,7 @@ export async function idleSessionsScenario(ctx: Ctx): Promise<Scenario[]> {
           arguments: { message: 'warm' },
         });
         const before = memory(proc.pid, 'VmRSS');
-        sessions = await openSessions(running, n, 50);
+        sessions = await openSessions(running, n - 1, 50);
         // Each session must still be alive: ping the last one through to the upstream.
         const last = sessions[sessions.length - 1]!;
         await last.client.callTool({
@@ -516,8 +564,8 @@ export async function idleSessionsScenario(ctx: Ctx): Promise<Scenario[]> {
         return {
           before: before.self,
           after: after.self,
-          perSession: (after.self - before.self) / n,
-          perSessionAll: (after.withChildren - before.withChildren) / n,
+          perSession: (after.self - before.self) / (n - 1),
+          perSessionAll: (after.withChildren - before.withChildren) / (n - 1),
         };
       } finally {
         await closeSessions([...sessions, warm]);
@@ -550,7 +598,7 @@ export async function idleSessionsScenario(ctx: Ctx): Promise<Scenario[]> {
     {
       id: 'idle-sessions',
       title: `RSS with ${cfg.idleSessions} idle sessions`,
-      description: `One warm session, then ${cfg.idleSessions} more sessions opened (initialize + initialized) and left idle, fronting server-everything. VmRSS of the proxy before and after, and the growth per session (also counting upstream processes it spawned).`,
+      description: `${cfg.idleSessions} sessions in all: one warm session (one echo call), then ${cfg.idleSessions - 1} more opened (initialize + initialized) and left idle, fronting server-everything. VmRSS of the proxy before and after, and the growth per session (also counting upstream processes it spawned).`,
       metrics: [
         { key: 'sessions', label: 'sessions', unit: 'count', better: 'higher' },
         { key: 'before', label: 'RSS before', unit: 'MB', better: 'lower' },
