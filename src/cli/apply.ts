@@ -4,6 +4,7 @@ import type { StatusBody } from '../api/types.js';
 import { assertExposure, runStack } from '../controller/gateway-builder.js';
 import { ApplyError, loadForApply, preflight, startDaemon } from '../controller/stack-controller.js';
 import { apiGet } from '../controller/targets.js';
+import { applyWorkloads, workloadsView } from '../controller/workloads.js';
 import type { LogLevel } from '../logging/logger.js';
 import { readState } from '../state/state-file.js';
 import type { CliContext } from './context.js';
@@ -27,6 +28,9 @@ export interface ApplyFlags {
   daemonChild?: boolean;
   insecureAllowUnauthenticated?: boolean;
   readyTimeout: string;
+  runtime?: string;
+  /** false with --no-cache (commander's negatable option). */
+  cache?: boolean;
 }
 
 const DEFAULTS = { port: '8180', basePort: '9000', logLevel: 'info', readyTimeout: '60' } as const;
@@ -51,6 +55,8 @@ export const registerApply: CommandRegistrar = (program, ctx) => {
       'how long to wait for every server to register',
       DEFAULTS.readyTimeout,
     )
+    .option('--runtime <engine>', 'container engine: docker | podman (default: $GRIDCTL_RUNTIME, then detected)')
+    .option('--no-cache', 'build `source` images without the layer cache')
     .option('--daemon-child', 'internal: run as the forked daemon');
   const child = cmd.options.find((o) => o.long === '--daemon-child');
   if (child) child.hidden = true;
@@ -77,29 +83,47 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
   const paths = homeFor(ctx, flags);
   const report = createReporter(ctx, flags.quiet === true || flags.daemonChild === true);
   const watch = flags.watch === true;
+  let scrub = (text: string) => text; // becomes the store's redactor once it is open
   try {
     report.step(`Loading ${file}`);
-    const loaded = await loadForApply(resolve(ctx.cwd, file), ctx.env);
+    const { loaded, redact } = await loadForApply(resolve(ctx.cwd, file), ctx.env, paths);
+    scrub = redact;
     const { stack } = loaded;
     report.done(`Loaded stack '${stack.name}' (${stack['mcp-servers'].length} servers)`);
     if (flags.verbose && !flags.daemonChild) {
-      ctx.stderr.write(`${JSON.stringify(redactStack(stack), null, 2)}\n`);
+      ctx.stderr.write(`${redact(JSON.stringify(redactStack(stack), null, 2))}\n`);
     }
     const bind = flags.bind ?? stack.gateway?.bind ?? '127.0.0.1';
     const insecure = flags.insecureAllowUnauthenticated === true;
-    const run = { loaded, paths, bind, port, watch, insecure, logLevel: logLevel as LogLevel, env: ctx.env };
+    const run = { loaded, redact, paths, bind, port, watch, insecure, logLevel: logLevel as LogLevel, env: ctx.env };
 
     if (flags.daemonChild) {
       // The parent already holds the lock and checked port and state.
-      await runStack({ ...run, foreground: false });
+      const containers = await workloadsView(stack, flags.runtime, ctx.env);
+      await runStack({ ...run, foreground: false, containers });
       return;
     }
 
     assertExposure(bind, stack, insecure);
     const lock = await preflight(paths, stack.name, { bind, port }, report);
+    // Containers start here, in the parent, so their progress and failures reach this terminal and
+    // a failed apply can remove what it started; the gateway process then finds them by label.
+    const workloads = await applyWorkloads(stack, {
+      flag: flags.runtime,
+      noCache: flags.cache === false,
+      basePort,
+      stackFile: loaded.file,
+      home: paths.root,
+      env: ctx.env,
+      report,
+    }).catch((err: unknown) => {
+      lock.release();
+      throw err;
+    });
     if (flags.foreground) {
       await runStack({
         ...run,
+        containers: workloads.view,
         foreground: true,
         onListening: () => lock.release(),
         onReady: (servers) => {
@@ -123,6 +147,7 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
             '--base-port',
             String(basePort),
             ...(insecure ? ['--insecure-allow-unauthenticated'] : []),
+            ...(flags.runtime ? ['--runtime', flags.runtime] : []),
           ],
           bind,
           port,
@@ -135,6 +160,9 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
         },
         report,
       );
+    } catch (err) {
+      await workloads.rollback();
+      throw err;
     } finally {
       lock.release();
     }
@@ -154,15 +182,15 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
   } catch (err) {
     report.stop();
     if (err instanceof ApplyError) {
-      fail(ctx, err.message);
+      fail(ctx, scrub(err.message));
       for (const i of err.issues) {
         const where = i.line ? `${i.file ?? file}:${i.line}:${i.column ?? 1}` : (i.file ?? file);
-        ctx.stderr.write(`  ${ctx.paint('red', '✗')} ${where} ${i.field}: ${i.message}\n`);
-        if (i.hint) ctx.stderr.write(`      ${i.hint}\n`);
+        ctx.stderr.write(scrub(`  ${ctx.paint('red', '✗')} ${where} ${i.field}: ${i.message}\n`));
+        if (i.hint) ctx.stderr.write(scrub(`      ${i.hint}\n`));
       }
       return;
     }
-    fail(ctx, (err as Error).message);
+    fail(ctx, scrub((err as Error).message));
   }
 }
 

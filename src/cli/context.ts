@@ -3,6 +3,8 @@
 import { styleText } from 'node:util';
 
 export interface CliIO {
+  /** Where prompts read from; defaults to process.stdin. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(mode: boolean): unknown };
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;

@@ -12,6 +12,7 @@ import { registerReload } from './reload.js';
 import { registerServe } from './serve.js';
 import { registerStatus } from './status.js';
 import { registerValidate } from './validate.js';
+import { registerVar } from './var.js';
 
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
@@ -24,6 +25,7 @@ const registrars: CommandRegistrar[] = [
   registerReload,
   registerServe,
   registerValidate,
+  registerVar,
   registerInit,
 ];
 

@@ -3,8 +3,9 @@
 // in place through reload when possible, else by replacing the running stack.
 import { createInterface } from 'node:readline/promises';
 import { type DiffItem, diffStacks } from '../config/diff.js';
-import { loadStack, type Stack } from '../config/index.js';
+import type { LoadResult, Stack } from '../config/index.js';
 import { destroyStack } from '../controller/destroy.js';
+import { loadForRun } from '../controller/secrets.js';
 import { readState } from '../state/state-file.js';
 import { apply, applyDefaults } from './apply.js';
 import type { CliContext } from './context.js';
@@ -22,7 +23,14 @@ export const registerPlan: CommandRegistrar = (program, ctx) => {
     .option('-y, --auto-approve', 'apply the changes without asking')
     .action(async (file: string, opts: { home?: string; json?: boolean; autoApprove?: boolean }) => {
       const paths = homeFor(ctx, opts);
-      const loaded = await loadStack(file, { mode: 'apply', env: ctx.env });
+      let loaded: LoadResult;
+      let redact: (text: string) => string;
+      try {
+        ({ loaded, redact } = await loadForRun(file, ctx.env, paths));
+      } catch (err) {
+        fail(ctx, (err as Error).message);
+        return;
+      }
       if (!loaded.ok || !loaded.stack) {
         fail(ctx, `${file} has errors; run \`gridctl validate ${file}\` for details`);
         for (const i of loaded.issues.filter((x) => x.severity === 'error')) {
@@ -41,7 +49,7 @@ export const registerPlan: CommandRegistrar = (program, ctx) => {
           `${JSON.stringify({ stack: proposed.name, running: Boolean(running), ...diff }, null, 2)}\n`,
         );
       } else {
-        render(ctx, proposed.name, Boolean(running), diff.items, diff.summary);
+        render(ctx, proposed.name, Boolean(running), diff.items, diff.summary, redact);
       }
       if (!diff.hasChanges) return;
       if (!opts.autoApprove && (opts.json || !(await confirm(ctx)))) return;
@@ -68,6 +76,7 @@ function render(
   running: boolean,
   items: DiffItem[],
   summary: { add: number; change: number; remove: number },
+  redact: (text: string) => string,
 ): void {
   if (items.length === 0) {
     ctx.stdout.write(`No changes. Stack '${name}' is up to date.\n`);
@@ -84,7 +93,7 @@ function render(
   };
   for (const i of items) {
     ctx.stdout.write(`  ${sign[i.action]} ${i.kind} "${i.name}"\n`);
-    for (const d of i.details) ctx.stdout.write(`      ${d}\n`);
+    for (const d of i.details) ctx.stdout.write(redact(`      ${d}\n`));
   }
 }
 

@@ -7,8 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ApiError, sendJson } from '../api/errors.js';
 import { createApiHandler, type StackView } from '../api/server.js';
+import { createStaticHandler } from '../api/static.js';
 import type { ServerStatusRow } from '../api/types.js';
-import { type LoadResult, loadStack, type Stack } from '../config/index.js';
+import type { LoadResult, Stack } from '../config/index.js';
 import { Gateway } from '../gateway/index.js';
 import type { ServerStatus } from '../gateway/types.js';
 import { perServerFileSink } from '../logging/file-sink.js';
@@ -24,8 +25,10 @@ import {
 } from '../state/state-file.js';
 import { VERSION } from '../version.js';
 import { Reloader } from './reloader.js';
+import { loadForRun } from './secrets.js';
 import { describeServer, serverSpecs } from './server-registrar.js';
 import { ApplyError } from './stack-controller.js';
+import type { ContainerView } from './workloads.js';
 
 /** State name of the stackless daemon (`gridctl serve`). */
 export const STACKLESS = 'gridctl';
@@ -44,11 +47,15 @@ export interface RunStackOptions {
   out?: NodeJS.WritableStream;
   onListening?: () => void;
   onReady?: (servers: ServerStatusRow[]) => void;
+  /** Masks the variable store's values in every log line and API response. */
+  redact?: (text: string) => string;
   /** --insecure-allow-unauthenticated: allow a non-loopback bind without auth (warned at every start). */
   insecure?: boolean;
   /** Resolves to stop the stack (tests); SIGINT/SIGTERM always stop it. */
   stopSignal?: Promise<void>;
   pingIntervalMs?: number;
+  /** Container servers' upstreams (controller/workloads.discover). */
+  containers?: ContainerView;
 }
 
 export async function runStack(o: RunStackOptions): Promise<void> {
@@ -60,6 +67,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
   const out = o.out ?? process.stdout;
   const logger = Logger.create({
     level: o.logLevel,
+    redact: o.redact,
     sinks: [textSink((l) => out.write(l)), perServerFileSink(join(paths.logsDir, stateName), formatText)],
   });
   if (!isLoopback(o.bind) && !auth) logger.warn(`listening on ${o.bind} WITHOUT authentication`);
@@ -73,6 +81,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
           stackFile: o.loaded.file,
           env: o.env,
           pingIntervalMs: o.pingIntervalMs,
+          containers: o.containers,
         })
       : [],
     logger,
@@ -86,6 +95,8 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     new Reloader(applied, {
       file,
       env: o.env,
+      paths,
+      onRedactor: (redact) => logger.setRedactor(redact),
       target: gateway,
       logger,
       pingIntervalMs: o.pingIntervalMs,
@@ -97,6 +108,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       },
     });
   let reloader = o.loaded ? reloaderFor(o.loaded.stack, o.loaded.file) : undefined;
+  let stackFile = o.loaded?.file;
   const rows = (): ServerStatusRow[] =>
     gateway.status().map((s) => toRow(s, reloader?.current['mcp-servers'] ?? []));
   const view: StackView = {
@@ -104,7 +116,13 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     startedAt,
     servers: rows,
     tools: async () => gateway.tools(),
-    appliedSpec: () => reloader?.current,
+    sessions: () => gateway.listSessions(),
+    stackFile: () => stackFile,
+    appliedSpec: () => {
+      const spec = reloader?.current;
+      // The applied spec holds expanded values: mask the store's secrets before it leaves.
+      return spec && JSON.parse(logger.redact(JSON.stringify(spec)));
+    },
     reload: () => {
       if (!reloader) throw new ApiError('no_stack', 'no stack loaded; POST /api/stack/initialize first');
       return reloader.reload();
@@ -119,7 +137,8 @@ export async function runStack(o: RunStackOptions): Promise<void> {
         throw new ApiError('bad_request', `invalid stack name '${name}'`);
       const file = join(paths.root, 'stacks', `${name}.yaml`);
       if (!existsSync(file)) throw new ApiError('not_found', `no saved stack '${name}' (looked for ${file})`);
-      const loaded = await loadStack(file, { mode: 'apply', env: o.env });
+      const { loaded, redact } = await loadForRun(file, o.env, paths);
+      logger.setRedactor(redact);
       if (!loaded.ok || !loaded.stack) {
         const first = loaded.issues.find((i) => i.severity === 'error');
         throw new ApiError(
@@ -128,18 +147,22 @@ export async function runStack(o: RunStackOptions): Promise<void> {
         );
       }
       reloader = reloaderFor({ ...loaded.stack, 'mcp-servers': [], resources: [] }, file);
+      stackFile = file;
       const result = await reloader.reload();
       if (o.watch) reloader.watch(loaded.files);
       return result;
     },
   };
-  const api = createApiHandler({ view, logger, version: VERSION });
+  const api = createApiHandler({ view, logger, version: VERSION, home: paths.root });
+  // The web UI's shell and assets: open like /health (the data behind them needs auth).
+  const ui = createStaticHandler({ auth: auth && { type: auth.type, header: auth.header } });
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     if (path === '/ready' && !reloader) {
       sendJson(res, 503, { ready: false, stack: stateName, message: 'no stack loaded' });
       return;
     }
+    if (ui(req, res)) return;
     if (auth && req.method !== 'OPTIONS' && !isOpenPath(path) && !authorized(req, auth)) {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
       res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'missing or wrong credentials' } }));

@@ -5,8 +5,10 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { diffStacks } from '../config/diff.js';
-import { loadStack, type McpServer, type Stack } from '../config/index.js';
+import type { LoadResult, McpServer, Stack } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
+import type { HomePaths } from '../state/paths.js';
+import { loadForRun } from './secrets.js';
 import { serverSpec } from './server-registrar.js';
 
 export interface ReloadResult {
@@ -27,6 +29,9 @@ export interface ReloadTarget {
 export interface ReloaderOptions {
   file: string;
   env: NodeJS.ProcessEnv;
+  paths: HomePaths;
+  /** Receives the variable store's redactor after each successful load. */
+  onRedactor?: (redact: (text: string) => string) => void;
   target: ReloadTarget;
   logger: Logger;
   pingIntervalMs?: number;
@@ -64,7 +69,18 @@ export class Reloader {
       modified: [],
       errors: [],
     };
-    const loaded = await loadStack(this.opts.file, { mode: 'apply', env: this.opts.env });
+    let loaded: LoadResult;
+    try {
+      const run = await loadForRun(this.opts.file, this.opts.env, this.opts.paths);
+      loaded = run.loaded;
+      if (loaded.ok) this.opts.onRedactor?.(run.redact); // the store may hold new values now
+    } catch (err) {
+      return {
+        ...result,
+        success: false,
+        message: `${(err as Error).message}; the running configuration is unchanged`,
+      };
+    }
     if (!loaded.ok || !loaded.stack) {
       const errors = loaded.issues.filter((i) => i.severity === 'error');
       return {

@@ -6,12 +6,15 @@ import { type McpServer, parseDuration, type Stack, serverKind } from '../config
 import type { ServerSpec } from '../gateway/types.js';
 import { createUpstream, type UpstreamSpec } from '../upstream/index.js';
 import type { UpstreamClient } from '../upstream/types.js';
+import type { ContainerView } from './workloads.js';
 
 export interface RegistrarOptions {
   stackFile: string;
   env: NodeJS.ProcessEnv;
   /** Health ping period; tests shorten it. */
   pingIntervalMs?: number;
+  /** The stack's containers (found by label where the gateway runs); unset without a runtime. */
+  containers?: ContainerView;
 }
 
 export function serverSpecs(stack: Stack, opts: RegistrarOptions): ServerSpec[] {
@@ -30,7 +33,8 @@ export function serverSpec(server: McpServer, opts: RegistrarOptions): ServerSpe
     pingIntervalMs: opts.pingIntervalMs,
     createClient: (): UpstreamClient => {
       if (typeof upstream === 'string') throw new Error(upstream);
-      return createUpstream(upstream, server.name, { defaultTimeoutMs: timeoutMs });
+      const client = createUpstream(upstream, server.name, { defaultTimeoutMs: timeoutMs });
+      return opts.containers?.decorate(server, client) ?? client;
     },
   };
 }
@@ -52,6 +56,8 @@ export function upstreamSpec(server: McpServer, opts: RegistrarOptions): Upstrea
         url: server.url!,
         headers: authHeaders(server),
       };
+    case 'container':
+      return opts.containers?.upstreamSpec(server) ?? 'container servers need a container runtime; none was found';
     default:
       return `${kind} servers are not supported by this version of gridctl yet`;
   }

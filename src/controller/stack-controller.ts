@@ -2,7 +2,6 @@
 //   load → lock → stale-state cleanup → port check → (fork daemon and wait for /ready) | (run here)
 // Only the parent checks and holds the lock; the forked child trusts it (--daemon-child).
 import type { Issue, LoadResult, Stack } from '../config/index.js';
-import { loadStack } from '../config/index.js';
 import { rotate } from '../logging/file-sink.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import type { HomePaths } from '../state/paths.js';
@@ -10,6 +9,7 @@ import { readState, removeState } from '../state/state-file.js';
 import { forkDaemon, waitForReady } from './daemon.js';
 import { probePort } from './ports.js';
 import { reapOrphans } from './reaper.js';
+import { loadForRun, type RunLoad, SecretsError } from './secrets.js';
 
 export class ApplyError extends Error {
   constructor(
@@ -30,13 +30,21 @@ export interface Reporter {
 export async function loadForApply(
   file: string,
   env: NodeJS.ProcessEnv,
-): Promise<LoadResult & { stack: Stack }> {
-  const loaded = await loadStack(file, { mode: 'apply', env });
+  paths: HomePaths,
+): Promise<{ loaded: LoadResult & { stack: Stack }; redact: (text: string) => string }> {
+  let run: RunLoad;
+  try {
+    run = await loadForRun(file, env, paths);
+  } catch (err) {
+    if (err instanceof SecretsError) throw new ApplyError(err.message);
+    throw err;
+  }
+  const { loaded } = run;
   if (!loaded.ok || !loaded.stack) {
     const errors = loaded.issues.filter((i) => i.severity === 'error');
     throw new ApplyError(`${file}: ${errors.length} error(s) in the stack file`, errors);
   }
-  return loaded as LoadResult & { stack: Stack };
+  return { loaded: loaded as LoadResult & { stack: Stack }, redact: run.redact };
 }
 
 /**

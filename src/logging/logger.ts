@@ -66,6 +66,11 @@ export class Logger {
     this.core.redact = redact;
   }
 
+  /** The current redactor, for text that leaves by another way than a log line (API bodies). */
+  redact(text: string): string {
+    return this.core.redact(text);
+  }
+
   /** Recent entries, oldest first. */
   recent(filter: { server?: string; level?: LogLevel; limit?: number } = {}): LogEntry[] {
     const min = ORDER[filter.level ?? 'debug'];

@@ -1,6 +1,6 @@
 // A per-stack lock file created with O_EXCL (Node has no flock). A lock whose owner died is stale
 // and taken over, so a crashed apply never blocks the next one.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pidAlive } from './state-file.js';
 
@@ -28,14 +28,26 @@ export async function acquireLock(file: string, timeoutMs = 5000): Promise<Lock>
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const owner = Number.parseInt(safeRead(file), 10);
-    if (!Number.isFinite(owner) || !pidAlive(owner)) {
-      rmSync(file, { force: true }); // stale: its owner is gone
+    // An empty file is a lock being taken right now (created, PID not yet written): only treat it
+    // as stale once it has stayed empty for a while.
+    const stale = Number.isFinite(owner) ? !pidAlive(owner) : ageMs(file) > 2000;
+    if (stale) {
+      rmSync(file, { force: true }); // its owner is gone
       continue;
     }
     if (Date.now() > deadline) {
-      throw new Error(`another gridctl command (PID ${owner}) holds ${file}; try again when it finishes`);
+      const who = Number.isFinite(owner) ? ` (PID ${owner})` : '';
+      throw new Error(`another gridctl command${who} holds ${file}; try again when it finishes`);
     }
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 
