@@ -88,6 +88,11 @@ describe('gridctl apply (daemon) → status → destroy', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(new RegExp(`already running on port ${port} \\(PID \\d+\\)`));
 
+    const logs = await gridctl(sb, ['logs', 'life', '--server', 'memory']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/\[memory\] server ready/);
+    expect(logs.stdout).not.toContain('[everything]');
+
     const { pid, children } = stateOf(sb, 'life');
     expect(children.map((c) => c.server).sort()).toEqual(['everything', 'memory']);
 
