@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { echoOp, runLoad } from './lib/load.js';
 import { everythingUpstream, startPath } from './lib/paths.js';
 import { killAllNow } from './lib/proc.js';
@@ -52,8 +53,17 @@ export function summarize(profile: CpuProfile, top = 25): string {
     const key = `${functionName || '(anonymous)'}  ${url ? `${area(url, '')}:${lineNumber + 1}` : ''}`;
     byFn.set(key, (byFn.get(key) ?? 0) + us);
   }
-  const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
-  const lines = [`total sampled: ${(total / 1e6).toFixed(2)} s`, '', 'by area (self time):'];
+  // Shares of busy time: idle samples (waiting in epoll) are left out of the denominator.
+  const idle = byArea.get('(idle)') ?? 0;
+  byArea.delete('(idle)');
+  for (const k of [...byFn.keys()]) if (k.startsWith('(idle)')) byFn.delete(k);
+  const busy = Math.max(1, total - idle);
+  const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)} %`;
+  const lines = [
+    `sampled ${(total / 1e6).toFixed(2)} s; busy ${(busy / 1e6).toFixed(2)} s (${((100 * busy) / total).toFixed(1)} %); shares below are of busy time`,
+    '',
+    'by area (self time):',
+  ];
   for (const [k, us] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, top))
     lines.push(`  ${pct(us)}  ${k}`);
   lines.push('', 'by function (self time):');
@@ -84,7 +94,7 @@ async function main(): Promise<void> {
         maxCalls: 10_000_000,
       });
       process.stdout.write(
-        `echo c=${concurrency}: ${res.calls} calls, p50 ${res.p50.toFixed(3)} ms, p99 ${res.p99.toFixed(3)} ms, ${Math.round(res.callsPerSec)} calls/s\n\n`,
+        `echo c=${concurrency} through gridctl: ${res.calls} calls, p50 ${res.p50.toFixed(3)} ms, p99 ${res.p99.toFixed(3)} ms, ${Math.round(res.callsPerSec)} calls/s\n\n`,
       );
     } finally {
       const stopped = await running.stop();
@@ -104,8 +114,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  killAllNow();
-  process.stderr.write(`profile failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((err: unknown) => {
+    killAllNow();
+    process.stderr.write(`profile failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -162,6 +162,7 @@ const cpuMetrics: Metric[] = [
   { key: 'proxyCpu', label: 'proxy CPU/call', unit: 'µs', better: 'lower' },
   { key: 'upstreamCpu', label: 'upstream CPU/call', unit: 'µs', better: 'lower' },
   { key: 'clientCpu', label: 'client CPU/call', unit: 'µs', better: 'lower' },
+  { key: 'ceiling', label: 'proxy ceiling/core', unit: 'calls/s', better: 'higher' },
 ];
 
 interface CpuMark {
@@ -204,6 +205,8 @@ function loadValues(
     // supergateway's per-session upstreams are counted while alive (until the sessions close, after this)
     v.upstreamCpu = cpu.path === 'http-floor' ? null : per(cpu.start.upstream, cpu.end.upstream);
     v.clientCpu = per(cpu.start.client, cpu.end.client);
+    // what one core could push through the proxy if it had the core to itself: 1 s ÷ proxy CPU per call
+    v.ceiling = v.proxyCpu != null && v.proxyCpu > 0 ? 1e6 / v.proxyCpu : null;
   }
   return v;
 }
@@ -307,7 +310,7 @@ export async function echoScenarios(ctx: Ctx, upstreamKind: 'everything' | 'fixt
     scenarios.push({
       id: `echo-${upstreamKind}-c${c}`,
       title: `tools/call echo (${upstreamKind}), ${c} concurrent session${c === 1 ? '' : 's'}`,
-      description: `${upName} called back-to-back by ${c} closed-loop worker${c === 1 ? '' : 's'} (one SDK client session each; the stdio floor shares one session), distinct arguments per call, after ${cfg.warmupCalls} warm-up calls; measured for ${cfg.durationMs} ms or ${cfg.maxCalls} calls. CPU/call: CPU time of all threads (from /proc/<pid>/task/*/schedstat) used during the measured phase ÷ calls, for the proxy process, the upstream processes it spawned, and the harness (the SDK client; for the HTTP floor also its in-process responder). CPU/call barely moves with a noisy neighbour; latency does.`,
+      description: `${upName} called back-to-back by ${c} closed-loop worker${c === 1 ? '' : 's'} (one SDK client session each; the stdio floor shares one session), distinct arguments per call, after ${cfg.warmupCalls} warm-up calls; measured for ${cfg.durationMs} ms or ${cfg.maxCalls} calls. CPU/call: CPU time of all threads (from /proc/<pid>/task/*/schedstat) used during the measured phase ÷ calls, for the proxy process, the upstream processes it spawned, and the harness (the SDK client; for the HTTP floor also its in-process responder). CPU/call barely moves with a noisy neighbour; latency does. Proxy ceiling/core = 1 s ÷ proxy CPU/call: the calls/s one core could carry through the proxy alone (the measured calls/s are capped by the single-process client, which needs more CPU per call than any proxy).`,
       metrics: [...latencyMetrics, ...cpuMetrics],
       rows: perConc.get(c)!,
       ratios: [],

@@ -29,6 +29,12 @@ function pickPanels(report: Report): Panel[] {
   if (first)
     panels.push({ title: `echo p99 latency — ${first.title.split(', ')[1]}`, scenario: first, key: 'p99' });
   if (last) panels.push({ title: `echo calls/s — ${last.title.split(', ')[1]}`, scenario: last, key: 'cps' });
+  if (last)
+    panels.push({
+      title: `proxy CPU per echo call — ${last.title.split(', ')[1]}`,
+      scenario: last,
+      key: 'proxyCpu',
+    });
   const rss = byPrefix('peak-rss-everything')[0];
   if (rss) panels.push({ title: 'proxy peak RSS under echo load', scenario: rss, key: 'self' });
   const startups = byPrefix('startup-');

@@ -53,8 +53,8 @@ describe('bench --quick', () => {
         expect(r.status, `${s.id} ${r.path}: ${r.note ?? ''}`).toBe('ok');
         for (const m of s.metrics) {
           // a floor has no proxy process, so no proxy/upstream CPU of its own
-          if (m.key === 'proxyCpu' && r.path === 'stdio-direct') continue;
-          if ((m.key === 'proxyCpu' || m.key === 'upstreamCpu') && r.path === 'http-floor') continue;
+          if ((m.key === 'proxyCpu' || m.key === 'ceiling') && r.path === 'stdio-direct') continue;
+          if (['proxyCpu', 'upstreamCpu', 'ceiling'].includes(m.key) && r.path === 'http-floor') continue;
           expect(r.values[m.key], `${s.id} ${r.path} ${m.key}`).toBeGreaterThan(0);
         }
       }
