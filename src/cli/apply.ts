@@ -23,6 +23,7 @@ export interface ApplyFlags {
   logLevel: string;
   verbose?: boolean;
   quiet?: boolean;
+  json?: boolean;
   strict?: boolean;
   home?: string;
   daemonChild?: boolean;
@@ -48,6 +49,7 @@ export const registerApply: CommandRegistrar = (program, ctx) => {
     .option('--log-level <level>', 'debug | info | warn | error', DEFAULTS.logLevel)
     .option('-v, --verbose', 'print the resolved stack (secrets redacted) and debug logs')
     .option('-q, --quiet', 'print only the endpoint URL and errors')
+    .option('--json', 'print the outcome as JSON (daemon mode)')
     .option('--strict', 'exit non-zero when any server fails to start')
     .option('--insecure-allow-unauthenticated', 'allow a non-loopback --bind without gateway.auth')
     .option(
@@ -55,7 +57,10 @@ export const registerApply: CommandRegistrar = (program, ctx) => {
       'how long to wait for every server to register',
       DEFAULTS.readyTimeout,
     )
-    .option('--runtime <engine>', 'container engine: docker | podman (default: $GRIDCTL_RUNTIME, then detected)')
+    .option(
+      '--runtime <engine>',
+      'container engine: docker | podman (default: $GRIDCTL_RUNTIME, then detected)',
+    )
     .option('--no-cache', 'build `source` images without the layer cache')
     .option('--daemon-child', 'internal: run as the forked daemon');
   const child = cmd.options.find((o) => o.long === '--daemon-child');
@@ -81,7 +86,10 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
     return;
   }
   const paths = homeFor(ctx, flags);
-  const report = createReporter(ctx, flags.quiet === true || flags.daemonChild === true);
+  const report = createReporter(ctx, {
+    quiet: flags.quiet === true || flags.json === true,
+    silent: flags.daemonChild === true,
+  });
   const watch = flags.watch === true;
   let scrub = (text: string) => text; // becomes the store's redactor once it is open
   try {
@@ -95,7 +103,17 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
     }
     const bind = flags.bind ?? stack.gateway?.bind ?? '127.0.0.1';
     const insecure = flags.insecureAllowUnauthenticated === true;
-    const run = { loaded, redact, paths, bind, port, watch, insecure, logLevel: logLevel as LogLevel, env: ctx.env };
+    const run = {
+      loaded,
+      redact,
+      paths,
+      bind,
+      port,
+      watch,
+      insecure,
+      logLevel: logLevel as LogLevel,
+      env: ctx.env,
+    };
 
     if (flags.daemonChild) {
       // The parent already holds the lock and checked port and state.
@@ -171,7 +189,10 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
     const status = await apiGet<StatusBody>(read.state, '/api/status');
     report.stop();
     const endpoint = `http://${hostFor(bind)}:${port}/mcp`;
-    if (flags.quiet) {
+    if (flags.json) {
+      const out = { stack: stack.name, endpoint, pid: read.state.pid, port, servers: status.servers };
+      ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    } else if (flags.quiet) {
       ctx.stdout.write(`${endpoint}\n`);
     } else {
       ctx.stdout.write(`\n${summary(status.servers)}\n`);

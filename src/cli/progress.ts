@@ -4,7 +4,12 @@ import type { CliContext } from './context.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-export function createReporter(ctx: CliContext, quiet: boolean): Reporter & { stop(): void } {
+/** `quiet` hides the steps; notes (warnings about what was cleaned up or changed) still show unless `silent`. */
+export function createReporter(
+  ctx: CliContext,
+  opts: { quiet: boolean; silent?: boolean },
+): Reporter & { stop(): void } {
+  const quiet = opts.quiet || opts.silent === true;
   const out = ctx.stderr;
   const tty = out.isTTY === true && ctx.env.CI === undefined;
   let current = '';
@@ -37,7 +42,7 @@ export function createReporter(ctx: CliContext, quiet: boolean): Reporter & { st
       out.write(`${ctx.paint('green', '✓')} ${text}\n`);
     },
     note(text) {
-      if (quiet) return;
+      if (opts.silent) return;
       clear();
       out.write(`${ctx.paint('yellow', '!')} ${text}\n`);
       draw();

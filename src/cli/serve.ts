@@ -38,7 +38,7 @@ export const registerServe: CommandRegistrar = (program, ctx) => {
       return;
     }
     const paths = homeFor(ctx, flags);
-    const report = createReporter(ctx, flags.daemonChild === true);
+    const report = createReporter(ctx, { quiet: false, silent: flags.daemonChild === true });
     const run = {
       paths,
       bind: flags.bind,

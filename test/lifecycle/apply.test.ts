@@ -120,8 +120,13 @@ describe('gridctl apply (daemon) → status → destroy', () => {
     const status = await gridctl(sb, ['status']);
     expect(status.stdout).toMatch(/life\s+\d+\s+\d+\s+stale/);
 
-    const reapplied = await gridctl(sb, ['apply', file, '--port', String(port)]);
+    const reapplied = await gridctl(sb, ['apply', file, '--port', String(port), '--json']);
     expect(reapplied.code).toBe(0);
+    expect(JSON.parse(reapplied.stdout)).toMatchObject({
+      stack: 'life',
+      endpoint: `http://localhost:${port}/mcp`,
+      servers: [{ name: 'everything', state: 'healthy' }],
+    });
     expect(reapplied.stderr).toContain("cleaned up stale state of 'life'");
     for (const c of first.children) expect(isAlive(c.pid)).toBe(false);
     expect(await listTools(port)).toContain('everything__echo');
