@@ -1,6 +1,7 @@
 // `gridctl destroy FILE|NAME`: stop a stack's daemon and everything it started. Idempotent.
 import { destroyStack } from '../controller/destroy.js';
 import { soleRunning, stackNameFrom, TargetError } from '../controller/targets.js';
+import { destroyWorkloads, expectsContainers } from '../controller/workloads.js';
 import type { CommandRegistrar } from './main.js';
 import { fail, homeFor, withHome } from './options.js';
 
@@ -13,10 +14,20 @@ export const registerDestroy: CommandRegistrar = (program, ctx) => {
       const paths = homeFor(ctx, opts);
       try {
         const name = target ? await stackNameFrom(target, ctx.cwd) : soleRunning(paths).stack_name;
+        const expectContainers = await expectsContainers(paths, name, target, ctx.cwd);
         const outcome = await destroyStack(paths, name);
+        // After the daemon stopped: its containers and networks, by label (images and volumes stay).
+        const removed = await destroyWorkloads(name, { env: ctx.env, expectContainers });
+        if (removed.warning) ctx.stderr.write(`${ctx.paint('yellow', 'Warning:')} ${removed.warning}\n`);
         if (opts.json) {
-          ctx.stdout.write(`${JSON.stringify({ stack: name, ...outcome })}\n`);
+          const { containers, networks } = removed;
+          ctx.stdout.write(`${JSON.stringify({ stack: name, ...outcome, containers, networks })}\n`);
           return;
+        }
+        if (removed.containers.length + removed.networks.length > 0) {
+          ctx.stdout.write(
+            `Removed ${removed.containers.length} container(s) and ${removed.networks.length} network(s) of '${name}'.\n`,
+          );
         }
         switch (outcome.kind) {
           case 'stopped':

@@ -1,6 +1,7 @@
 // `gridctl status`: running gateways from the state files, and each one's servers from its API.
 import type { StatusBody } from '../api/types.js';
 import { apiGet } from '../controller/targets.js';
+import { listWorkloadContainers } from '../controller/workloads.js';
 import { listStates } from '../state/state-file.js';
 import type { CommandRegistrar } from './main.js';
 import { homeFor, withHome } from './options.js';
@@ -54,9 +55,21 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
         gateways.push(row);
       }
 
+      // Containers come from the engine (by label), when one answers.
+      const containers = await listWorkloadContainers(ctx.env, opts.stack);
       if (opts.json) {
-        ctx.stdout.write(`${JSON.stringify({ home: paths.root, gateways }, null, 2)}\n`);
+        ctx.stdout.write(
+          `${JSON.stringify({ home: paths.root, gateways, containers: containers ?? [] }, null, 2)}\n`,
+        );
         return;
+      }
+      if (containers && containers.length > 0) {
+        ctx.stdout.write(
+          `${table(
+            ['CONTAINER ID', 'NAME', 'TYPE', 'IMAGE', 'STATE', 'STATUS'],
+            containers.map((c) => [c.id, c.name, c.type, c.image, c.state, c.status]),
+          )}\n`,
+        );
       }
       if (gateways.length === 0) {
         ctx.stdout.write('No stacks running. Start one with `gridctl apply stack.yaml`.\n');
@@ -85,13 +98,14 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
         ctx.stdout.write(`\n${ctx.paint('bold', `${g.name}`)} servers\n`);
         ctx.stdout.write(
           table(
-            ['NAME', 'KIND', 'TRANSPORT', 'STATE', 'TOOLS', 'RESTARTS', 'PID'],
+            ['NAME', 'KIND', 'TRANSPORT', 'STATE', 'TOOLS', 'PINS', 'RESTARTS', 'PID'],
             g.servers.map((s) => [
               s.name,
               s.kind,
               s.transport,
               paintState(ctx.paint, s.reason ? `${s.state} (${truncate(s.reason, 60)})` : s.state),
               String(s.tools),
+              paintPins(ctx.paint, s.pins ?? '-'),
               String(s.restarts),
               s.pid ? String(s.pid) : '-',
             ]),
@@ -105,6 +119,12 @@ function paintState(paint: (style: 'green' | 'yellow' | 'red', t: string) => str
   if (text.startsWith('healthy')) return paint('green', text);
   if (text.startsWith('failed') || text.startsWith('unhealthy')) return paint('red', text);
   return paint('yellow', text);
+}
+
+function paintPins(paint: (style: 'green' | 'yellow' | 'red', t: string) => string, text: string): string {
+  if (text.startsWith('blocked')) return paint('red', text);
+  if (text.startsWith('drift')) return paint('yellow', text);
+  return text;
 }
 
 function truncate(s: string, n: number): string {

@@ -426,7 +426,7 @@ async function probeStdio(rt: WorkloadRuntime, d: Desired, id: string): Promise<
     );
     if (await answered) return;
     const c = await rt.inspectContainer(id);
-    if (!c || c.state !== 'running') throw new WorkloadError(await exitedMessage(rt, d, id));
+    if (c?.state !== 'running') throw new WorkloadError(await exitedMessage(rt, d, id));
     throw new WorkloadError(
       `${d.what}: no answer to initialize on stdio within ${d.readyTimeoutMs / 1000}s (ready_timeout)`,
     );
@@ -631,12 +631,14 @@ export async function down(
   rt: WorkloadRuntime,
 ): Promise<{ containers: string[]; networks: string[] }> {
   const labels = stackLabels(stackName);
-  const containers: string[] = [];
-  for (const c of await rt.listContainers(labels)) {
-    await rt.stopContainer(c.id, 10);
-    await rt.removeContainer(c.id);
-    containers.push(c.name);
-  }
+  const list = await rt.listContainers(labels);
+  await Promise.all(
+    list.map(async (c) => {
+      await rt.stopContainer(c.id, 10);
+      await rt.removeContainer(c.id);
+    }),
+  );
+  const containers = list.map((c) => c.name).sort();
   const networks: string[] = [];
   for (const n of await rt.listNetworks(labels)) {
     await rt.removeNetwork(n.name);

@@ -1,5 +1,7 @@
 // One entry point to build an upstream client from a plain spec; the gateway never needs to know
 // which transport class sits behind UpstreamClient.
+
+import { ContainerAttachUpstream, type ContainerStdioHandle } from './container-attach.js';
 import { type OpenApiConfig, OpenApiUpstream } from './openapi/index.js';
 import { SseUpstream } from './sse.js';
 import { type SshTarget, SshUpstream } from './ssh.js';
@@ -11,6 +13,7 @@ export type UpstreamSpec =
   | { transport: 'stdio'; command: string[]; env?: Record<string, string>; cwd: string }
   | { transport: 'http'; url: string; headers?: Record<string, string> }
   | { transport: 'sse'; url: string; headers?: Record<string, string> }
+  | { transport: 'container-stdio'; container: ContainerStdioHandle }
   | { transport: 'ssh'; ssh: SshTarget; command: string[]; env?: Record<string, string> }
   | { transport: 'openapi'; openapi: OpenApiConfig; stackDir: string };
 
@@ -49,6 +52,8 @@ export function createUpstream(
         stackDir: spec.stackDir,
         defaultTimeoutMs: opts.defaultTimeoutMs,
       });
+    case 'container-stdio':
+      return new ContainerAttachUpstream(name, { ...opts, container: spec.container });
     default:
       throw new Error(`server "${name}": unknown transport "${(spec as { transport: string }).transport}"`);
   }
@@ -67,6 +72,12 @@ function checkUrl(url: string, name: string): string {
   return url;
 }
 
+export {
+  ContainerAttachUpstream,
+  type ContainerLogSource,
+  type ContainerStdioHandle,
+  WithContainerLogs,
+} from './container-attach.js';
 export { type OpenApiAuth, type OpenApiConfig, OpenApiUpstream } from './openapi/index.js';
 export { DEFAULT_REQUEST_TIMEOUT_MS, RequestCancelledCode, SUPPORTED_PROTOCOL_VERSIONS } from './session.js';
 export { SseUpstream } from './sse.js';
