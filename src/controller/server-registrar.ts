@@ -3,8 +3,9 @@
 // rather than failing the whole stack.
 import { dirname } from 'node:path';
 import { type McpServer, parseDuration, type Stack, serverKind } from '../config/index.js';
-import type { ServerSpec } from '../gateway/types.js';
+import type { AutoscalePolicy, ServerSpec } from '../gateway/types.js';
 import { createUpstream, type UpstreamSpec } from '../upstream/index.js';
+import type { OpenApiAuth } from '../upstream/openapi/config.js';
 import type { UpstreamClient } from '../upstream/types.js';
 import type { ContainerView } from './workloads.js';
 
@@ -31,12 +32,49 @@ export function serverSpec(server: McpServer, opts: RegistrarOptions): ServerSpe
     timeoutMs,
     pingTimeoutMs: parseDuration(server.ping_timeout),
     pingIntervalMs: opts.pingIntervalMs,
+    ...replicaFields(server),
     createClient: (): UpstreamClient => {
       if (typeof upstream === 'string') throw new Error(upstream);
       const client = createUpstream(upstream, server.name, { defaultTimeoutMs: timeoutMs });
       return opts.containers?.decorate(server, client) ?? client;
     },
   };
+}
+
+/**
+ * Replicas and autoscaling, for the kinds whose replicas are fresh clients of the same template
+ * (local processes, SSH sessions). Containers get theirs from a container spawner.
+ */
+export function replicaFields(
+  server: McpServer,
+): Pick<ServerSpec, 'replicas' | 'replicaPolicy' | 'autoscale'> {
+  const kind = serverKind(server);
+  if (kind !== 'local' && kind !== 'ssh') return {};
+  const out: Pick<ServerSpec, 'replicas' | 'replicaPolicy' | 'autoscale'> = {
+    replicaPolicy: server.replica_policy,
+  };
+  const policy = autoscalePolicy(server);
+  if (policy) out.autoscale = policy;
+  else out.replicas = Math.max(1, server.replicas ?? 1);
+  return out;
+}
+
+/** The `autoscale` block in milliseconds. */
+export function autoscalePolicy(server: McpServer): AutoscalePolicy | undefined {
+  const a = server.autoscale;
+  if (!a) return undefined;
+  const p: AutoscalePolicy = {
+    min: a.min,
+    max: a.max,
+    targetInFlight: a.target_in_flight,
+    scaleUpAfterMs: parseDuration(a.scale_up_after),
+    scaleDownAfterMs: parseDuration(a.scale_down_after),
+    warmPool: a.warm_pool,
+    idleToZero: a.idle_to_zero,
+  };
+  if (a.tick !== undefined) p.tickMs = parseDuration(a.tick);
+  if (a.drain_timeout !== undefined) p.drainTimeoutMs = parseDuration(a.drain_timeout);
+  return p;
 }
 
 /** The upstream transport for a server, or why it cannot run here yet. */
@@ -56,10 +94,26 @@ export function upstreamSpec(server: McpServer, opts: RegistrarOptions): Upstrea
         url: server.url!,
         headers: authHeaders(server),
       };
+    case 'ssh':
+      return {
+        transport: 'ssh',
+        ssh: server.ssh!,
+        command: server.command ?? [],
+        env: server.env,
+      };
+    case 'openapi': {
+      const { spec, baseUrl, auth, operations } = server.openapi!;
+      // The loader has checked that auth carries the fields its type needs.
+      return {
+        transport: 'openapi',
+        openapi: { spec, baseUrl, auth: auth as OpenApiAuth | undefined, operations },
+        stackDir: dirname(opts.stackFile),
+      };
+    }
     case 'container':
-      return opts.containers?.upstreamSpec(server) ?? 'container servers need a container runtime; none was found';
-    default:
-      return `${kind} servers are not supported by this version of gridctl yet`;
+      return (
+        opts.containers?.upstreamSpec(server) ?? 'container servers need a container runtime; none was found'
+      );
   }
 }
 
