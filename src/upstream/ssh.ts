@@ -32,7 +32,32 @@ export interface SshCommandOptions {
   connectTimeoutSec?: number;
   /** The ssh binary (default `ssh` from PATH). */
   sshBinary?: string;
+  /**
+   * Run the remote command under a small POSIX sh supervisor that stops it (TERM, then KILL after
+   * 2 s) once the ssh connection is gone. Without it a remote server busy with a call outlives
+   * close(): sshd does not signal commands of sessions without a terminal. Default true; turn off
+   * for remote hosts without a POSIX `sh`.
+   */
+  supervise?: boolean;
 }
+
+// The supervisor: the command reads the session's stdin (explicit redirection, since background
+// jobs otherwise get /dev/null) and writes straight to the channel; a watcher polls the session's
+// sshd process, which exits when the connection ends, and stops the command then. The command's
+// exit status is the session's.
+const SUPERVISOR = [
+  'p=$PPID',
+  'exec 3<&0',
+  '"$@" <&3 3<&- &',
+  'c=$!',
+  'exec 3<&- </dev/null',
+  '(while kill -0 "$p" 2>/dev/null; do sleep 1; done; kill -TERM "$c" 2>/dev/null; sleep 2; kill -KILL "$c" 2>/dev/null) >/dev/null 2>&1 &',
+  'w=$!',
+  'wait "$c"',
+  's=$?',
+  'kill "$w" 2>/dev/null',
+  'exit "$s"',
+].join('\n');
 
 export interface SshUpstreamOptions extends SshCommandOptions {
   ssh: SshTarget;
@@ -132,7 +157,9 @@ export function sshCommand(ssh: SshTarget, remoteCommand: string[], opts: SshCom
     'ClearAllForwardings=yes',
     `${ssh.user}@${ssh.host}`,
     '--',
-    remoteCommand.map(shellQuote).join(' '),
+    (opts.supervise === false ? remoteCommand : ['sh', '-c', SUPERVISOR, 'gridctl-remote', ...remoteCommand])
+      .map(shellQuote)
+      .join(' '),
   );
   return argv;
 }

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './net.js';
-import { descendants, isAlive } from './processes.js';
+import { descendants, isAlive, processTable } from './processes.js';
 import { waitFor } from './wait.js';
 
 export const SSHD_BIN = '/usr/sbin/sshd';
@@ -28,6 +28,11 @@ export interface Sshd {
   pid: number;
   /** Processes sshd forked for sessions (and the remote commands they run). */
   sessions(): number[];
+  /**
+   * Every process started through this sshd, found by the SSH_CONNECTION it inherited, including
+   * ones that outlived their session and were reparented away from sshd.
+   */
+  remoteProcesses(): number[];
   /** The sshd log so far (stderr of the daemon), for failure diagnosis. */
   log(): string;
   /** Stop sshd and every session; throws if anything survives. Idempotent. */
@@ -111,10 +116,21 @@ export async function startSshd(): Promise<Sshd> {
     writeFileSync(wrongKnownHostsFile, `[127.0.0.1]:${port} ${publicKey(otherHostKey)}\n`);
     let stopped: Promise<void> | undefined;
     const sessions = () => descendants(pid).map((p) => p.pid);
+    const marker = new RegExp(`(^|\0)SSH_CONNECTION=127\\.0\\.0\\.1 \\d+ 127\\.0\\.0\\.1 ${port}(\0|$)`);
+    const remoteProcesses = () =>
+      processTable()
+        .filter((p) => {
+          try {
+            return marker.test(readFileSync(`/proc/${p.pid}/environ`, 'utf8'));
+          } catch {
+            return false; // gone, or not ours to read
+          }
+        })
+        .map((p) => p.pid);
 
     const stop = async (): Promise<void> => {
       // Sessions first (once the listener is gone they are reparented and harder to find).
-      const tree = [pid, ...sessions()];
+      const tree = [pid, ...new Set([...sessions(), ...remoteProcesses()])];
       for (const p of tree.slice(1)) signal(p, 'SIGTERM');
       child.kill('SIGTERM');
       await exited;
@@ -140,6 +156,7 @@ export async function startSshd(): Promise<Sshd> {
       wrongKnownHostsFile,
       pid,
       sessions,
+      remoteProcesses,
       log: () => log,
       stop: () => {
         stopped ??= stop();

@@ -1,6 +1,6 @@
 // SSH upstream against a real sshd on 127.0.0.1: the shared contract over ssh with
 // server-everything as the "remote" server, failures explained, and nothing left running.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +30,15 @@ const EVERYTHING_JS = resolve(
 );
 const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+/** The remote server-everything node processes themselves (not their shells). */
+const remoteServersOf = (pids: number[]) =>
+  pids.filter((pid) => {
+    try {
+      return cmdline(pid).startsWith(`${process.execPath} ${EVERYTHING_JS}`);
+    } catch {
+      return false;
+    }
+  });
 const remoteEverything = () => [process.execPath, EVERYTHING_JS, 'stdio'];
 
 describe('sshCommand', () => {
@@ -44,6 +53,7 @@ describe('sshCommand', () => {
         jumpHost: 'bastion@jump.example:2200',
       },
       ['node', 'server.js', '--name', 'a b'],
+      { supervise: false },
     );
     expect(argv).toEqual([
       'ssh',
@@ -82,8 +92,14 @@ describe('sshCommand', () => {
     ]);
   });
 
+  it('supervises the remote command by default: sh -c <supervisor> gridctl-remote <argv>', () => {
+    const argv = sshCommand({ host: 'h', user: 'u' }, ['node', 'a b']);
+    expect(argv.at(-1)).toMatch(/^sh -c '.*' gridctl-remote node 'a b'$/s);
+    expect(argv.at(-1)).toContain('"$@" <&3 3<&- &');
+  });
+
   it('trusts on first use without a known_hosts file, and leaves the default port alone', () => {
-    const argv = sshCommand({ host: 'h', user: 'u', port: 0 }, ['x']);
+    const argv = sshCommand({ host: 'h', user: 'u', port: 0 }, ['x'], { supervise: false });
     expect(argv).toContain('StrictHostKeyChecking=accept-new');
     expect(argv.some((a) => a.startsWith('UserKnownHostsFile'))).toBe(false);
     expect(argv).not.toContain('-p');
@@ -162,13 +178,22 @@ describe('SSH upstream against a real sshd on 127.0.0.1', () => {
     sshd = await startSshd();
   });
   afterAll(async () => {
-    // Every client above was closed: no session (and no remote server) may linger.
-    await waitFor(() => sshd.sessions().length === 0, { timeoutMs: 10_000, what: 'all ssh sessions ended' });
-    await sshd.stop();
+    try {
+      // Every client above was closed: no session, and no remote server (even one that was busy
+      // with a call, or reparented away from sshd), may linger.
+      await waitFor(() => sshd.sessions().length === 0 && sshd.remoteProcesses().length === 0, {
+        timeoutMs: 10_000,
+        what: 'all ssh sessions and remote processes ended',
+      });
+    } finally {
+      await sshd.stop(); // also when the check above failed: never leave sshd running
+    }
     expect(isAlive(sshd.pid)).toBe(false);
     expect(sshd.sessions()).toEqual([]);
+    expect(sshd.remoteProcesses()).toEqual([]);
   });
 
+  const remoteServers = () => remoteServersOf(sshd.remoteProcesses());
   const target = (over: Partial<SshTarget> = {}): SshTarget => ({
     host: sshd.host,
     user: sshd.user,
@@ -212,7 +237,7 @@ describe('SSH upstream against a real sshd on 127.0.0.1', () => {
     await u.connect(recorder(), INIT);
     expect(environ(u.pid!)).toContain('GRIDCTL_LOCAL_ONLY=x');
     // The remote server (a descendant of sshd) never sees it.
-    const remote = sshd.sessions().filter((pid) => cmdline(pid).includes(EVERYTHING_JS));
+    const remote = remoteServers();
     expect(remote.length).toBe(1);
     expect(environ(remote[0]!).some((e) => e.startsWith('GRIDCTL_LOCAL_ONLY'))).toBe(false);
     const res = (await u.request('tools/call', { name: 'echo', arguments: { message: 'over ssh' } })) as {
@@ -222,13 +247,59 @@ describe('SSH upstream against a real sshd on 127.0.0.1', () => {
     await u.close();
   });
 
-  it('close() ends the remote process too', async () => {
+  it('close() ends the remote process too, even in the middle of a long call', async () => {
     const u = everything();
     await u.connect(recorder(), INIT);
-    expect(sshd.sessions().length).toBeGreaterThan(0);
+    const remote = remoteServers();
+    expect(remote).toHaveLength(1);
+    // A long call without a progress token: the server stays silent (no write would fail and end
+    // it), so only the supervisor can stop it once the connection is gone.
+    const busy = u
+      .request('tools/call', {
+        name: 'trigger-long-running-operation',
+        arguments: { duration: 30, steps: 3 },
+      })
+      .catch((e: unknown) => e);
+    // Answered in order after the call above was read: the server is now busy with it.
+    expect(await u.request('ping', undefined)).toEqual({});
     await u.close();
+    expect(((await busy) as RpcError).code).toBe(ErrorCode.ConnectionClosed);
     expect(isAlive(u.pid!)).toBe(false);
-    await waitFor(() => sshd.sessions().length === 0, { timeoutMs: 10_000, what: 'remote session gone' });
+    await waitFor(() => !isAlive(remote[0]!), { timeoutMs: 10_000, what: 'busy remote server stopped' });
+    await waitFor(() => sshd.remoteProcesses().length === 0, {
+      timeoutMs: 10_000,
+      what: 'remote processes gone',
+    });
+  });
+
+  it('a remote command that ignores EOF and SIGTERM still ends when the connection does', async () => {
+    const marker = `gridctl-stubborn-${process.pid}-${Date.now()}`;
+    const script = `process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); // ${marker}`;
+    const argv = sshCommand(target(), [process.execPath, '-e', script]);
+    const client = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'ignore', 'ignore'] });
+    const exited = new Promise((resolve) => client.once('exit', resolve));
+    const remote = await waitFor(
+      () => {
+        const found = sshd
+          .remoteProcesses()
+          .filter((pid) => cmdline(pid).startsWith(process.execPath) && cmdline(pid).includes(marker));
+        return found.length === 1 ? found : undefined;
+      },
+      { what: 'the stubborn remote process' },
+    );
+    client.kill('SIGTERM');
+    await exited;
+    // The supervisor notices within a second, sends TERM (ignored), then KILL 2 s later.
+    await waitFor(() => !isAlive(remote[0]!), { timeoutMs: 10_000, what: 'stubborn remote process stopped' });
+  });
+
+  it('keeps the remote exit status under the supervisor', async () => {
+    const argv = sshCommand(target(), [process.execPath, '-e', 'process.exit(7)']);
+    const code = await run(argv[0]!, argv.slice(1), { timeout: 20_000 }).then(
+      () => 0,
+      (e: { code?: number }) => e.code,
+    );
+    expect(code).toBe(7);
   });
 
   async function failure(u: SshUpstream): Promise<{ err: RpcError; closes: (Error | undefined)[] }> {
