@@ -250,17 +250,32 @@ export class DockerApiRuntime implements WorkloadRuntime {
       stderr.end();
       return { stdout, stderr, close: () => {} };
     }
-    const stream = (await c.logs({ ...common, follow: true })) as unknown as Readable;
-    this.docker.modem.demuxStream(stream, stdout, stderr);
-    stream.on('end', () => {
+    // Not awaited: Podman holds the follow response back until the first log line, so waiting
+    // here could hang, and an unanswered request would keep the process alive; close() aborts it.
+    const abort = new AbortController();
+    const endBoth = () => {
       stdout.end();
       stderr.end();
-    });
-    stream.on('error', () => {
-      stdout.end();
-      stderr.end();
-    });
-    return { stdout, stderr, close: () => stream.destroy() };
+    };
+    (c.logs({ ...common, follow: true, abortSignal: abort.signal }) as unknown as Promise<Readable>).then(
+      (stream) => {
+        if (abort.signal.aborted) return void stream.destroy();
+        abort.signal.addEventListener('abort', () => stream.destroy());
+        this.docker.modem.demuxStream(stream, stdout, stderr);
+        stream.on('end', endBoth);
+        stream.on('close', endBoth);
+        stream.on('error', endBoth);
+      },
+      endBoth,
+    );
+    return {
+      stdout,
+      stderr,
+      close: () => {
+        abort.abort();
+        endBoth();
+      },
+    };
   }
 }
 

@@ -185,6 +185,9 @@ describe('container workloads', () => {
   it('destroy removes the containers and the network by label', async () => {
     const res = await gridctl(sb, ['destroy', STACK]);
     expect(res.code, res.stderr).toBe(0);
+    // The daemon exits on SIGTERM by itself: no attach or log stream keeps it alive.
+    expect(res.stdout).toContain(`Stopped stack '${STACK}'`);
+    expect(res.stdout).not.toContain('killed after the grace period');
     expect(res.stdout).toContain(`Removed 4 container(s) and 1 network(s) of '${STACK}'`);
     expect(await managed(STACK)).toEqual([]);
     expect(await networks(STACK)).toEqual([]);
