@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LogEntry, Logger, LogLevel } from '../logging/logger.js';
 import { ApiError, sendError, sendJson } from './errors.js';
+import { type PinsView, pinRoutes } from './pins.js';
 
 /** What the API needs from a running stack; the controller adapts the gateway to it. */
 export interface StackView {
@@ -15,6 +16,8 @@ export interface StackView {
   appliedSpec?(): unknown;
   /** Stackless mode: load a saved stack by name. */
   initialize?(name: string): Promise<{ success: boolean }>;
+  /** Tool-schema pins (docs/pins.md). */
+  pins?: PinsView;
 }
 
 export interface ApiOptions {
@@ -66,6 +69,7 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
       },
     ],
     ['GET', /^\/api\/logs\/stream$/, (req, res, url) => streamLogs(req, res, url, logger)],
+    ...pinRoutes(view),
     [
       'POST',
       /^\/api\/reload$/,

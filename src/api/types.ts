@@ -20,6 +20,8 @@ export interface ServerStatusRow {
   tools: number;
   restarts: number;
   pid?: number;
+  /** Schema pinning: `pinned`, `drift (N tools)`, `blocked (N tools)`, `disabled`, `unpinned`. */
+  pins?: string;
   nextRetryAt?: string;
 }
 

@@ -7,6 +7,7 @@ import { type CliContext, type CliIO, createContext } from './context.js';
 import { registerDestroy } from './destroy.js';
 import { registerInit } from './init.js';
 import { registerLogs } from './logs.js';
+import { registerPins } from './pins.js';
 import { registerPlan } from './plan.js';
 import { registerReload } from './reload.js';
 import { registerServe } from './serve.js';
@@ -22,6 +23,7 @@ const registrars: CommandRegistrar[] = [
   registerDestroy,
   registerLogs,
   registerPlan,
+  registerPins,
   registerReload,
   registerServe,
   registerValidate,

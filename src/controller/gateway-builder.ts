@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ApiError, sendJson } from '../api/errors.js';
+import { pinsView } from '../api/pins.js';
 import { createApiHandler, type StackView } from '../api/server.js';
 import { createStaticHandler } from '../api/static.js';
 import type { ServerStatusRow } from '../api/types.js';
@@ -15,6 +16,7 @@ import type { ServerStatus } from '../gateway/types.js';
 import { perServerFileSink } from '../logging/file-sink.js';
 import { formatText, Logger, type LogLevel, textSink } from '../logging/logger.js';
 import { authorized, type InboundAuth, isLoopback, isOpenPath } from '../security/inbound-auth.js';
+import { PinError, PinManager, pinSettings, pinsFile, withPinFields } from '../security/pins/index.js';
 import type { HomePaths } from '../state/paths.js';
 import {
   type DaemonState,
@@ -72,21 +74,28 @@ export async function runStack(o: RunStackOptions): Promise<void> {
   });
   if (!isLoopback(o.bind) && !auth) logger.warn(`listening on ${o.bind} WITHOUT authentication`);
 
+  // Tool-schema pins (docs/pins.md): loaded before the gateway so the first listing is compared.
+  const pins = await openPins(paths.root, stateName, stack, logger);
+
   const gateway = new Gateway({
     name: stack?.gateway?.name ?? 'gridctl-gateway',
     version: VERSION,
     stackName: stateName,
     servers: o.loaded
-      ? serverSpecs(o.loaded.stack, {
-          stackFile: o.loaded.file,
-          env: o.env,
-          pingIntervalMs: o.pingIntervalMs,
-          containers: o.containers,
-        })
+      ? withPinFields(
+          o.loaded.stack,
+          serverSpecs(o.loaded.stack, {
+            stackFile: o.loaded.file,
+            env: o.env,
+            pingIntervalMs: o.pingIntervalMs,
+            containers: o.containers,
+          }),
+        )
       : [],
     logger,
     allowedHosts: stack?.gateway?.allowed_hosts,
     allowedOrigins: stack?.gateway?.allowed_origins,
+    pins,
   });
 
   const startedAt = new Date().toISOString();
@@ -116,6 +125,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     startedAt,
     servers: rows,
     tools: async () => gateway.tools(),
+    pins: pinsView(pins, gateway, () => reloader?.current.gateway?.allowed_hosts ?? []),
     sessions: () => gateway.listSessions(),
     stackFile: () => stackFile,
     appliedSpec: () => {
@@ -146,6 +156,11 @@ export async function runStack(o: RunStackOptions): Promise<void> {
           `${file}: ${first ? `${first.field}: ${first.message}` : 'invalid'}`,
         );
       }
+      await pins.retarget({
+        file: pinsFile(paths.root, loaded.stack.name),
+        stack: loaded.stack.name,
+        settings: pinSettings(loaded.stack),
+      });
       reloader = reloaderFor({ ...loaded.stack, 'mcp-servers': [], resources: [] }, file);
       stackFile = file;
       const result = await reloader.reload();
@@ -226,6 +241,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       http.close();
       http.closeAllConnections();
       await gateway.close();
+      await pins.flush();
       const current = readState(paths, stateName);
       if (current.kind === 'ok' && current.state.pid === process.pid) removeState(paths, stateName);
       logger.info('stopped');
@@ -281,5 +297,21 @@ function toRow(s: ServerStatus, servers: Stack['mcp-servers']): ServerStatusRow 
     tools: s.tools,
     restarts: s.restarts,
     pid: s.pid,
+    pins: s.pins,
   };
+}
+
+async function openPins(root: string, stateName: string, stack: Stack | undefined, logger: Logger) {
+  const name = stack?.name ?? stateName;
+  try {
+    return await PinManager.open({
+      file: pinsFile(root, name),
+      stack: name,
+      settings: stack ? pinSettings(stack) : undefined,
+      logger,
+    });
+  } catch (err) {
+    if (err instanceof PinError) throw new ApplyError(`schema pins: ${err.message}`);
+    throw err;
+  }
 }

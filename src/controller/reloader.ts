@@ -7,6 +7,7 @@ import { basename, dirname } from 'node:path';
 import { diffStacks } from '../config/diff.js';
 import type { LoadResult, McpServer, Stack } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
+import { pinFields } from '../security/pins/identity.js';
 import type { HomePaths } from '../state/paths.js';
 import { loadForRun } from './secrets.js';
 import { serverSpec } from './server-registrar.js';
@@ -115,13 +116,16 @@ export class Reloader {
             servers.delete(item.name);
             if (item.action !== 'remove') {
               const spec = wanted.get(item.name) as McpServer;
-              await this.opts.target.addServer(
-                serverSpec(spec, {
+              // Pins stay with a removed or edited server; an edited command/image/url makes it a
+              // different server, which pinFields' identity tells the pin manager (docs/pins.md).
+              await this.opts.target.addServer({
+                ...serverSpec(spec, {
                   stackFile: this.opts.file,
                   env: this.opts.env,
                   pingIntervalMs: this.opts.pingIntervalMs,
                 }),
-              );
+                ...pinFields(spec),
+              });
               servers.set(item.name, spec);
             }
             ({ add: result.added, change: result.modified, remove: result.removed })[item.action].push(label);

@@ -11,7 +11,16 @@ import {
   RpcError,
 } from '../protocol/jsonrpc.js';
 import type { UpstreamMessageContext, UpstreamRequestOptions } from '../upstream/types.js';
-import { Catalog, decodeCursor, encodeCursor, type ListKind, type Obj, SEPARATOR } from './catalog.js';
+import {
+  Catalog,
+  decodeCursor,
+  encodeCursor,
+  exposedName,
+  type ListKind,
+  type Obj,
+  type Route,
+  SEPARATOR,
+} from './catalog.js';
 import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
 import { ManagedServer, messageOf } from './managed-server.js';
 import { RequestGuard } from './origin.js';
@@ -88,6 +97,10 @@ export class Gateway {
   private readonly subscribers = new Map<string, Set<Session>>();
   private started = false;
   private closed = false;
+  /** Per server, the tools array last handed to the pin guard (a new listing is a new array). */
+  private readonly pinSeen = new Map<string, readonly Obj[]>();
+  /** Exposed name → owner of a tool withheld for schema drift (consulted only when a call misses). */
+  private withheld = new Map<string, Route>();
 
   constructor(private readonly opts: GatewayOptions) {
     this.log = opts.logger?.child({ component: 'gateway' });
@@ -159,6 +172,8 @@ export class Gateway {
     const s = this.servers.get(name);
     if (!s) return false;
     this.servers.delete(name);
+    this.pinSeen.delete(name);
+    this.opts.pins?.forgetLive?.(name);
     for (const [key, set] of [...this.subscribers]) {
       if (!key.startsWith(`${name}\0`)) continue;
       for (const sess of set) sess.subscriptions.delete(key);
@@ -170,7 +185,17 @@ export class Gateway {
   }
 
   status(): ServerStatus[] {
-    return [...this.servers.values()].map((s) => s.status());
+    const pins = this.opts.pins;
+    return [...this.servers.values()].map((s) => {
+      const st = s.status();
+      if (pins) st.pins = pins.state(s.name, s.spec.pinSchemas !== false);
+      return st;
+    });
+  }
+
+  /** The pin guard approved or reset something: re-read what it withholds (clients get list_changed). */
+  pinsChanged(): void {
+    this.rebuild();
   }
 
   /** The aggregated tool list as clients see it, each entry naming its server and original name. */
@@ -263,19 +288,21 @@ export class Gateway {
 
   private rebuild(): void {
     const prev = this.catalog;
+    const withheld = new Map<string, Route>();
     const next = new Catalog(
       [...this.servers.values()].map((s) => ({
         name: s.name,
         unprefixed: s.spec.unprefixed === true,
         available: s.healthy,
         hasResources: s.capabilities.resources !== undefined,
-        tools: s.tools,
+        tools: this.pinnedTools(s, withheld),
         prompts: s.prompts,
         resources: s.resources,
         templates: s.templates,
       })),
     );
     this.catalog = next;
+    this.withheld = withheld;
     for (const s of this.servers.values()) {
       const c = next.collisions.get(s.name) ?? [];
       if (c.length > 0 && c.join() !== s.collisions.join()) {
@@ -289,6 +316,35 @@ export class Gateway {
       if (prev.json[kind] === next.json[kind] || sent.has(method)) continue;
       sent.add(method);
       this.broadcast(JSON.stringify({ jsonrpc: '2.0', method }));
+    }
+  }
+
+  /**
+   * The server's tools minus those the pin guard withholds. A new listing (a new array) is handed to
+   * the guard first, so drift is judged before clients can see the changed tools.
+   */
+  private pinnedTools(s: ManagedServer, withheld: Map<string, Route>): readonly Obj[] {
+    const guard = this.opts.pins;
+    if (!guard || !s.healthy) return s.tools;
+    try {
+      if (this.pinSeen.get(s.name) !== s.tools) {
+        this.pinSeen.set(s.name, s.tools);
+        guard.observe(s.name, s.tools, {
+          enabled: s.spec.pinSchemas !== false,
+          identity: s.spec.pinIdentity,
+        });
+      }
+      const held = guard.withheld(s.name);
+      if (held.size === 0) return s.tools;
+      const unprefixed = s.spec.unprefixed === true;
+      for (const name of held) withheld.set(exposedName(s.name, name, unprefixed), { server: s.name, name });
+      return s.tools.filter((t) => !held.has(t.name as string));
+    } catch (err) {
+      this.log?.error('schema pinning failed; serving the tools unchecked', {
+        server: s.name,
+        error: messageOf(err),
+      });
+      return s.tools;
     }
   }
 
@@ -444,6 +500,13 @@ export class Gateway {
       throw new RpcError(ErrorCode.InvalidParams, 'tools/call: params.name must be a string');
     const route = this.catalog.toolRoute.get(name);
     if (!route) {
+      const held = this.withheld.get(name);
+      if (held) {
+        return toolError(
+          `Error: tool "${name}" of server "${held.server}" is withheld: its definition changed since it was pinned (schema drift). ` +
+            `Review the change with \`gridctl pins diff ${held.server}\` and approve it with \`gridctl pins approve ${held.server}\`.`,
+        );
+      }
       const down = this.downOwner(name, 'tools');
       if (down) return toolError(`Error: ${down.unavailableError().message}; tool "${name}" cannot run now`);
       throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);

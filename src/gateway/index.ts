@@ -2,5 +2,5 @@
 export { type BackoffOptions, backoffDelay } from './backoff.js';
 export { Gateway, type ListenAddress, type SessionInfo, validateServerName } from './gateway.js';
 export { LATEST_VERSION, SUPPORTED_VERSIONS } from './http.js';
-export type { GatewayOptions, ServerSpec, ServerState, ServerStatus } from './types.js';
+export type { GatewayOptions, ServerSpec, ServerState, ServerStatus, ToolPinGuard } from './types.js';
 export { unwrapUri, WRAP_PREFIX, wrapUri } from './uri.js';

@@ -10,6 +10,10 @@ export interface ServerSpec {
   unprefixed?: boolean;
   /** Whitelist of upstream tool names; empty or unset = all. */
   tools?: string[];
+  /** Pin this server's tool definitions (when the gateway has a pin guard). Default true. */
+  pinSchemas?: boolean;
+  /** What the server is (hash of command / image / url): a different one is pinned afresh. */
+  pinIdentity?: string;
   /** Per-request timeout toward this server, reset by progress. Default 60 000. */
   timeoutMs?: number;
   /** Health ping period. Default 30 000. */
@@ -41,6 +45,8 @@ export interface ServerStatus {
   registered: boolean;
   /** Exposed names this server could not claim because an earlier server owns them. */
   collisions?: string[];
+  /** Schema pinning: `pinned`, `drift (N tools)`, `blocked (N tools)`, `disabled`, `unpinned`. */
+  pins?: string;
   serverInfo?: { name: string; version: string };
 }
 
@@ -68,4 +74,25 @@ export interface GatewayOptions {
   registerConcurrency?: number;
   /** Most messages in one JSON-RPC batch (2025-03-26 and older sessions). Default 50. */
   maxBatch?: number;
+  /** Tool-definition pinning (src/security/pins); none = no pinning. */
+  pins?: ToolPinGuard;
+}
+
+/**
+ * Tool-definition pinning. The gateway reports each listing of a server's tools and obeys the
+ * answer; it asks once per catalog rebuild, never per call.
+ */
+export interface ToolPinGuard {
+  /** A server's freshly listed tools (after the whitelist, original names). */
+  observe(
+    server: string,
+    tools: readonly Record<string, unknown>[],
+    spec: { enabled: boolean; identity?: string },
+  ): void;
+  /** Original names of the server's tools to withhold from clients (drift in block mode). */
+  withheld(server: string): ReadonlySet<string>;
+  /** `pinned`, `drift (N tools)`, `blocked (N tools)`, `disabled` or `unpinned`. */
+  state(server: string, enabled: boolean): string;
+  /** The server left the gateway (its pins stay). */
+  forgetLive?(server: string): void;
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, changedFields, hashDefinition, pick, serverHash, toolDefinition } from './canonical.js';
+import {
+  canonicalJson,
+  changedFields,
+  hashDefinition,
+  pick,
+  serverHash,
+  toolDefinition,
+} from './canonical.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and has no whitespace', () => {

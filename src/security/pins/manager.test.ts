@@ -51,7 +51,9 @@ describe('PinManager', () => {
     m.observe('fx', [echo('Echo. Now different'), add], on);
     expect(m.withheld('fx').size).toBe(0);
     expect(m.state('fx')).toBe('drift (1 tool)');
-    expect(warnings().join('\n')).toMatch(/tool "echo" of server "fx" changed since it was pinned \(description\)/);
+    expect(warnings().join('\n')).toMatch(
+      /tool "echo" of server "fx" changed since it was pinned \(description\)/,
+    );
     const r = m.serverReport('fx');
     expect(r.drift).toEqual([
       expect.objectContaining({
