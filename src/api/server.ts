@@ -3,7 +3,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LogEntry, Logger, LogLevel } from '../logging/logger.js';
 import { ApiError, sendError, sendJson } from './errors.js';
+import { EventHub } from './events.js';
 import { type PinsView, pinRoutes } from './pins.js';
+import { stackEditRoutes } from './stack-edit.js';
 
 /** What the API needs from a running stack; the controller adapts the gateway to it. */
 export interface StackView {
@@ -18,12 +20,18 @@ export interface StackView {
   initialize?(name: string): Promise<{ success: boolean }>;
   /** Tool-schema pins (docs/pins.md). */
   pins?: PinsView;
+  /** Connected MCP clients (the UI's graph shows them). */
+  sessions?(): { id: string; client: string | undefined; transport: string }[];
+  /** Absolute path of the loaded stack file, if any (the UI's Spec view edits it). */
+  stackFile?(): string | undefined;
 }
 
 export interface ApiOptions {
   view: StackView;
   logger: Logger;
   version: string;
+  /** GRIDCTL_HOME, for the saved-stack library (<home>/stacks). */
+  home?: string;
 }
 
 type Handler = (
@@ -35,6 +43,7 @@ type Handler = (
 
 export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { view, logger } = opts;
+  const events = new EventHub(view, logger, opts.version);
   const routes: [method: string, pattern: RegExp, handler: Handler][] = [
     [
       'GET',
@@ -69,6 +78,8 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
       },
     ],
     ['GET', /^\/api\/logs\/stream$/, (req, res, url) => streamLogs(req, res, url, logger)],
+    ['GET', /^\/api\/events$/, (req, res) => events.handle(req, res)],
+    ...stackEditRoutes(view, opts.home),
     ...pinRoutes(view),
     [
       'POST',
@@ -96,7 +107,9 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
       /^\/api\/mcp-servers\/([^/]+)\/restart$/,
       async (_req, res, _url, [name]) => {
         if (!view.restartServer) throw new ApiError('no_stack', 'no stack loaded');
-        await view.restartServer(decodeURIComponent(name!));
+        const restarting = view.restartServer(decodeURIComponent(name!));
+        events.changed(); // push the transient state ("starting") at once
+        await restarting;
         sendJson(res, 200, { restarted: name });
       },
     ],

@@ -1,0 +1,11 @@
+import { render } from 'preact';
+import { App } from './app.js';
+import { startLive } from './live.js';
+import './styles.css';
+
+const saved = localStorage.getItem('gridctl-theme');
+const dark = saved ? saved === 'dark' : matchMedia('(prefers-color-scheme: dark)').matches;
+document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+
+startLive();
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,84 @@
+// Shapes the UI reads from the API and the event stream (see src/api/types.ts and src/api/events.ts).
+
+export type ServerState =
+  | 'starting'
+  | 'healthy'
+  | 'unhealthy'
+  | 'degraded'
+  | 'failed'
+  | 'needs auth'
+  | 'stopped';
+
+export interface ServerRow {
+  name: string;
+  kind: string;
+  transport: string;
+  state: ServerState;
+  reason?: string;
+  tools: number;
+  restarts: number;
+  pid?: number;
+}
+
+export interface Tool {
+  name: string;
+  server: string;
+  originalName: string;
+  title?: string;
+  description?: string;
+  inputSchema?: Record<string, unknown>;
+  outputSchema?: Record<string, unknown>;
+  annotations?: Record<string, unknown>;
+}
+
+export interface SessionRow {
+  id: string;
+  client?: string;
+  transport: string;
+}
+
+export interface LogEntry {
+  time: string;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  msg: string;
+  server?: string;
+  component?: string;
+  [field: string]: unknown;
+}
+
+export interface Hello {
+  stack: string;
+  version: string;
+  pid: number;
+  started_at: string;
+  stackless: boolean;
+}
+
+export interface Issue {
+  severity: 'error' | 'warning' | 'info';
+  code: string;
+  field: string;
+  message: string;
+  hint?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export interface DiffItem {
+  action: 'add' | 'change' | 'remove';
+  kind: string;
+  name: string;
+  details: string[];
+}
+
+export interface Plan {
+  ok: boolean;
+  issues: Issue[];
+  diff: {
+    items: DiffItem[];
+    summary: { add: number; change: number; remove: number };
+    hasChanges: boolean;
+  } | null;
+  nameChange?: { from: string; to: string };
+}
