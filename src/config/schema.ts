@@ -64,10 +64,9 @@ const gateway = z
     insecure_allow_unauthenticated: z.boolean().default(false),
     // Empty = loopback origins only. The reference defaults to "*", which lets any web page drive a
     // local gateway from the user's browser; ours must be opted into.
-    allowed_origins: z
-      .array(z.string())
-      .default([])
-      .meta({ description: 'Browser origins allowed besides loopback ones; "*" allows any (not recommended).' }),
+    allowed_origins: z.array(z.string()).default([]).meta({
+      description: 'Browser origins allowed besides loopback ones; "*" allows any (not recommended).',
+    }),
     allowed_hosts: z.array(z.string()).default([]),
     auth: gatewayAuth.optional(),
     code_mode: z.enum(['off', 'on']).default('off'),
@@ -221,6 +220,10 @@ const autoscale = z.strictObject({
   scale_down_after: duration('Sustained calm before scaling down (≥1m).').default('5m'),
   warm_pool: z.number().int().min(0).default(0),
   idle_to_zero: z.boolean().default(false),
+  tick: duration('How often the autoscaler decides (gridctl addition; default 10s).').optional(),
+  drain_timeout: duration(
+    'Longest wait for a replica chosen for removal to finish its calls; then it is put back (gridctl addition; default 30s).',
+  ).optional(),
 });
 
 const mcpServer = z
@@ -258,7 +261,13 @@ const mcpServer = z
       .meta({ description: 'Expose tools without the <server>__ prefix (gridctl addition).' }),
     protocol_generation: z.enum(['auto', 'handshake', 'stateless']).default('auto'),
     replicas: z.number().int().min(0).max(32).default(1).meta({ description: '1..32; 0 means 1.' }),
-    replica_policy: z.enum(['round-robin', 'least-connections']).default('round-robin'),
+    replica_policy: z
+      .enum(['round-robin', 'least-connections', 'session-affinity'])
+      .default('round-robin')
+      .meta({
+        description:
+          'How a call picks a replica: round-robin, least-connections (fewest in flight), or session-affinity (a client session sticks to one replica while it is healthy; gridctl addition).',
+      }),
     autoscale: autoscale.optional(),
     telemetry: serverTelemetry.optional(),
   })

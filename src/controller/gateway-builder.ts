@@ -223,7 +223,15 @@ export async function runStack(o: RunStackOptions): Promise<void> {
   const recordChildren = () => {
     const children = gateway
       .status()
-      .flatMap((s) => (s.pid ? [{ server: s.name, pid: s.pid }] : []))
+      .flatMap((s) => {
+        // Every replica's process; a server without replica detail falls back to its own pid.
+        const pids = s.replicas?.length
+          ? s.replicas.flatMap((r) => (r.pid ? [r.pid] : []))
+          : s.pid
+            ? [s.pid]
+            : [];
+        return pids.map((pid) => ({ server: s.name, pid }));
+      })
       .sort((a, b) => a.pid - b.pid);
     if (state && JSON.stringify(children) !== JSON.stringify(state.children)) {
       state.children = children;
@@ -297,6 +305,9 @@ function toRow(s: ServerStatus, servers: Stack['mcp-servers']): ServerStatusRow 
     tools: s.tools,
     restarts: s.restarts,
     pid: s.pid,
+    replicaPolicy: s.replicaPolicy,
+    replicas: s.replicas,
+    autoscale: s.autoscale,
     pins: s.pins,
   };
 }

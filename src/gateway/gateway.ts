@@ -25,7 +25,7 @@ import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSI
 import { ManagedServer, messageOf } from './managed-server.js';
 import { RequestGuard } from './origin.js';
 import { type InFlight, LOG_LEVELS, type Session, SessionStore } from './session.js';
-import type { GatewayOptions, ServerSpec, ServerStatus } from './types.js';
+import type { AutoscalePolicy, GatewayOptions, ServerSpec, ServerStatus } from './types.js';
 
 /** MCP has no code for a cancelled request; the LSP convention. */
 const RequestCancelled = -32800;
@@ -207,6 +207,14 @@ export class Gateway {
     });
   }
 
+  /**
+   * Swap an autoscaled server's policy in place (a reload that only touched `autoscale`): its
+   * replicas keep running. False when the server is unknown or not autoscaled.
+   */
+  updateAutoscale(name: string, policy: AutoscalePolicy): boolean {
+    return this.servers.get(name)?.updateAutoscale(policy) ?? false;
+  }
+
   /** Restart one server now (drop the connection, reconnect, re-list); resolves when it is back or failed. */
   async restartServer(name: string): Promise<void> {
     const s = this.servers.get(name);
@@ -256,6 +264,7 @@ export class Gateway {
         protocolVersion: LATEST_VERSION,
       },
       logger: this.opts.logger,
+      autoscale: this.opts.autoscale,
       onChange: (srv) => {
         if (this.servers.get(srv.name) === srv) this.rebuild();
       },
@@ -688,7 +697,7 @@ export class Gateway {
         if (!f.push(json)) f.session.push(json);
       };
     }
-    return s.request(method, params, opts);
+    return s.request(method, params, opts, f.session); // the session: replica affinity
   }
 
   private untrack(f: InFlight): void {

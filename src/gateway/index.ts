@@ -2,5 +2,18 @@
 export { type BackoffOptions, backoffDelay } from './backoff.js';
 export { Gateway, type ListenAddress, type SessionInfo, validateServerName } from './gateway.js';
 export { LATEST_VERSION, SUPPORTED_VERSIONS } from './http.js';
-export type { GatewayOptions, ServerSpec, ServerState, ServerStatus, ToolPinGuard } from './types.js';
+export { clientSpawner, type SpawnedReplica, type Spawner } from './spawner.js';
+export type {
+  AutoscaleDecision,
+  AutoscalePolicy,
+  AutoscaleStatus,
+  GatewayOptions,
+  ReplicaPolicy,
+  ReplicaState,
+  ReplicaStatus,
+  ServerSpec,
+  ServerState,
+  ServerStatus,
+  ToolPinGuard,
+} from './types.js';
 export { unwrapUri, WRAP_PREFIX, wrapUri } from './uri.js';

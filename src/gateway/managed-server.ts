@@ -1,22 +1,33 @@
-// One upstream server over its whole life: registration, listing (following nextCursor), health
-// pings, and restart with backoff after a failed ping or an unexpected close. Each connection has
-// a generation number so events from a dead connection are ignored.
+// One upstream server as the gateway sees it: one replica (the common case) or a replica set,
+// static (`replicas: N`) or autoscaled. The server's lists (tools, prompts, resources, templates)
+// are fetched once, through the first replica that comes up while none other is healthy, and
+// again on a list_changed from any replica. Each call picks a replica (ReplicaSet.pick); which one
+// answered is invisible to clients. Server-to-client messages keep pointing at the session whose
+// call reached that replica: upstream request ids are qualified with the replica id.
 import type { Logger } from '../logging/logger.js';
 import { ErrorCode, type JsonRpcNotification, type JsonRpcRequest, RpcError } from '../protocol/jsonrpc.js';
 import type {
   UpstreamClient,
   UpstreamInitOptions,
+  UpstreamInitResult,
   UpstreamMessageContext,
   UpstreamRequestOptions,
   UpstreamTransportKind,
 } from '../upstream/types.js';
-import { backoffDelay } from './backoff.js';
+import { Autoscaler, type AutoscalerDefaults } from './autoscaler.js';
 import type { Obj } from './catalog.js';
-import type { ServerSpec, ServerState, ServerStatus } from './types.js';
+import { messageOf, Replica, type ReplicaOwner } from './replica.js';
+import { ReplicaSet } from './replica-set.js';
+import { clientSpawner, type Spawner } from './spawner.js';
+import type { AutoscalePolicy, ServerSpec, ServerState, ServerStatus } from './types.js';
+
+export { messageOf };
 
 export interface ServerHooks {
   init: UpstreamInitOptions;
   logger?: Logger;
+  /** Autoscaler defaults (tick, drain timeout) from the gateway's options. */
+  autoscale?: AutoscalerDefaults;
   /** State or lists changed: rebuild the catalog (and tell clients what changed). */
   onChange(server: ManagedServer): void;
   /** A (re)connection succeeded: restore subscriptions and log level. */
@@ -35,18 +46,12 @@ type Kind = keyof typeof LIST_METHODS;
 
 const MAX_PAGES = 1000;
 
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-export class ManagedServer {
+export class ManagedServer implements ReplicaOwner {
   state: ServerState = 'starting';
   reason: string | undefined;
   lastError: string | undefined;
-  restarts = 0;
   registered = false;
   transport: UpstreamTransportKind | undefined;
-  client: UpstreamClient | undefined;
   capabilities: Record<string, unknown> = {};
   serverInfo: { name: string; version: string } | undefined;
   instructions: string | undefined;
@@ -56,13 +61,29 @@ export class ManagedServer {
   templates: Obj[] = [];
   collisions: string[] = [];
   readonly timeoutMs: number;
+  readonly spawner: Spawner;
+  readonly init: UpstreamInitOptions;
+  /** More than one replica is possible (static replicas > 1, or autoscale). */
+  readonly multi: boolean;
+  readonly set: ReplicaSet;
+  private readonly autoscaler: Autoscaler | undefined;
+  /** The single replica of a one-replica server (the fast path). */
+  private readonly only: Replica | undefined;
   private readonly whitelist: Set<string> | undefined;
-  private gen = 0;
-  private attempt = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
-  private pinging = false;
+  private available = false;
+  /** Lists were fetched at least once. */
+  private listed = false;
+  /** The replica the lists came from. */
+  private lister: Replica | undefined;
+  private listing: Promise<void> | undefined;
+  /** Restarts of replicas that were reaped (so the server's count never goes down). */
+  private retiredRestarts = 0;
+  /** Calls dispatched since the autoscaler last sampled. */
+  private dispatched = 0;
+  /** Calls waiting for a replica (cold start). */
+  private waiting = 0;
   private stopped = false;
+  private readonly waiters = new Set<() => void>();
   private readonly relisting = new Map<Kind, Promise<void>>();
   private readonly dirty = new Set<Kind>();
   private readonly log: Logger | undefined;
@@ -74,45 +95,75 @@ export class ManagedServer {
     this.timeoutMs = spec.timeoutMs ?? 60_000;
     this.whitelist = spec.tools && spec.tools.length > 0 ? new Set(spec.tools) : undefined;
     this.log = hooks.logger?.child({ server: spec.name });
+    this.init = hooks.init;
+    this.spawner = spec.spawner ?? clientSpawner(spec.createClient);
+    const count = spec.autoscale ? 0 : Math.min(32, Math.max(1, spec.replicas ?? 1));
+    this.multi = spec.autoscale !== undefined || count > 1;
+    this.set = new ReplicaSet(spec.replicaPolicy ?? 'round-robin');
+    for (let i = 0; i < count; i++) this.set.add(new Replica(this.set.newId(), this, this.log));
+    this.only = this.multi ? undefined : this.set.members[0];
+    if (spec.autoscale) {
+      const self = this;
+      const host = {
+        set: this.set,
+        spawn: () => this.spawnReplica(),
+        reap: (r: Replica, ms: number) => this.reap(r, ms),
+        waiting: () => this.waiting,
+        takeCalls: () => {
+          const n = this.dispatched;
+          this.dispatched = 0;
+          return n;
+        },
+        get listed() {
+          return self.listed;
+        },
+      };
+      this.autoscaler = new Autoscaler(spec.autoscale, host, hooks.autoscale ?? {}, this.log);
+    }
   }
 
   get name(): string {
     return this.spec.name;
   }
 
+  /** Can take calls: a replica is healthy, or an autoscaled server will start one for the call. */
   get healthy(): boolean {
-    return this.state === 'healthy';
+    return this.available;
   }
 
   status(): ServerStatus {
+    let restarts = this.retiredRestarts;
+    for (const r of this.set.members) restarts += r.restarts;
     const s: ServerStatus = {
       name: this.name,
       state: this.state,
       tools: this.tools.length,
       prompts: this.prompts.length,
       resources: this.resources.length,
-      restarts: this.restarts,
+      restarts,
       registered: this.registered,
+      replicas: this.set.members.map((r) => r.status()),
     };
     if (this.reason !== undefined) s.reason = this.reason;
     if (this.transport !== undefined) s.transport = this.transport;
-    const pid = this.client?.pid;
+    const pid = this.primary()?.pid ?? this.set.members.find((r) => r.pid !== undefined)?.pid;
     if (pid !== undefined) s.pid = pid;
     if (this.lastError !== undefined) s.lastError = this.lastError;
     if (this.collisions.length > 0) s.collisions = [...this.collisions];
     if (this.serverInfo) s.serverInfo = this.serverInfo;
+    if (this.multi) s.replicaPolicy = this.set.policy;
+    if (this.autoscaler) s.autoscale = this.autoscaler.status();
     return s;
   }
 
-  /** First registration. Never rejects: a failure is recorded and retried with backoff. */
+  /** First registration. Never rejects: failures are recorded and retried with backoff. */
   async start(): Promise<void> {
     try {
-      await this.connect();
-    } catch (err) {
-      this.fail('failed', `registration failed: ${messageOf(err)}`);
+      if (this.autoscaler) await this.autoscaler.start();
+      else await Promise.all(this.set.members.map((r) => r.start()));
     } finally {
       this.registered = true;
-      this.hooks.onChange(this);
+      this.refresh(true);
     }
   }
 
@@ -123,71 +174,222 @@ export class ManagedServer {
     return new RpcError(ErrorCode.ConnectionClosed, `server "${this.name}" ${what}`, { server: this.name });
   }
 
-  request(method: string, params: Record<string, unknown> | undefined, opts: UpstreamRequestOptions = {}) {
-    const c = this.client;
-    if (!c || this.state !== 'healthy') return Promise.reject(this.unavailableError());
-    return c.request(method, params, { timeoutMs: this.timeoutMs, ...opts });
+  /**
+   * Send a request to one replica. `affinity` identifies the client session (session-affinity).
+   * `logging/setLevel` goes to every healthy replica; subscriptions to the replica the lists came
+   * from (so resources/updated arrive once).
+   */
+  request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    opts: UpstreamRequestOptions = {},
+    affinity?: object,
+  ): Promise<unknown> {
+    const one = this.only;
+    if (one) {
+      const c = one.client;
+      if (!c || one.state !== 'healthy') return Promise.reject(this.unavailableError());
+      one.inFlight++;
+      const p = c.request(method, params, { timeoutMs: this.timeoutMs, ...opts });
+      p.then(one.done, one.done);
+      return p;
+    }
+    if (method === 'logging/setLevel') {
+      return Promise.all(
+        this.set
+          .healthy()
+          .map((r) => r.client?.request(method, params, { timeoutMs: this.timeoutMs, ...opts })),
+      ).then(() => ({}));
+    }
+    const subscription = method === 'resources/subscribe' || method === 'resources/unsubscribe';
+    const r = subscription ? this.primary() : this.set.pick(affinity);
+    if (r) return this.dispatch(r, method, params, opts);
+    return this.acquire(affinity).then((got) => this.dispatch(got, method, params, opts));
   }
 
   notify(method: string, params?: Record<string, unknown>): Promise<void> {
-    const c = this.client;
-    if (!c || this.state !== 'healthy') return Promise.reject(this.unavailableError());
-    return c.notify(method, params);
+    const live = this.set.healthy();
+    if (live.length === 0) return Promise.reject(this.unavailableError());
+    return Promise.all(live.map((r) => r.client?.notify(method, params))).then(() => undefined);
   }
 
-  private async connect(): Promise<void> {
-    const gen = ++this.gen;
-    const client = this.spec.createClient();
-    this.client = client;
-    this.transport = client.kind;
-    const init = await client.connect(
-      {
-        onNotification: (msg, ctx) => {
-          if (gen === this.gen) this.onNotification(msg, ctx);
-        },
-        onRequest: (msg, ctx) => {
-          if (gen !== this.gen)
-            return Promise.reject(new RpcError(ErrorCode.ConnectionClosed, 'stale connection'));
-          if (msg.method === 'ping') return Promise.resolve({});
-          return this.hooks.onRequest(this, msg, ctx);
-        },
-        onClose: (error) => {
-          if (gen !== this.gen || this.stopped) return;
-          this.down(`connection closed${error ? `: ${error.message}` : ''}`);
-        },
-        onLog: (line) => this.log?.debug(line),
+  private dispatch(
+    r: Replica,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    opts: UpstreamRequestOptions,
+  ): Promise<unknown> {
+    const c = r.client;
+    if (!c) return Promise.reject(this.unavailableError());
+    this.dispatched++;
+    r.inFlight++;
+    let qid: string | undefined;
+    const report = opts.onRequestId;
+    const p = c.request(method, params, {
+      timeoutMs: this.timeoutMs,
+      ...opts,
+      onRequestId: (id) => {
+        qid = `${r.id}:${id}`;
+        r.ids.add(qid);
+        report?.(qid);
       },
-      this.hooks.init,
-    );
-    if (gen !== this.gen || this.stopped) {
-      await client.close();
-      throw new Error('superseded');
+    });
+    const settle = () => {
+      if (qid !== undefined) r.ids.delete(qid);
+      r.done();
+    };
+    p.then(settle, settle);
+    return p;
+  }
+
+  /** No healthy replica: cold-start one (autoscaled) or wait for one starting, within the timeout. */
+  private async acquire(affinity: object | undefined): Promise<Replica> {
+    const deadline = Date.now() + this.timeoutMs;
+    // A waiting call is load: the autoscaler must not reap the replica started for it.
+    this.waiting++;
+    this.dispatched++;
+    try {
+      for (;;) {
+        const r = this.set.pick(affinity);
+        if (r) return r;
+        if (this.stopped) throw this.unavailableError();
+        const empty = !this.set.members.some((m) => m.state !== 'draining');
+        if (this.autoscaler && empty) {
+          const ok = await this.withDeadline(this.autoscaler.coldStart(), deadline);
+          if (ok === false) throw this.unavailableError();
+          if (ok === undefined) throw this.timeoutError();
+          continue;
+        }
+        if (this.set.startingCount() === 0) throw this.unavailableError();
+        if ((await this.withDeadline(this.nextChange(), deadline)) === undefined) throw this.timeoutError();
+      }
+    } finally {
+      this.waiting--;
     }
-    this.capabilities = (init.capabilities ?? {}) as Record<string, unknown>;
+  }
+
+  private timeoutError(): RpcError {
+    return new RpcError(
+      ErrorCode.RequestTimeout,
+      `server "${this.name}": no replica came up within ${this.timeoutMs} ms`,
+      { server: this.name },
+    );
+  }
+
+  private withDeadline<T>(p: Promise<T>, deadline: number): Promise<T | undefined> {
+    return new Promise<T | undefined>((resolve, reject) => {
+      const t = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+      p.then(
+        (v) => {
+          clearTimeout(t);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clearTimeout(t);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  private nextChange(): Promise<true> {
+    return new Promise((resolve) => this.waiters.add(() => resolve(true)));
+  }
+
+  /** The replica the lists came from if it serves, else the lowest-id healthy one. */
+  private primary(): Replica | undefined {
+    const l = this.lister;
+    if (l && l.state === 'healthy') return l;
+    return this.set.members.find((r) => r.state === 'healthy');
+  }
+
+  // ------------------------------------------------------------------ replica owner
+
+  async ready(r: Replica, init: UpstreamInitResult, client: UpstreamClient): Promise<void> {
+    this.transport = client.kind;
+    while (this.listing) await this.listing.catch(() => {});
+    // Lists are per server: fetched when this is the only replica in rotation.
+    if (this.set.members.some((m) => m !== r && m.state === 'healthy')) return;
+    const run = this.adopt(r, init, client);
+    this.listing = run;
+    try {
+      await run;
+    } finally {
+      if (this.listing === run) this.listing = undefined;
+    }
+  }
+
+  private async adopt(r: Replica, init: UpstreamInitResult, client: UpstreamClient): Promise<void> {
+    const caps = (init.capabilities ?? {}) as Record<string, unknown>;
+    await Promise.all(
+      (Object.keys(LIST_METHODS) as Kind[]).map((k) => this.list(k, k === 'tools', client, caps)),
+    );
+    this.capabilities = caps;
     this.serverInfo = {
       name: String(init.serverInfo?.name ?? ''),
       version: String(init.serverInfo?.version ?? ''),
     };
     this.instructions = typeof init.instructions === 'string' ? init.instructions : undefined;
-    await Promise.all((Object.keys(LIST_METHODS) as Kind[]).map((k) => this.list(k, k === 'tools')));
-    if (gen !== this.gen || this.stopped) throw new Error('superseded');
-    this.state = 'healthy';
-    this.reason = undefined;
-    this.attempt = 0;
-    this.startPing();
-    this.log?.info('server ready', { tools: this.tools.length, transport: this.transport });
+    this.lister = r;
+    this.listed = true;
+  }
+
+  connected(r: Replica): void {
+    if (this.multi)
+      this.log?.info('replica ready', { replica_id: r.id, pid: r.pid, tools: this.tools.length });
+    else this.log?.info('server ready', { tools: this.tools.length, transport: this.transport });
+    this.refresh(true);
     this.hooks.onConnected(this);
   }
 
-  private hasCapability(kind: Kind): boolean {
+  changed(_r: Replica): void {
+    this.refresh(false);
+  }
+
+  upstreamNotification(r: Replica, msg: JsonRpcNotification, ctx: UpstreamMessageContext): void {
+    switch (msg.method) {
+      case 'notifications/tools/list_changed':
+        void this.relist('tools', r);
+        return;
+      case 'notifications/prompts/list_changed':
+        void this.relist('prompts', r);
+        return;
+      case 'notifications/resources/list_changed':
+        void this.relist('resources', r).then(() => this.relist('templates', r));
+        return;
+      default:
+        this.hooks.onNotification(this, msg, this.contextOf(r, ctx));
+    }
+  }
+
+  upstreamRequest(r: Replica, msg: JsonRpcRequest, ctx: UpstreamMessageContext): Promise<unknown> {
+    return this.hooks.onRequest(this, msg, this.contextOf(r, ctx));
+  }
+
+  /** Replica-qualified ids (as reported through onRequestId); else the replica's newest call. */
+  private contextOf(r: Replica, ctx: UpstreamMessageContext): UpstreamMessageContext {
+    if (!this.multi) return ctx;
+    if (ctx.relatedRequestId !== undefined) return { relatedRequestId: `${r.id}:${ctx.relatedRequestId}` };
+    let newest: string | undefined;
+    for (const id of r.ids) newest = id;
+    return newest === undefined ? ctx : { relatedRequestId: newest };
+  }
+
+  // ------------------------------------------------------------------ lists
+
+  private hasCapability(caps: Record<string, unknown>, kind: Kind): boolean {
     const cap = kind === 'templates' ? 'resources' : kind;
-    return this.capabilities[cap] !== undefined && this.capabilities[cap] !== null;
+    return caps[cap] !== undefined && caps[cap] !== null;
   }
 
   /** Fetch one list, following nextCursor. Optional lists fail soft (empty + a warning). */
-  private async list(kind: Kind, required: boolean): Promise<void> {
-    const client = this.client;
-    if (!client || !this.hasCapability(kind)) {
+  private async list(
+    kind: Kind,
+    required: boolean,
+    client: UpstreamClient | undefined,
+    caps: Record<string, unknown> = this.capabilities,
+  ): Promise<void> {
+    if (!client || !this.hasCapability(caps, kind)) {
       this[kind] = [];
       return;
     }
@@ -220,7 +422,7 @@ export class ManagedServer {
   }
 
   /** Re-list after a list_changed; coalesces bursts into at most one extra pass. */
-  relist(kind: Kind): Promise<void> {
+  relist(kind: Kind, via?: Replica): Promise<void> {
     const running = this.relisting.get(kind);
     if (running) {
       this.dirty.add(kind);
@@ -230,133 +432,157 @@ export class ManagedServer {
       try {
         do {
           this.dirty.delete(kind);
-          await this.list(kind, false);
+          const r = via && via.state === 'healthy' ? via : this.primary();
+          await this.list(kind, false, r?.client);
         } while (this.dirty.has(kind));
       } finally {
         this.relisting.delete(kind);
       }
-      if (this.state === 'healthy') this.hooks.onChange(this);
+      if (this.available) this.hooks.onChange(this);
     })();
     this.relisting.set(kind, run);
     return run;
   }
 
-  private onNotification(msg: JsonRpcNotification, ctx: UpstreamMessageContext): void {
-    switch (msg.method) {
-      case 'notifications/tools/list_changed':
-        void this.relist('tools');
-        return;
-      case 'notifications/prompts/list_changed':
-        void this.relist('prompts');
-        return;
-      case 'notifications/resources/list_changed':
-        void this.relist('resources').then(() => this.relist('templates'));
-        return;
-      default:
-        this.hooks.onNotification(this, msg, ctx);
-    }
+  // ------------------------------------------------------------------ state
+
+  /** Recompute the server's state from its replicas; tell the gateway when it changed. */
+  private refresh(force: boolean): void {
+    const before = `${this.state}|${this.reason}|${this.available}`;
+    this.compute();
+    for (const w of this.waiters) w();
+    this.waiters.clear();
+    if (force || before !== `${this.state}|${this.reason}|${this.available}`) this.hooks.onChange(this);
   }
 
-  private startPing(): void {
-    this.stopPing();
-    const every = this.spec.pingIntervalMs ?? 30_000;
-    this.pingTimer = setInterval(() => void this.ping(), every);
-    this.pingTimer.unref();
-  }
-
-  private stopPing(): void {
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    this.pingTimer = undefined;
-  }
-
-  private async ping(): Promise<void> {
-    const client = this.client;
-    if (this.pinging || !client || this.state !== 'healthy') return;
-    this.pinging = true;
-    const gen = this.gen;
-    try {
-      await client.request('ping', undefined, { timeoutMs: this.spec.pingTimeoutMs ?? 5000 });
-    } catch (err) {
-      // A server that answers "method not found" is alive.
-      if (!(err instanceof RpcError && err.code === ErrorCode.MethodNotFound) && gen === this.gen) {
-        this.down(`health ping failed: ${messageOf(err)}`);
+  private compute(): void {
+    let newest = 0;
+    for (const r of this.set.members) {
+      if (r.lastError !== undefined && r.lastErrorAt >= newest) {
+        newest = r.lastErrorAt;
+        this.lastError = r.lastError;
       }
-    } finally {
-      this.pinging = false;
     }
-  }
-
-  /** Mark unhealthy, drop the connection, tell clients, schedule a restart. */
-  private down(reason: string): void {
-    if (this.stopped || this.state === 'unhealthy') return;
-    this.log?.warn('server unhealthy', { reason });
-    this.fail('unhealthy', reason);
-    this.hooks.onChange(this);
-  }
-
-  private fail(state: 'unhealthy' | 'failed', reason: string): void {
-    this.gen++;
-    this.state = state;
-    this.reason = reason;
-    this.lastError = reason;
-    this.stopPing();
-    const c = this.client;
-    this.client = undefined;
-    if (c) void c.close().catch(() => {});
-    this.scheduleRestart();
-  }
-
-  private scheduleRestart(): void {
-    if (this.stopped || this.retryTimer) return;
-    const delay = backoffDelay(this.attempt++, this.spec.restartBackoff);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.restart();
-    }, delay);
-    this.retryTimer.unref();
-  }
-
-  private async restart(): Promise<void> {
-    if (this.stopped) return;
-    this.restarts++;
-    const previous = this.state === 'failed' ? 'failed' : 'unhealthy';
-    try {
-      await this.connect();
-      this.log?.info('server restarted', { restarts: this.restarts });
-      this.hooks.onChange(this);
-    } catch (err) {
-      if (this.stopped) return;
-      const what = previous === 'failed' ? 'registration failed' : 'restart failed';
-      this.fail(previous, `${what} (attempt ${this.restarts}): ${messageOf(err)}`);
+    if (this.stopped) {
+      this.state = 'stopped';
+      this.available = false;
+      return;
     }
+    const one = this.only;
+    if (one) {
+      this.state = one.state === 'draining' ? 'healthy' : one.state;
+      this.reason = one.reason;
+      this.available = one.state === 'healthy';
+      return;
+    }
+    const members = this.set.members.filter((r) => r.state !== 'draining' && r.state !== 'stopped');
+    const healthy = members.filter((r) => r.state === 'healthy').length;
+    const starting = members.filter((r) => r.state === 'starting').length;
+    const total = members.length;
+    this.reason = undefined;
+    if (healthy > 0) {
+      this.available = true;
+      if (healthy === total) this.state = 'healthy';
+      else {
+        this.state = 'degraded';
+        this.reason = `${healthy}/${total} replicas healthy; ${this.downSummary()}`;
+      }
+      return;
+    }
+    if (this.autoscaler && this.listed && (total === 0 || starting > 0)) {
+      // Scaled to zero (or a cold start under way): the next call waits for a replica.
+      this.available = true;
+      this.state = total === 0 ? 'idle' : 'starting';
+      if (total === 0) this.reason = 'scaled to zero; the next call starts a replica';
+      return;
+    }
+    this.available = false;
+    if (!this.registered || (starting > 0 && !this.listed)) {
+      this.state = 'starting';
+      return;
+    }
+    if (total === 0) {
+      this.state = 'failed';
+      this.reason = `no replica could be started${this.lastError ? `: ${this.lastError}` : ''}`;
+      return;
+    }
+    this.state = members.every((r) => r.state === 'failed') ? 'failed' : 'unhealthy';
+    this.reason = `no healthy replicas: ${this.downSummary()}`;
   }
 
-  /** Operator-requested restart: reconnect at once, whatever the backoff says. */
+  private downSummary(): string {
+    const now = Date.now();
+    return this.set.members
+      .filter((r) => r.state !== 'healthy' && r.state !== 'draining' && r.state !== 'stopped')
+      .map((r) => {
+        const retry =
+          r.nextRetryAt !== undefined
+            ? `, retry in ${Math.max(0, Math.round((r.nextRetryAt - now) / 100) / 10)}s`
+            : '';
+        return `#${r.id} ${r.state}${r.reason ? ` (${r.reason}${retry})` : retry ? ` (${retry.slice(2)})` : ''}`;
+      })
+      .join('; ');
+  }
+
+  // ------------------------------------------------------------------ autoscaler host
+
+  private async spawnReplica(): Promise<Replica | undefined> {
+    if (this.stopped) return undefined;
+    const r = new Replica(this.set.newId(), this, this.log);
+    r.retryFirstStart = false;
+    this.set.add(r);
+    this.refresh(false);
+    const ok = await r.start();
+    if (ok) return r;
+    this.set.remove(r);
+    this.retiredRestarts += r.restarts;
+    await r.close();
+    this.refresh(false);
+    return undefined;
+  }
+
+  private async reap(r: Replica, drainTimeoutMs: number): Promise<boolean> {
+    const drained = await r.drain(drainTimeoutMs);
+    if (!drained) {
+      r.undrain();
+      return false;
+    }
+    this.set.remove(r);
+    this.retiredRestarts += r.restarts;
+    if (this.lister === r) this.lister = undefined;
+    await r.close();
+    this.log?.info('replica reaped', { replica_id: r.id });
+    this.refresh(false);
+    return true;
+  }
+
+  /** Reload that only touched `autoscale`: swap the policy in place. False when not autoscaled. */
+  updateAutoscale(policy: AutoscalePolicy): boolean {
+    if (!this.autoscaler) return false;
+    this.autoscaler.update(policy);
+    return true;
+  }
+
+  /** The autoscaler, for tests that drive ticks by hand. */
+  get scaler(): Autoscaler | undefined {
+    return this.autoscaler;
+  }
+
+  // ------------------------------------------------------------------ operator
+
+  /** Operator-requested restart: every replica reconnects at once, whatever the backoff says. */
   async restartNow(): Promise<void> {
     if (this.stopped) return;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.gen++;
-    this.stopPing();
-    const c = this.client;
-    this.client = undefined;
-    if (c) await c.close().catch(() => {});
-    this.state = 'starting';
-    this.reason = 'restart requested';
-    this.attempt = 0;
-    this.hooks.onChange(this);
-    await this.restart();
+    await Promise.all(this.set.members.map((r) => r.restartNow()));
+    this.refresh(true);
   }
 
   async close(): Promise<void> {
     this.stopped = true;
-    this.gen++;
-    this.stopPing();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.state = 'stopped';
-    const c = this.client;
-    this.client = undefined;
-    if (c) await c.close().catch(() => {});
+    this.autoscaler?.stop();
+    await Promise.all(this.set.members.map((r) => r.close()));
+    this.compute();
+    for (const w of this.waiters) w();
+    this.waiters.clear();
   }
 }

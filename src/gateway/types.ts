@@ -1,6 +1,27 @@
 import type { Logger } from '../logging/logger.js';
 import type { UpstreamClient, UpstreamTransportKind } from '../upstream/types.js';
 import type { BackoffOptions } from './backoff.js';
+import type { Spawner } from './spawner.js';
+
+/** How a call picks one replica of a server (see docs/scaling.md). */
+export type ReplicaPolicy = 'round-robin' | 'least-connections' | 'session-affinity';
+
+/** The `autoscale` block in milliseconds; validation (min ≤ max, ...) happens when the stack loads. */
+export interface AutoscalePolicy {
+  min: number;
+  max: number;
+  targetInFlight: number;
+  /** Sustained load (window median ≥ target) needed before scaling up; also the scale-up cooldown. */
+  scaleUpAfterMs: number;
+  /** Sustained calm needed before scaling down (and before idle-to-zero). */
+  scaleDownAfterMs: number;
+  warmPool: number;
+  idleToZero: boolean;
+  /** Decision period; else GatewayOptions.autoscale.tickMs, else 10 s. */
+  tickMs?: number;
+  /** Longest wait for a replica chosen for removal to finish its calls; else 30 s. */
+  drainTimeoutMs?: number;
+}
 
 /** One upstream server as the gateway sees it. */
 export interface ServerSpec {
@@ -24,9 +45,71 @@ export interface ServerSpec {
   restartBackoff?: BackoffOptions;
   /** Makes a fresh, unconnected client; called at registration and on every restart. */
   createClient: () => UpstreamClient;
+  /** Static replica count, 1..32 (default 1). Ignored when `autoscale` is set. */
+  replicas?: number;
+  /** Default round-robin. */
+  replicaPolicy?: ReplicaPolicy;
+  /** The replica count follows the load between min and max. */
+  autoscale?: AutoscalePolicy;
+  /** Makes each replica's client; default: `createClient` for every replica (processes). */
+  spawner?: Spawner;
 }
 
-export type ServerState = 'starting' | 'healthy' | 'unhealthy' | 'failed' | 'stopped';
+export type ReplicaState = 'starting' | 'healthy' | 'unhealthy' | 'failed' | 'draining' | 'stopped';
+
+export interface ReplicaStatus {
+  id: number;
+  state: ReplicaState;
+  reason?: string;
+  pid?: number;
+  container?: string;
+  inFlight: number;
+  restarts: number;
+  /** ISO time of the next reconnect attempt while unhealthy. */
+  nextRetryAt?: string;
+  startedAt: string;
+}
+
+export type AutoscaleDirection = 'up' | 'down' | 'noop' | 'up-noop' | 'down-noop';
+
+export interface AutoscaleDecision {
+  at: string;
+  direction: AutoscaleDirection;
+  /** load | warm_pool | idle_to_zero | cooldown | insufficient_signal | at_floor | at_max | no_candidate | cold_start | registration | spawn_failed | drain_timeout | steady */
+  reason: string;
+  current: number;
+  target: number;
+  medianInFlight: number;
+  /** Replica ids spawned or chosen for removal. */
+  replicas?: number[];
+  detail?: string;
+}
+
+export interface AutoscaleStatus {
+  min: number;
+  max: number;
+  targetInFlight: number;
+  warmPool: number;
+  idleToZero: boolean;
+  scaleUpAfterMs: number;
+  scaleDownAfterMs: number;
+  tickMs: number;
+  /** Healthy replicas now. */
+  current: number;
+  target: number;
+  medianInFlight: number;
+  lastScaleUpAt?: string;
+  lastScaleDownAt?: string;
+  lastDecision?: AutoscaleDecision;
+  /** The latest decisions, oldest first. */
+  decisions: AutoscaleDecision[];
+}
+
+/**
+ * `degraded`: some replicas are down but at least one serves. `idle`: an autoscaled server scaled to
+ * zero; its tools stay listed and the next call starts a replica.
+ */
+export type ServerState = 'starting' | 'healthy' | 'degraded' | 'idle' | 'unhealthy' | 'failed' | 'stopped';
 
 export interface ServerStatus {
   name: string;
@@ -48,6 +131,10 @@ export interface ServerStatus {
   /** Schema pinning: `pinned`, `drift (N tools)`, `blocked (N tools)`, `disabled`, `unpinned`. */
   pins?: string;
   serverInfo?: { name: string; version: string };
+  replicaPolicy?: ReplicaPolicy;
+  /** Every replica (one entry for a single-replica server). */
+  replicas: ReplicaStatus[];
+  autoscale?: AutoscaleStatus;
 }
 
 export interface GatewayOptions {
@@ -74,6 +161,8 @@ export interface GatewayOptions {
   registerConcurrency?: number;
   /** Most messages in one JSON-RPC batch (2025-03-26 and older sessions). Default 50. */
   maxBatch?: number;
+  /** Autoscaler defaults for servers whose policy does not set them (tests shorten them). */
+  autoscale?: { tickMs?: number; drainTimeoutMs?: number; decisionsKept?: number };
   /** Tool-definition pinning (src/security/pins); none = no pinning. */
   pins?: ToolPinGuard;
 }
