@@ -88,68 +88,117 @@ export async function closeSessions(sessions: Session[], batch = 64): Promise<vo
   }
 }
 
-export async function runLoad(running: Running, op: Op, opts: LoadOptions): Promise<LoadResult> {
-  const sessionCount = running.sharedSession ? 1 : opts.concurrency;
-  const sessions = await openSessions(running, sessionCount);
-  try {
-    const histogram = hdr.build({
-      lowestDiscernibleValue: 1,
-      highestTrackableValue: 120_000_000,
-      numberOfSignificantValueDigits: 3,
-    });
-    const clientFor = (w: number) => sessions[running.sharedSession ? 0 : w]!.client;
+/**
+ * A load cell: the sessions of one path at one concurrency, warmed up, measured in one or more
+ * phases. Several cells measured in alternation (round-robin) see the same background noise, so
+ * their ratios hold up on a shared machine even when absolute figures do not.
+ */
+export class LoadCell {
+  private histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 120_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  private elapsedMs = 0;
+  private errors = 0;
+  private firstError: string | undefined;
+  private seq = 0;
 
-    // Warm-up (not recorded), every worker at once.
-    await Promise.all(
-      Array.from({ length: opts.concurrency }, async (_, w) => {
-        for (let i = 0; i < opts.warmupPerWorker; i++) await op(clientFor(w), w, -1 - i);
-      }),
-    );
+  private constructor(
+    readonly running: Running,
+    private readonly sessions: Session[],
+    private readonly op: Op,
+    readonly concurrency: number,
+  ) {}
 
-    let budget = opts.maxCalls;
-    let errors = 0;
-    let firstError: string | undefined;
-    opts.onStart?.();
+  static async open(
+    running: Running,
+    op: Op,
+    concurrency: number,
+    warmupPerWorker: number,
+  ): Promise<LoadCell> {
+    const sessions = await openSessions(running, running.sharedSession ? 1 : concurrency);
+    const cell = new LoadCell(running, sessions, op, concurrency);
+    try {
+      // Warm-up (not recorded), every worker at once.
+      await Promise.all(
+        Array.from({ length: concurrency }, async (_, w) => {
+          for (let i = 0; i < warmupPerWorker; i++) await op(cell.clientFor(w), w, -1 - i);
+        }),
+      );
+    } catch (err) {
+      await cell.close();
+      throw err;
+    }
+    return cell;
+  }
+
+  private clientFor(w: number): Client {
+    return this.sessions[this.running.sharedSession ? 0 : w]!.client;
+  }
+
+  /** One measured phase: every worker calls back-to-back until the time or the call budget is spent. */
+  async measure(durationMs: number, maxCalls: number): Promise<void> {
+    let budget = maxCalls;
     const start = performance.now();
-    const deadline = start + opts.durationMs;
+    const deadline = start + durationMs;
     await Promise.all(
-      Array.from({ length: opts.concurrency }, async (_, w) => {
-        const client = clientFor(w);
-        for (let seq = 0; budget > 0 && performance.now() < deadline; seq++) {
+      Array.from({ length: this.concurrency }, async (_, w) => {
+        const client = this.clientFor(w);
+        while (budget > 0 && performance.now() < deadline) {
           budget--;
+          const seq = this.seq++;
           const t = performance.now();
           try {
-            await op(client, w, seq);
-            histogram.recordValue(Math.max(1, Math.round((performance.now() - t) * 1000)));
+            await this.op(client, w, seq);
+            this.histogram.recordValue(Math.max(1, Math.round((performance.now() - t) * 1000)));
           } catch (err) {
-            errors++;
-            firstError ??= err instanceof Error ? err.message : String(err);
-            if (errors > 20 && errors > histogram.totalCount)
-              throw new Error(`too many errors: ${firstError}`);
+            this.errors++;
+            this.firstError ??= err instanceof Error ? err.message : String(err);
+            if (this.errors > 20 && this.errors > this.histogram.totalCount) {
+              throw new Error(`too many errors: ${this.firstError}`);
+            }
           }
         }
       }),
     );
-    const elapsed = (performance.now() - start) / 1000;
-    opts.onMeasured?.();
-    const calls = histogram.totalCount;
-    if (calls === 0) throw new Error(`no successful calls${firstError ? `: ${firstError}` : ''}`);
+    this.elapsedMs += performance.now() - start;
+  }
+
+  result(): LoadResult {
+    const h = this.histogram;
+    const calls = h.totalCount;
+    if (calls === 0) throw new Error(`no successful calls${this.firstError ? `: ${this.firstError}` : ''}`);
     const ms = (us: number) => us / 1000;
     const result: LoadResult = {
-      concurrency: opts.concurrency,
+      concurrency: this.concurrency,
       calls,
-      errors,
-      p50: ms(histogram.getValueAtPercentile(50)),
-      p95: ms(histogram.getValueAtPercentile(95)),
-      p99: ms(histogram.getValueAtPercentile(99)),
-      max: ms(histogram.maxValue),
-      mean: ms(histogram.mean),
-      callsPerSec: calls / elapsed,
+      errors: this.errors,
+      p50: ms(h.getValueAtPercentile(50)),
+      p95: ms(h.getValueAtPercentile(95)),
+      p99: ms(h.getValueAtPercentile(99)),
+      max: ms(h.maxValue),
+      mean: ms(h.mean),
+      callsPerSec: calls / (this.elapsedMs / 1000),
     };
-    if (firstError) result.firstError = firstError;
-    histogram.destroy();
+    if (this.firstError) result.firstError = this.firstError;
     return result;
+  }
+
+  async close(): Promise<void> {
+    this.histogram.destroy();
+    await closeSessions(this.sessions);
+  }
+}
+
+export async function runLoad(running: Running, op: Op, opts: LoadOptions): Promise<LoadResult> {
+  const cell = await LoadCell.open(running, op, opts.concurrency, opts.warmupPerWorker);
+  try {
+    opts.onStart?.();
+    await cell.measure(opts.durationMs, opts.maxCalls);
+    opts.onMeasured?.();
+    return cell.result();
   } finally {
-    await closeSessions(sessions);
+    await cell.close();
   }
 }

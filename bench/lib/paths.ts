@@ -171,10 +171,10 @@ export async function until(
       lastErr = err instanceof Error ? err.message : String(err);
     }
     if (proc?.hasExited) {
-      throw new Unavailable(`${what}: process exited with code ${proc.exitCode}: ${proc.tail(600)}`);
+      throw new Unavailable(`${what}: process exited with code ${proc.exitCode}: ${proc.why()}`);
     }
     if (Date.now() > deadline) {
-      const tail = proc ? `; output: ${proc.tail(600)}` : '';
+      const tail = proc ? `; output: ${proc.why()}` : '';
       throw new Unavailable(
         `${what}: not ready after ${timeoutMs} ms${lastErr ? ` (${lastErr})` : ''}${tail}`,
       );

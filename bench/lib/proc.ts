@@ -151,6 +151,19 @@ export class ManagedProcess {
     return this.output.slice(-max).trim();
   }
 
+  /** The most telling line of the output: the first that names an error, else the last one. */
+  why(): string {
+    const lines = this.output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    return (
+      lines.find((l) => /\berror\b|ERR_|cannot|not found/i.test(l)) ??
+      lines[lines.length - 1] ??
+      ''
+    ).slice(0, 300);
+  }
+
   /** Remember the current descendants so stop() can prove they went away too. */
   noteDescendants(): ProcSnapshot[] {
     const kids = descendantsOf(this.pid);

@@ -3,12 +3,12 @@ import { mkdirSync } from 'node:fs';
 import {
   closeSessions,
   echoOp,
-  type LoadOptions,
+  LoadCell,
   type LoadResult,
   listAllTools,
   listOp,
+  type Op,
   openSessions,
-  runLoad,
 } from './load.js';
 import {
   everythingUpstream,
@@ -30,7 +30,9 @@ export interface Config {
   paths: PathId[];
   concurrencies: number[];
   warmupCalls: number;
+  /** measured time per path per cell, split into `rounds` interleaved slices */
   durationMs: number;
+  rounds: number;
   maxCalls: number;
   fixtureEcho: boolean;
   startupStacks: number[];
@@ -56,6 +58,7 @@ export function fullConfig(workDir: string, paths: PathId[]): Config {
     concurrencies: [1, 8, 32],
     warmupCalls: 200,
     durationMs: 2500,
+    rounds: 5,
     maxCalls: 50_000,
     fixtureEcho: true,
     startupStacks: [1, 10, 30],
@@ -75,6 +78,7 @@ export function quickConfig(workDir: string, paths: PathId[]): Config {
     concurrencies: [4],
     warmupCalls: 10,
     durationMs: 300,
+    rounds: 1,
     maxCalls: 300,
     fixtureEcho: false,
     startupStacks: [2],
@@ -215,9 +219,117 @@ function loadNote(r: LoadResult): string | undefined {
   return r.errors > 0 ? `${r.errors} failed calls (first: ${r.firstError ?? '?'})` : undefined;
 }
 
+/** Start several paths side by side; the ones that fail to start get a reason instead. */
+async function startAll(
+  ctx: Ctx,
+  paths: PathId[],
+  upstreamsFor: (path: PathId) => UpstreamSpec[],
+): Promise<{ running: Map<PathId, Running>; failed: Map<PathId, string> }> {
+  const running = new Map<PathId, Running>();
+  const failed = new Map<PathId, string>();
+  for (const path of paths) {
+    const known = ctx.unavailable.get(path);
+    if (known) {
+      failed.set(path, known);
+      continue;
+    }
+    try {
+      running.set(path, await startPath(path, upstreamsFor(path), { workDir: ctx.cfg.workDir }));
+    } catch (err) {
+      const reason = reasonOf(err);
+      if (err instanceof Unavailable && path === 'gridctl') ctx.unavailable.set(path, reason);
+      ctx.log(`  ${path}: unavailable: ${reason}`);
+      failed.set(path, reason);
+    }
+  }
+  return { running, failed };
+}
+
+async function stopAll(ctx: Ctx, running: Map<PathId, Running>): Promise<void> {
+  for (const [path, r] of running) {
+    const stopped = await r.stop();
+    for (const l of stopped.leaked) ctx.stopIssues.push(`${path}: ${l}`);
+  }
+}
+
+interface Measured {
+  res: LoadResult;
+  cpu: { start: CpuMark; end: CpuMark };
+}
+
+/**
+ * Open one load cell per running path, then measure them in alternation: `rounds` rounds, each
+ * giving every path an equal slice, starting from a different path each round. Background noise
+ * then falls on all paths alike. `onOpen` runs while all cells' sessions are open (memory samples).
+ */
+async function interleaved(
+  ctx: Ctx,
+  running: Map<PathId, Running>,
+  failed: Map<PathId, string>,
+  opFor: (r: Running) => Op,
+  o: { concurrency: number; warmupPerWorker: number; durationMs: number; maxCalls: number; rounds: number },
+  onOpen?: (r: Running) => void,
+): Promise<Map<PathId, Measured>> {
+  const cells = new Map<PathId, LoadCell>();
+  const cpu = new Map<PathId, { start: CpuMark; end: CpuMark }>();
+  const out = new Map<PathId, Measured>();
+  try {
+    for (const [path, r] of running) {
+      try {
+        cells.set(path, await LoadCell.open(r, opFor(r), o.concurrency, o.warmupPerWorker));
+      } catch (err) {
+        failed.set(path, reasonOf(err));
+        ctx.errors.push(`${path} (c=${o.concurrency}): ${reasonOf(err)}`);
+      }
+    }
+    const order = [...cells.keys()];
+    const slice = o.durationMs / o.rounds;
+    const budget = Math.ceil(o.maxCalls / o.rounds);
+    for (let round = 0; round < o.rounds; round++) {
+      for (let k = 0; k < order.length; k++) {
+        const path = order[(round + k) % order.length]!;
+        const cell = cells.get(path);
+        if (!cell) continue;
+        const start = cpuMark(cell.running);
+        try {
+          await cell.measure(slice, budget);
+        } catch (err) {
+          failed.set(path, reasonOf(err));
+          ctx.errors.push(`${path} (c=${o.concurrency}): ${reasonOf(err)}`);
+          cells.delete(path);
+          await cell.close();
+          continue;
+        }
+        const end = cpuMark(cell.running);
+        const acc = cpu.get(path);
+        if (!acc) cpu.set(path, { start, end });
+        else {
+          // add this slice's deltas to the running total
+          acc.end = {
+            proxy: acc.end.proxy + (end.proxy - start.proxy),
+            upstream: acc.end.upstream + (end.upstream - start.upstream),
+            client: acc.end.client + (end.client - start.client),
+          };
+        }
+      }
+    }
+    for (const [path, cell] of cells) {
+      onOpen?.(cell.running);
+      out.set(path, { res: cell.result(), cpu: cpu.get(path)! });
+      const res = cell.result();
+      ctx.log(
+        `  ${path} c=${o.concurrency}: p50 ${res.p50.toFixed(3)} ms, p99 ${res.p99.toFixed(3)} ms, ${Math.round(res.callsPerSec)} calls/s (${res.calls} calls)`,
+      );
+    }
+  } finally {
+    for (const cell of cells.values()) await cell.close();
+  }
+  return out;
+}
+
 /**
  * Echo latency and throughput at each concurrency, plus the proxy's peak RSS under that load.
- * Returns one scenario per concurrency and one for memory.
+ * All paths run side by side and are measured in alternation. One scenario per concurrency, one for memory.
  */
 export async function echoScenarios(ctx: Ctx, upstreamKind: 'everything' | 'fixture'): Promise<Scenario[]> {
   const { cfg } = ctx;
@@ -227,61 +339,55 @@ export async function echoScenarios(ctx: Ctx, upstreamKind: 'everything' | 'fixt
       ? '`@modelcontextprotocol/server-everything` `echo`'
       : 'the bench fixture (`bench/fixtures/fixture-server.mjs`, echo + 10 tools) `echo`';
   const perConc = new Map<number, Row[]>();
-  for (const c of cfg.concurrencies) perConc.set(c, []);
   const memRows: Row[] = [];
+  const peaks = new Map<PathId, { self: number; all: number; children: number }>();
+  const sample = (r: Running) => {
+    if (!r.proc) return;
+    const hwm = memory(r.proc.pid, 'VmHWM');
+    const rss = memory(r.proc.pid, 'VmRSS');
+    const p = peaks.get(r.id) ?? { self: 0, all: 0, children: 0 };
+    p.self = Math.max(p.self, hwm.self);
+    // children's own peaks, summed, while they are alive (supergateway's die with their sessions)
+    p.all = Math.max(p.all, hwm.withChildren, rss.withChildren);
+    p.children = Math.max(p.children, hwm.children);
+    peaks.set(r.id, p);
+  };
 
-  for (const path of cfg.paths) {
-    ctx.log(`echo/${upstreamKind}: ${path}`);
-    let peakSelf = 0;
-    let peakAll = 0;
-    let children = 0;
-    const sample = (r: Running) => {
-      if (!r.proc) return;
-      const hwm = memory(r.proc.pid, 'VmHWM');
-      const rss = memory(r.proc.pid, 'VmRSS');
-      peakSelf = Math.max(peakSelf, hwm.self);
-      // children's own peaks, summed, while they are alive (supergateway's die with their sessions)
-      peakAll = Math.max(peakAll, hwm.withChildren, rss.withChildren);
-      children = Math.max(children, hwm.children);
-    };
-    const results = await withPath(ctx, path, [upstream], async (running) => {
-      const out = new Map<number, { res: LoadResult; start: CpuMark; end: CpuMark }>();
-      for (const c of cfg.concurrencies) {
-        let start: CpuMark = { proxy: 0, upstream: 0, client: 0 };
-        let end: CpuMark = start;
-        const opts: LoadOptions = {
+  ctx.log(`echo/${upstreamKind}: starting ${cfg.paths.join(', ')}`);
+  const { running, failed } = await startAll(ctx, cfg.paths, () => [upstream]);
+  try {
+    for (const c of cfg.concurrencies) {
+      ctx.log(`echo/${upstreamKind}: ${c} session(s), ${cfg.rounds} interleaved round(s)`);
+      const failedHere = new Map(failed);
+      const measured = await interleaved(
+        ctx,
+        running,
+        failedHere,
+        (r) => echoOp(r.toolName(upstream.name, 'echo')),
+        {
           concurrency: c,
           warmupPerWorker: Math.max(5, Math.ceil(cfg.warmupCalls / c)),
           durationMs: cfg.durationMs,
           maxCalls: cfg.maxCalls,
-        };
-        const res = await runLoad(running, echoOp(running.toolName(upstream.name, 'echo')), {
-          ...opts,
-          onStart: () => {
-            start = cpuMark(running);
-          },
-          onMeasured: () => {
-            end = cpuMark(running);
-            sample(running);
-          },
-        });
-        out.set(c, { res, start, end });
-        ctx.log(
-          `  c=${c}: p50 ${res.p50.toFixed(3)} ms, p99 ${res.p99.toFixed(3)} ms, ${Math.round(res.callsPerSec)} calls/s (${res.calls} calls)`,
-        );
+          rounds: cfg.rounds,
+        },
+        sample,
+      );
+      const rows: Row[] = [];
+      for (const path of cfg.paths) {
+        const m = measured.get(path);
+        if (!m) rows.push(notRun(path, 'unavailable', failedHere.get(path) ?? 'not measured'));
+        else rows.push(row(path, loadValues(m.res, { ...m.cpu, path }), loadNote(m.res)));
       }
-      sample(running);
-      return out;
-    });
-    for (const c of cfg.concurrencies) {
-      const rows = perConc.get(c)!;
-      if (!results.ok) {
-        rows.push(notRun(path, 'unavailable', results.reason));
-        continue;
-      }
-      const { res: r, start, end } = results.value.get(c)!;
-      rows.push(row(path, loadValues(r, { start, end, path }), loadNote(r)));
+      perConc.set(c, rows);
     }
+    for (const r of running.values()) sample(r);
+  } finally {
+    await stopAll(ctx, running);
+  }
+
+  for (const path of cfg.paths) {
+    const peak = peaks.get(path);
     if (PATH_INFO[path].kind === 'floor') {
       memRows.push(
         notRun(
@@ -290,15 +396,15 @@ export async function echoScenarios(ctx: Ctx, upstreamKind: 'everything' | 'fixt
           path === 'stdio-direct' ? 'no proxy process' : 'in-process responder (no proxy process)',
         ),
       );
-    } else if (!results.ok) {
-      memRows.push(notRun(path, 'unavailable', results.reason));
+    } else if (!peak || !running.has(path)) {
+      memRows.push(notRun(path, 'unavailable', failed.get(path) ?? 'not measured'));
     } else {
       const perSession =
         path === 'supergateway' ? 'one upstream per session' : 'upstream shared by all sessions';
       memRows.push(
         row(
           path,
-          { self: peakSelf / MB, all: peakAll / MB, children },
+          { self: peak.self / MB, all: peak.all / MB, children: peak.children },
           `children = upstream processes it spawned (${perSession})`,
         ),
       );
@@ -310,9 +416,9 @@ export async function echoScenarios(ctx: Ctx, upstreamKind: 'everything' | 'fixt
     scenarios.push({
       id: `echo-${upstreamKind}-c${c}`,
       title: `tools/call echo (${upstreamKind}), ${c} concurrent session${c === 1 ? '' : 's'}`,
-      description: `${upName} called back-to-back by ${c} closed-loop worker${c === 1 ? '' : 's'} (one SDK client session each; the stdio floor shares one session), distinct arguments per call, after ${cfg.warmupCalls} warm-up calls; measured for ${cfg.durationMs} ms or ${cfg.maxCalls} calls. CPU/call: CPU time of all threads (from /proc/<pid>/task/*/schedstat) used during the measured phase ÷ calls, for the proxy process, the upstream processes it spawned, and the harness (the SDK client; for the HTTP floor also its in-process responder). CPU/call barely moves with a noisy neighbour; latency does. Proxy ceiling/core = 1 s ÷ proxy CPU/call: the calls/s one core could carry through the proxy alone (the measured calls/s are capped by the single-process client, which needs more CPU per call than any proxy).`,
+      description: `${upName} called back-to-back by ${c} closed-loop worker${c === 1 ? '' : 's'} (one SDK client session each; the stdio floor shares one session), distinct arguments per call, after ${cfg.warmupCalls} warm-up calls. All paths run side by side and are measured in alternation: ${cfg.rounds} round${cfg.rounds === 1 ? '' : 's'} of ${Math.round(cfg.durationMs / cfg.rounds)} ms per path (at most ${cfg.maxCalls} calls per path), so background load hits every path alike. CPU/call: CPU time of all threads (from /proc/<pid>/task/*/schedstat) used during the path's measured slices ÷ calls, for the proxy process, the upstream processes it spawned, and the harness (the SDK client; for the HTTP floor also its in-process responder). CPU/call barely moves with a noisy neighbour; latency does. Proxy ceiling/core = 1 s ÷ proxy CPU/call: the calls/s one core could carry through the proxy alone (the measured calls/s are capped by the single-process client, which needs more CPU per call than any proxy).`,
       metrics: [...latencyMetrics, ...cpuMetrics],
-      rows: perConc.get(c)!,
+      rows: perConc.get(c) ?? [],
       ratios: [],
       notes: [],
     });
@@ -368,83 +474,87 @@ export async function startupScenario(ctx: Ctx): Promise<Scenario[]> {
       fixtureUpstream(`s${String(i + 1).padStart(2, '0')}`, cfg.startupToolsPerServer),
     );
     const expected = n * (cfg.startupToolsPerServer + 1);
-    const rows: Row[] = [];
+    // Which paths take part, and how; repeats run round-robin over them so noise hits all alike.
+    const rowsByPath = new Map<PathId, Row>();
+    const takers: PathId[] = [];
     for (const path of cfg.paths) {
       const multi = path === 'gridctl' || path === 'mcp-hub';
-      if (path === 'http-floor') {
-        rows.push(notRun(path, 'n/a', 'answers in-process; nothing to start'));
-        continue;
-      }
-      if (path === 'stdio-direct' && n > 1) {
-        ctx.log(`startup/${n}: ${path} (all ${n} servers spawned in parallel by the client)`);
-        const times: number[] = [];
-        for (let rep = 0; rep < cfg.startupRepeats; rep++) times.push(await parallelStdio(ctx, upstreams));
-        rows.push(
-          row(
-            path,
-            { ms: median(times), rss: null, rssAll: null },
-            `the client spawns all ${n} servers at once and lists each${cfg.startupRepeats > 1 ? `; median of ${cfg.startupRepeats}` : ''}`,
-          ),
-        );
-        continue;
-      }
-      if (!multi && n > 1) {
-        rows.push(notRun(path, 'n/a', 'fronts a single server'));
-        continue;
-      }
-      ctx.log(`startup/${n}: ${path}`);
-      const times: number[] = [];
-      const rss: number[] = [];
-      const rssAll: number[] = [];
-      let failure: string | undefined;
-      for (let rep = 0; rep < cfg.startupRepeats && !failure; rep++) {
+      if (path === 'http-floor')
+        rowsByPath.set(path, notRun(path, 'n/a', 'answers in-process; nothing to start'));
+      else if (!multi && n > 1 && path !== 'stdio-direct') {
+        rowsByPath.set(path, notRun(path, 'n/a', 'fronts a single server'));
+      } else takers.push(path);
+    }
+    const times = new Map<PathId, number[]>();
+    const rss = new Map<PathId, number[]>();
+    const rssAll = new Map<PathId, number[]>();
+    const failure = new Map<PathId, string>();
+    const push = (m: Map<PathId, number[]>, path: PathId, v: number) =>
+      m.set(path, [...(m.get(path) ?? []), v]);
+    for (let rep = 0; rep < cfg.startupRepeats; rep++) {
+      for (let k = 0; k < takers.length; k++) {
+        const path = takers[(rep + k) % takers.length]!;
+        if (failure.has(path)) continue;
+        ctx.log(`startup/${n}: ${path} (${rep + 1}/${cfg.startupRepeats})`);
+        if (path === 'stdio-direct' && n > 1) {
+          try {
+            push(times, path, await parallelStdio(ctx, upstreams));
+          } catch (err) {
+            failure.set(path, reasonOf(err));
+          }
+          continue;
+        }
         const t0 = performance.now();
         const res = await withPath(ctx, path, upstreams, async (running) => {
           const session = await running.connect();
           try {
-            let last = 0;
             await until(
               `tools/list with ${expected} tools`,
-              async () => {
-                last = (await listAllTools(session.client)).tools;
-                return last >= expected;
-              },
+              async () => (await listAllTools(session.client)).tools >= expected,
               60_000,
             );
             const ms = performance.now() - t0;
             if (running.proc) {
               const m = memory(running.proc.pid, 'VmRSS');
-              rss.push(m.self);
-              rssAll.push(m.withChildren);
+              push(rss, path, m.self);
+              push(rssAll, path, m.withChildren);
             }
             return ms;
           } finally {
             await session.close();
           }
         });
-        if (res.ok) times.push(res.value);
-        else failure = res.reason;
+        if (res.ok) push(times, path, res.value);
+        else failure.set(path, res.reason);
       }
-      if (failure) {
-        rows.push(notRun(path, 'unavailable', failure));
+    }
+    const med = (xs: number[] | undefined) => (xs && xs.length > 0 ? median(xs) / MB : null);
+    for (const path of takers) {
+      const why = failure.get(path);
+      if (why) {
+        rowsByPath.set(path, notRun(path, 'unavailable', why));
         continue;
       }
-      rows.push(
+      const note =
+        path === 'stdio-direct' && n > 1
+          ? `the client spawns all ${n} servers at once and lists each`
+          : cfg.startupRepeats > 1
+            ? `median of ${cfg.startupRepeats} starts`
+            : undefined;
+      rowsByPath.set(
+        path,
         row(
           path,
-          {
-            ms: median(times),
-            rss: rss.length > 0 ? median(rss) / MB : null,
-            rssAll: rssAll.length > 0 ? median(rssAll) / MB : null,
-          },
-          cfg.startupRepeats > 1 ? `median of ${cfg.startupRepeats} starts` : undefined,
+          { ms: median(times.get(path) ?? [0]), rss: med(rss.get(path)), rssAll: med(rssAll.get(path)) },
+          note,
         ),
       );
     }
+    const rows = cfg.paths.map((p) => rowsByPath.get(p)!);
     scenarios.push({
       id: `startup-${n}`,
       title: `Start to first complete tools/list, ${n} local server${n === 1 ? '' : 's'}`,
-      description: `Wall time from spawning the gateway (gridctl \`apply --foreground\`, mcp-hub start; single-server peers and the stdio floor only for 1 server) with ${n} stdio fixture server${n === 1 ? '' : 's'} of ${cfg.startupToolsPerServer + 1} tools each, until one SDK session's tools/list returns all ${expected} tools. Also the RSS once ready and idle (proxy alone, and with its upstream processes).`,
+      description: `Wall time from spawning the gateway (gridctl \`apply --foreground\`, mcp-hub start; single-server peers only for 1 server; the stdio floor is the client spawning every server itself, in parallel) with ${n} stdio fixture server${n === 1 ? '' : 's'} of ${cfg.startupToolsPerServer + 1} tools each, until one SDK session's tools/list returns all ${expected} tools. Also the RSS once ready and idle (proxy alone, and with its upstream processes).`,
       metrics: [
         { key: 'ms', label: 'start → tools/list', unit: 'ms', better: 'lower' },
         { key: 'rss', label: 'idle RSS', unit: 'MB', better: 'lower' },
@@ -466,62 +576,68 @@ export async function largeListScenario(ctx: Ctx): Promise<Scenario[]> {
     fixtureUpstream(`s${String(i + 1).padStart(2, '0')}`, tools),
   );
   const total = servers * (tools + 1);
-  const perConc = new Map<number, Row[]>(cfg.largeList.concurrencies.map((c) => [c, []]));
-  for (const path of cfg.paths) {
-    if (path === 'supergateway' || path === 'mcp-proxy') {
-      for (const rows of perConc.values()) rows.push(notRun(path, 'n/a', 'fronts a single server'));
-      continue;
-    }
-    ctx.log(`tools-list ${servers}×${tools}: ${path}`);
-    // The stdio floor is one fixture serving the same number of tools; the HTTP floor serves the same list.
-    const ups = path === 'stdio-direct' ? [fixtureUpstream('all', total - 1)] : upstreams;
-    let pages = 0;
-    const res = await withPath(ctx, path, ups, async (running) => {
-      const out = new Map<number, LoadResult>();
-      for (const c of cfg.largeList.concurrencies) {
-        out.set(
-          c,
-          await runLoad(
-            running,
-            listOp(total, (p) => {
-              pages = p;
-            }),
-            {
-              concurrency: c,
-              warmupPerWorker: cfg.quick ? 2 : 10,
-              durationMs: cfg.largeList.durationMs,
-              maxCalls: cfg.largeList.maxCalls,
-            },
+  const perConc = new Map<number, Row[]>();
+  const multi: PathId[] = cfg.paths.filter((p) => p !== 'supergateway' && p !== 'mcp-proxy');
+  ctx.log(`tools-list ${servers}×${tools}: starting ${multi.join(', ')}`);
+  // The stdio floor is one fixture serving the same number of tools; the HTTP floor serves the same list.
+  const { running, failed } = await startAll(ctx, multi, (path) =>
+    path === 'stdio-direct' ? [fixtureUpstream('all', total - 1)] : upstreams,
+  );
+  const pages = new Map<PathId, number>();
+  try {
+    for (const c of cfg.largeList.concurrencies) {
+      const failedHere = new Map(failed);
+      const measured = await interleaved(
+        ctx,
+        running,
+        failedHere,
+        (r) =>
+          listOp(total, (n) => {
+            pages.set(r.id, n);
+          }),
+        {
+          concurrency: c,
+          warmupPerWorker: cfg.quick ? 2 : 10,
+          durationMs: cfg.largeList.durationMs,
+          maxCalls: cfg.largeList.maxCalls,
+          rounds: cfg.rounds,
+        },
+      );
+      const rows: Row[] = [];
+      for (const path of cfg.paths) {
+        if (!multi.includes(path)) {
+          rows.push(notRun(path, 'n/a', 'fronts a single server'));
+          continue;
+        }
+        const m = measured.get(path);
+        if (!m) {
+          rows.push(notRun(path, 'unavailable', failedHere.get(path) ?? 'not measured'));
+          continue;
+        }
+        const n = pages.get(path) ?? 1;
+        rows.push(
+          row(
+            path,
+            loadValues(m.res),
+            [
+              path === 'stdio-direct' ? `one fixture server with ${total} tools` : undefined,
+              n > 1 ? `${n} pages per list (nextCursor followed)` : undefined,
+              loadNote(m.res),
+            ]
+              .filter(Boolean)
+              .join('; ') || undefined,
           ),
         );
       }
-      return out;
-    });
-    for (const [c, rows] of perConc) {
-      if (!res.ok) {
-        rows.push(notRun(path, 'unavailable', res.reason));
-        continue;
-      }
-      const r = res.value.get(c)!;
-      rows.push(
-        row(
-          path,
-          loadValues(r),
-          [
-            path === 'stdio-direct' ? `one fixture server with ${total} tools` : undefined,
-            pages > 1 ? `${pages} pages per list (nextCursor followed)` : undefined,
-            loadNote(r),
-          ]
-            .filter(Boolean)
-            .join('; ') || undefined,
-        ),
-      );
+      perConc.set(c, rows);
     }
+  } finally {
+    await stopAll(ctx, running);
   }
   return [...perConc].map(([c, rows]) => ({
     id: `tools-list-${servers}x${tools}-c${c}`,
     title: `tools/list with ${servers} servers × ${tools} tools, ${c} concurrent session${c === 1 ? '' : 's'}`,
-    description: `${servers} stdio fixture servers with ${tools} filler tools + echo each (${total} tools, ~${Math.round((total * 330) / 1024)} KB of JSON per list). Latency of a full tools/list after warm-up. Floors: one stdio fixture with ${total} tools, and the in-process HTTP responder serving the same ${total} tools.`,
+    description: `${servers} stdio fixture servers with ${tools} filler tools + echo each (${total} tools, ~${Math.round((total * 330) / 1024)} KB of JSON per list). Latency of a full tools/list (every page) after warm-up, paths measured in alternation. Floors: one stdio fixture with ${total} tools, and the in-process HTTP responder serving the same ${total} tools.`,
     metrics: listMetrics,
     rows,
     ratios: [],
