@@ -248,6 +248,14 @@ describe('web UI (Chromium)', () => {
     await waitText(page, '[data-testid=result-text]', 'after restart');
   });
 
+  it('pins view: every server pinned, no drift', async () => {
+    const { page } = ui!;
+    await page.click('nav a[href="/pins"]');
+    for (const s of await servers())
+      await waitText(page, `[data-testid=pins-${s.name}] [data-testid=pin-state]`, /^pinned$/);
+    await shot(page, 'pins');
+  });
+
   it('dark theme and a narrow screen', async () => {
     const { page } = ui!;
     await page.setViewportSize({ width: 700, height: 900 });

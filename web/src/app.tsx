@@ -13,6 +13,7 @@ const ToolsView = lazyView(() => import('./views/tools.js'));
 const LogsView = lazyView(() => import('./views/logs.js'));
 const SpecView = lazyView(() => import('./views/spec.js'));
 const SetupView = lazyView(() => import('./views/setup.js'));
+const PinsView = lazyView(() => import('./views/pins.js'));
 const Placeholder = lazyView(() => import('./views/placeholder.js'));
 
 const NAV = [
@@ -171,7 +172,7 @@ export function App(): JSX.Element {
       view = <Placeholder which="variables" />;
       break;
     case '/pins':
-      view = <Placeholder which="pins" />;
+      view = <PinsView />;
       break;
     default:
       view = <StackView />;

@@ -1,4 +1,4 @@
-// Variables and Pins: their APIs are being built by the security work; until they land, say so.
+// Variables: the variable store has no HTTP API yet (only `gridctl var`); until it does, say so.
 import type { JSX } from 'preact';
 
 const TEXT = {
@@ -6,13 +6,9 @@ const TEXT = {
     title: 'Variables',
     body: 'The variable store works from the CLI today (gridctl var list / set / delete / lock). This view will list keys with hidden values, set and delete them, and show the locked state once the store has an API (/api/var).',
   },
-  pins: {
-    title: 'Pins',
-    body: 'Schema pins will appear here — drift per server with a before/after diff and an approve action — once the pins API (/api/pins) is served by the gateway.',
-  },
 };
 
-export default function Placeholder({ which }: { which: 'variables' | 'pins' }): JSX.Element {
+export default function Placeholder({ which }: { which: 'variables' }): JSX.Element {
   const t = TEXT[which];
   return (
     <section class="view" aria-labelledby="ph-title">
