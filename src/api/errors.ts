@@ -8,6 +8,7 @@ export const ApiErrorStatus = {
   bad_request: 400,
   conflict: 409,
   unauthorized: 401,
+  forbidden: 403,
   no_stack: 503,
   reload_failed: 400,
   internal: 500,

@@ -12,6 +12,7 @@ import { createStaticHandler } from '../api/static.js';
 import type { ServerStatusRow } from '../api/types.js';
 import type { LoadResult, Stack } from '../config/index.js';
 import { Gateway } from '../gateway/index.js';
+import { RequestGuard } from '../gateway/origin.js';
 import type { ServerStatus } from '../gateway/types.js';
 import { perServerFileSink } from '../logging/file-sink.js';
 import { formatText, Logger, type LogLevel, textSink } from '../logging/logger.js';
@@ -169,6 +170,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     },
   };
   const api = createApiHandler({ view, logger, version: VERSION, home: paths.root });
+  const apiGuard = new RequestGuard(stack?.gateway?.allowed_hosts, stack?.gateway?.allowed_origins);
   // The web UI's shell and assets: open like /health (the data behind them needs auth).
   const ui = createStaticHandler({ auth: auth && { type: auth.type, header: auth.header } });
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -183,8 +185,15 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'missing or wrong credentials' } }));
       return;
     }
-    if (path.startsWith('/api/')) api(req, res);
-    else gateway.handler(req, res);
+    if (path.startsWith('/api/')) {
+      // The same DNS-rebinding and cross-site defence as the MCP routes: the API can restart
+      // servers and rewrite the stack file.
+      if (!apiGuard.hostAllowed(req.headers.host) || !apiGuard.originAllowed(req.headers.origin)) {
+        sendJson(res, 403, { error: { code: 'forbidden', message: 'Host or Origin not allowed' } });
+        return;
+      }
+      api(req, res);
+    } else gateway.handler(req, res);
   });
   http.headersTimeout = 10_000;
 

@@ -54,6 +54,16 @@ describe('inbound auth', () => {
     expect((await client.listTools()).tools.map((t) => t.name)).toContain('everything__echo');
     await client.close();
 
+    // DNS rebinding and cross-site pages are refused on the API as on /mcp, even with the token.
+    const good = { authorization: 'Bearer tok-1234567890' };
+    expect(
+      (await fetch(`${base}/api/status`, { headers: { ...good, origin: 'https://evil.example' } })).status,
+    ).toBe(403);
+    expect(
+      (await fetch(`${base}/api/status`, { headers: { ...good, origin: `http://localhost:${port}` } }))
+        .status,
+    ).toBe(200);
+
     const status = await gridctl(sb, ['status', '--json']);
     expect(JSON.parse(status.stdout).gateways[0].servers[0]).toMatchObject({
       name: 'everything',
