@@ -1,19 +1,11 @@
 // `gridctl pins`: tool-schema pins of a stack (docs/pins.md). With the stack running every verb
 // goes through its daemon's API (the daemon holds the live definitions and withholds drifted tools);
 // with it stopped, list / verify / diff read the pins file and approve / reset edit it.
-import {
-  apiGet,
-  apiUrl,
-  authHeaders,
-  runningStates,
-  soleRunning,
-  TargetError,
-} from '../controller/targets.js';
+import { apiGet, apiUrl, authHeaders, runningStates, soleRunning } from '../controller/targets.js';
 import {
   type ApproveResult,
   approveRecorded,
   type DriftEntry,
-  PinError,
   type PinsReport,
   pinnedStacks,
   pinsFile,
@@ -150,15 +142,14 @@ export const registerPins: CommandRegistrar = (program, ctx) => {
   const sub = (name: string) =>
     withHome(pins.command(name)).option('-s, --stack <name>', 'the stack (default: the only running one)');
 
+  /** Errors print one line; `verify` exits 2 on them (1 means drift), the other verbs 1. */
   const run =
-    <A extends unknown[]>(fn: (...args: A) => Promise<void>, infraCode = 1) =>
+    <A extends unknown[]>(fn: (...args: A) => Promise<void>, errorCode = 1) =>
     async (...args: A) => {
       try {
         await fn(...args);
       } catch (err) {
-        const known = err instanceof PinsCliError || err instanceof TargetError || err instanceof PinError;
-        fail(ctx, err instanceof Error ? err.message : String(err), known ? 1 : infraCode);
-        if (!known) ctx.exitCode = infraCode;
+        fail(ctx, err instanceof Error ? err.message : String(err), errorCode);
       }
     };
 

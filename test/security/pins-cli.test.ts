@@ -57,7 +57,7 @@ describe('gridctl pins end to end', () => {
 
     const status = await gridctl(sb, ['status']);
     expect(status.stdout).toMatch(/PINS/);
-    expect(status.stdout).toMatch(/fx\s+local\s+stdio\s+healthy\s+3\s+pinned/);
+    expect(status.stdout).toMatch(/^fx\s+local\s+stdio\s+healthy\s.*\s3\s+pinned\s/m);
     const list = JSON.parse((await gridctl(sb, ['pins', 'list', '--json'])).stdout);
     expect(list).toMatchObject({ stack: 'pinsdemo', running: true, action: 'block' });
     expect(list.servers[0]).toMatchObject({ server: 'fx', state: 'pinned', tool_count: 3 });
@@ -76,7 +76,7 @@ describe('gridctl pins end to end', () => {
     expect(again.code, again.stderr + again.stdout).toBe(0);
 
     expect((await gridctl(sb, ['status'])).stdout).toMatch(
-      /fx\s+local\s+stdio\s+healthy\s+3\s+blocked \(1 tool\)/,
+      /^fx\s+local\s+stdio\s+healthy\s.*\s3\s+blocked \(1 tool\)\s/m,
     );
     const verify = await gridctl(sb, ['pins', 'verify']);
     expect(verify.code).toBe(1);

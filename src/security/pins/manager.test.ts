@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type LogEntry, Logger } from '../../logging/logger.js';
-import { PinManager, type PinSettings } from './manager.js';
-import { PinError, pinsFile, readPins } from './store.js';
+import { approveRecorded, PinManager, type PinSettings } from './manager.js';
+import { PinError, pinsFile, readPins, updatePins } from './store.js';
 
 const echo = (description = 'Echo the text') => ({
   name: 'echo',
@@ -174,5 +174,23 @@ describe('PinManager', () => {
     await m.flush();
     const data = await readPins(pinsFile(root, 'st'), 'st');
     expect([...(data.servers.get('fx')?.tools.keys() ?? [])]).toEqual(['__proto__']);
+  });
+
+  it('offline approval accepts the recorded drift (what pins diff showed)', async () => {
+    const m = await manager({ action: 'block' });
+    m.observe('fx', [echo(), add], on);
+    m.observe('fx', [echo('recorded'), { name: 'new', description: 'n' }], on);
+    await m.flush();
+    const file = pinsFile(root, 'st');
+    let approved: string[] = [];
+    await updatePins(file, 'st', (data) => {
+      approved = approveRecorded(data.servers.get('fx')!, new Date().toISOString());
+      return true;
+    });
+    expect(approved.sort()).toEqual(['add', 'echo', 'new']);
+    const next = await manager({ action: 'block' });
+    next.observe('fx', [echo('recorded'), { name: 'new', description: 'n' }], on);
+    expect(next.state('fx')).toBe('pinned');
+    expect(next.withheld('fx').size).toBe(0);
   });
 });

@@ -329,9 +329,16 @@ export class PinManager {
     return this.held.get(server) ?? NONE;
   }
 
-  /** The status line shown by `gridctl status`. */
+  /** The status line shown by `gridctl status` (cheap: no hashing, it runs on every status read). */
   state(server: string, enabled = true): string {
-    return this.serverReport(server, enabled).state;
+    const live = this.live.get(server);
+    if (!this.settings.enabled || !enabled || live?.enabled === false) return 'disabled';
+    const rec = this.data.servers.get(server);
+    if (!rec) return 'unpinned';
+    const held = this.held.get(server)?.size ?? 0;
+    if (held > 0) return pinLabel('blocked', held);
+    if (rec.drift.length > 0) return pinLabel('drift', rec.drift.length);
+    return 'pinned';
   }
 
   // ------------------------------------------------------------ the API's side
