@@ -1,8 +1,9 @@
 // `gridctl status`: running gateways from the state files, and each one's servers from its API.
-import type { StatusBody } from '../api/types.js';
+import type { ServerStatusRow, StatusBody } from '../api/types.js';
 import { apiGet } from '../controller/targets.js';
 import { listWorkloadContainers } from '../controller/workloads.js';
 import { listStates } from '../state/state-file.js';
+import type { CliContext } from './context.js';
 import type { CommandRegistrar } from './main.js';
 import { homeFor, withHome } from './options.js';
 import { ago, table } from './render.js';
@@ -23,7 +24,8 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
     .description('Show running stacks and the state of their servers')
     .option('--json', 'machine-readable output')
     .option('-s, --stack <name>', 'only this stack')
-    .action(async (opts: { json?: boolean; stack?: string; home?: string }) => {
+    .option('--replicas', 'also show every replica of each server, and autoscaler decisions')
+    .action(async (opts: { json?: boolean; stack?: string; home?: string; replicas?: boolean }) => {
       const paths = homeFor(ctx, opts);
       const gateways: GatewayRow[] = [];
       for (const { name, read } of listStates(paths)) {
@@ -98,12 +100,13 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
         ctx.stdout.write(`\n${ctx.paint('bold', `${g.name}`)} servers\n`);
         ctx.stdout.write(
           table(
-            ['NAME', 'KIND', 'TRANSPORT', 'STATE', 'TOOLS', 'PINS', 'RESTARTS', 'PID'],
+            ['NAME', 'KIND', 'TRANSPORT', 'STATE', 'REPLICAS', 'TOOLS', 'PINS', 'RESTARTS', 'PID'],
             g.servers.map((s) => [
               s.name,
               s.kind,
               s.transport,
               paintState(ctx.paint, s.reason ? `${s.state} (${truncate(s.reason, 60)})` : s.state),
+              replicaCount(s),
               String(s.tools),
               paintPins(ctx.paint, s.pins ?? '-'),
               String(s.restarts),
@@ -111,9 +114,48 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
             ]),
           ),
         );
+        if (opts.replicas) writeReplicas(ctx, g.name, g.servers);
       }
     });
 };
+
+/** `healthy/total` (draining and stopped replicas are not counted). */
+function replicaCount(s: ServerStatusRow): string {
+  const live = (s.replicas ?? []).filter((r) => r.state !== 'draining' && r.state !== 'stopped');
+  if (live.length === 0) return s.autoscale ? '0/0' : '-';
+  return `${live.filter((r) => r.state === 'healthy').length}/${live.length}`;
+}
+
+function writeReplicas(ctx: CliContext, gateway: string, servers: ServerStatusRow[]): void {
+  const now = Date.now();
+  const rows = servers.flatMap((s) =>
+    (s.replicas ?? []).map((r) => [
+      s.name,
+      String(r.id),
+      paintState(ctx.paint, r.state),
+      r.pid ? String(r.pid) : (r.container ?? '-'),
+      String(r.inFlight),
+      String(r.restarts),
+      r.nextRetryAt ? `in ${Math.max(0, Math.round((Date.parse(r.nextRetryAt) - now) / 100) / 10)}s` : '-',
+      r.reason ? truncate(r.reason, 50) : '',
+    ]),
+  );
+  ctx.stdout.write(`\n${ctx.paint('bold', gateway)} replicas\n`);
+  ctx.stdout.write(
+    table(['SERVER', 'ID', 'STATE', 'PID/CONTAINER', 'IN-FLIGHT', 'RESTARTS', 'NEXT RETRY', 'REASON'], rows),
+  );
+  for (const s of servers) {
+    const a = s.autoscale;
+    if (!a) continue;
+    const last = a.lastDecision;
+    const decision = last
+      ? `; last decision ${last.direction} (${last.reason}) ${ago(last.at)}${last.detail ? `: ${last.detail}` : ''}`
+      : '';
+    ctx.stdout.write(
+      `${s.name} autoscale: ${a.current} healthy, target ${a.target} (min ${a.min}, max ${a.max}, warm pool ${a.warmPool}, target in flight ${a.targetInFlight}), median in flight ${a.medianInFlight}${decision}\n`,
+    );
+  }
+}
 
 function paintState(paint: (style: 'green' | 'yellow' | 'red', t: string) => string, text: string): string {
   if (text.startsWith('healthy')) return paint('green', text);

@@ -6,11 +6,12 @@ import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { diffStacks } from '../config/diff.js';
 import type { LoadResult, McpServer, Stack } from '../config/index.js';
+import type { AutoscalePolicy } from '../gateway/types.js';
 import type { Logger } from '../logging/logger.js';
 import { pinFields } from '../security/pins/identity.js';
 import type { HomePaths } from '../state/paths.js';
 import { loadForRun } from './secrets.js';
-import { serverSpec } from './server-registrar.js';
+import { autoscalePolicy, serverSpec } from './server-registrar.js';
 
 export interface ReloadResult {
   success: boolean;
@@ -25,6 +26,8 @@ export interface ReloadResult {
 export interface ReloadTarget {
   addServer(spec: ReturnType<typeof serverSpec>): Promise<unknown>;
   removeServer(name: string): Promise<unknown>;
+  /** Swap an autoscaled server's policy in place; false when it cannot (then it is re-registered). */
+  updateAutoscale?(name: string, policy: AutoscalePolicy): boolean;
 }
 
 export interface ReloaderOptions {
@@ -112,6 +115,10 @@ export class Reloader {
       try {
         switch (item.kind) {
           case 'mcp-server': {
+            if (item.action === 'change' && this.swapAutoscale(item.name, item.details, servers, wanted)) {
+              result.modified.push(label);
+              break;
+            }
             if (item.action !== 'add') await this.opts.target.removeServer(item.name);
             servers.delete(item.name);
             if (item.action !== 'remove') {
@@ -158,6 +165,28 @@ export class Reloader {
     result.success = result.errors.length === 0;
     result.message = result.success ? 'reloaded' : 'reloaded with errors; the rest of the stack is unchanged';
     return result;
+  }
+
+  /**
+   * A change that only touches an autoscaled server's `autoscale` block: the running replica set
+   * takes the new policy in place, no replica restarts. Switching between static replicas and
+   * autoscale (or any other change) re-registers the server.
+   */
+  private swapAutoscale(
+    name: string,
+    details: string[],
+    servers: Map<string, McpServer>,
+    wanted: Map<string, McpServer>,
+  ): boolean {
+    const running = servers.get(name);
+    const incoming = wanted.get(name);
+    if (!running?.autoscale || !incoming?.autoscale) return false;
+    if (!details.every((d) => d.startsWith('autoscale.'))) return false;
+    const policy = autoscalePolicy(incoming);
+    if (!policy || !this.opts.target.updateAutoscale?.(name, policy)) return false;
+    servers.set(name, incoming);
+    this.opts.logger.info(`reload: autoscale policy of '${name}' updated in place`, { changed: details });
+    return true;
   }
 
   /** Watches the stack file (and its extends parents) by folder, so atomic-rename saves are seen. */
