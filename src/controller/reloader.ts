@@ -5,7 +5,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { diffStacks } from '../config/diff.js';
-import type { LoadResult, McpServer, Stack } from '../config/index.js';
+import { type LoadResult, type McpServer, type Stack, serverKind } from '../config/index.js';
 import type { AutoscalePolicy } from '../gateway/types.js';
 import type { Logger } from '../logging/logger.js';
 import { pinFields } from '../security/pins/identity.js';
@@ -115,6 +115,15 @@ export class Reloader {
       try {
         switch (item.kind) {
           case 'mcp-server': {
+            const incoming = wanted.get(item.name);
+            if (incoming && serverKind(incoming) === 'container') {
+              // Building and starting containers happens in `apply`, before the daemon: refuse
+              // rather than drop the running server.
+              result.errors.push(
+                `${label}: container servers cannot be added or changed by reload yet; run \`gridctl destroy\` then \`gridctl apply\``,
+              );
+              break;
+            }
             if (item.action === 'change' && this.swapAutoscale(item.name, item.details, servers, wanted)) {
               result.modified.push(label);
               break;
