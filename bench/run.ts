@@ -22,15 +22,18 @@ import { toSvg } from './lib/svg.js';
 
 interface Args {
   quick: boolean;
+  /** only re-render DIR/latest.md and latest.svg from DIR/latest.json */
+  render: boolean;
   out: string;
   paths: PathId[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, out: join(ROOT, 'bench/results'), paths: PATH_IDS };
+  const args: Args = { quick: false, render: false, out: join(ROOT, 'bench/results'), paths: PATH_IDS };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
+    else if (a === '--render') args.render = true;
     else if (a === '--out') args.out = resolve(argv[++i] ?? '');
     else if (a === '--paths') {
       const wanted = (argv[++i] ?? '').split(',').filter(Boolean);
@@ -41,7 +44,7 @@ function parseArgs(argv: string[]): Args {
       args.paths = PATH_IDS.filter((p) => wanted.includes(p));
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: npm run bench -- [--quick] [--out DIR] [--paths stdio-direct,http-floor,gridctl,supergateway,mcp-proxy,mcp-hub]\n',
+        'usage: npm run bench -- [--quick] [--out DIR] [--render] [--paths stdio-direct,http-floor,gridctl,supergateway,mcp-proxy,mcp-hub]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -73,6 +76,14 @@ function round2(x: number): number {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.render) {
+    const report = JSON.parse(readFileSync(join(args.out, 'latest.json'), 'utf8')) as Report;
+    for (const s of report.scenarios) computeRatios(s);
+    writeFileSync(join(args.out, 'latest.md'), toMarkdown(report));
+    writeFileSync(join(args.out, 'latest.svg'), toSvg(report));
+    process.stderr.write(`[bench] re-rendered ${join(args.out, 'latest.{md,svg}')}\n`);
+    return 0;
+  }
   const started = performance.now();
   const loadBefore = loadavg()[0] ?? 0;
   const workDir = mkdtempSync(join(tmpdir(), 'gridctl-bench-'));

@@ -118,6 +118,148 @@ function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+export interface TargetCheck {
+  target: string;
+  gridctl: string;
+  reference: string;
+  met: boolean | null;
+}
+
+function scen(report: Report, id: string): Scenario | undefined {
+  return report.scenarios.find((s) => s.id === id);
+}
+
+function val(s: Scenario | undefined, path: PathId, key: string): number | null {
+  const r = s?.rows.find((x) => x.path === path && x.status === 'ok');
+  const v = r?.values[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+const PEERS: PathId[] = ['supergateway', 'mcp-proxy', 'mcp-hub'];
+
+function bestPeer(
+  s: Scenario | undefined,
+  key: string,
+  better: 'lower' | 'higher',
+): { path: PathId; v: number } | null {
+  let best: { path: PathId; v: number } | null = null;
+  for (const p of PEERS) {
+    const v = val(s, p, key);
+    if (v == null) continue;
+    if (!best || (better === 'lower' ? v < best.v : v > best.v)) best = { path: p, v };
+  }
+  return best;
+}
+
+/** The issue's targets, checked against this run (goals for the product, not test assertions). */
+export function checkTargets(report: Report): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const echoIds = report.scenarios.filter((s) => s.id.startsWith('echo-everything-c')).map((s) => s.id);
+  const low = scen(report, echoIds[0] ?? '');
+  const high = scen(report, echoIds[echoIds.length - 1] ?? '');
+  const f = (v: number | null, digits = 2) => (v == null ? '—' : v.toFixed(digits));
+  if (low) {
+    const g = val(low, 'gridctl', 'p50');
+    const a = val(low, 'stdio-direct', 'p50');
+    const b = val(low, 'http-floor', 'p50');
+    const over = g != null && a != null && b != null ? g - (a + b) : null;
+    out.push({
+      target: `p50 at ${low.title.split(', ')[1]} within 0.3 ms of the two floors added`,
+      gridctl: `${f(g, 3)} ms (floors ${f(a, 3)} + ${f(b, 3)} ms; +${f(over, 3)} ms)`,
+      reference: '≤ +0.300 ms',
+      met: over == null ? null : over <= 0.3,
+    });
+    const peer = bestPeer(low, 'p50', 'lower');
+    out.push({
+      target: `p50 at ${low.title.split(', ')[1]} at most half the best peer's`,
+      gridctl: `${f(g, 3)} ms`,
+      reference: peer
+        ? `${PATH_LABEL[peer.path]} ${f(peer.v, 3)} ms (ratio ${f(g != null ? g / peer.v : null)})`
+        : '—',
+      met: g == null || !peer ? null : g <= peer.v / 2,
+    });
+  }
+  if (high) {
+    const g = val(high, 'gridctl', 'cps');
+    const peer = bestPeer(high, 'cps', 'higher');
+    out.push({
+      target: `calls/s at ${high.title.split(', ')[1]} at least 2× the best peer's`,
+      gridctl: `${f(g, 0)} calls/s`,
+      reference: peer
+        ? `${PATH_LABEL[peer.path]} ${f(peer.v, 0)} calls/s (ratio ${f(g != null ? g / peer.v : null)})`
+        : '—',
+      met: g == null || !peer ? null : g >= 2 * peer.v,
+    });
+    const gc = val(high, 'gridctl', 'proxyCpu');
+    const pc = bestPeer(high, 'proxyCpu', 'lower');
+    out.push({
+      target: `(CPU view of the same) proxy CPU per call at ${high.title.split(', ')[1]} at most half the best peer's`,
+      gridctl: `${f(gc, 0)} µs`,
+      reference: pc
+        ? `${PATH_LABEL[pc.path]} ${f(pc.v, 0)} µs (ratio ${f(gc != null ? gc / pc.v : null)})`
+        : '—',
+      met: gc == null || !pc ? null : gc <= pc.v / 2,
+    });
+  }
+  const st = scen(report, 'startup-10');
+  if (st) {
+    const g = val(st, 'gridctl', 'ms');
+    const hub = val(st, 'mcp-hub', 'ms');
+    out.push({
+      target: 'ten local servers from apply to ready (first complete tools/list) ≤ 1.5 s',
+      gridctl: `${f(g, 0)} ms`,
+      reference: `mcp-hub ${f(hub, 0)} ms; floor ${f(val(st, 'stdio-direct', 'ms'), 0)} ms`,
+      met: g == null ? null : g <= 1500,
+    });
+    const r = val(st, 'gridctl', 'rss');
+    out.push({
+      target: 'gateway RSS with ten idle servers ≤ 100 MB',
+      gridctl: `${f(r, 1)} MB`,
+      reference: `mcp-hub ${f(val(st, 'mcp-hub', 'rss'), 1)} MB`,
+      met: r == null ? null : r <= 100,
+    });
+  }
+  const idle = scen(report, 'idle-sessions');
+  if (idle) {
+    const g = val(idle, 'gridctl', 'perSession');
+    out.push({
+      target: 'RSS per idle session ≤ 50 KB',
+      gridctl: `${f(g, 1)} KB`,
+      reference: PEERS.map((p) => {
+        const own = val(idle, p, 'perSession');
+        const all = val(idle, p, 'perSessionAll');
+        const extra =
+          own != null && all != null && all - own > 1024
+            ? ` (+${f((all - own) / 1024, 0)} MB of upstream process)`
+            : '';
+        return `${PATH_LABEL[p]} ${f(own, 1)} KB${extra}`;
+      }).join('; '),
+      met: g == null ? null : g <= 50,
+    });
+  }
+  return out;
+}
+
+const PATH_LABEL: Record<PathId, string> = {
+  'stdio-direct': 'stdio floor',
+  'http-floor': 'HTTP floor',
+  gridctl: 'gridctl',
+  supergateway: 'supergateway',
+  'mcp-proxy': 'mcp-proxy',
+  'mcp-hub': 'mcp-hub',
+};
+
+export function targetsMarkdown(report: Report): string {
+  const rows = checkTargets(report);
+  const lines = ['| Target | gridctl | Reference | Met |', '|---|---|---|---|'];
+  for (const t of rows) {
+    lines.push(
+      `| ${cell(t.target)} | ${cell(t.gridctl)} | ${cell(t.reference)} | ${t.met == null ? '—' : t.met ? 'yes' : '**no**'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 export function toMarkdown(report: Report): string {
   const out: string[] = [];
   const m = report.meta;
@@ -127,9 +269,15 @@ export function toMarkdown(report: Report): string {
     `${m.date} · \`${m.command}\` · Node ${m.node} · ${m.cpus} × ${m.cpuModel} · ${m.totalMemGiB} GiB · ${Math.round(m.durationSec)} s · load average ${m.loadAvg1m.before} → ${m.loadAvg1m.after}`,
   );
   out.push('');
+  if (m.gridctl)
+    out.push(`gridctl measured: \`${m.gridctl.bin}\` built from commit ${m.gridctl.commit}.`, '');
   out.push(
     'Ratios are gridctl ÷ the other path, per metric. For latency and memory lower is better (ratio < 1 means gridctl is ahead); for calls/s higher is better (ratio > 1 means gridctl is ahead). The machine is shared and noisy: quote ratios, not absolute figures.',
   );
+  out.push('');
+  out.push('## Targets (from the issue) in this run');
+  out.push('');
+  out.push(targetsMarkdown(report));
   out.push('');
   out.push('## Paths');
   out.push('');

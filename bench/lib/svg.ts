@@ -1,5 +1,5 @@
 // A hand-written SVG chart: one horizontal bar panel per headline metric, one bar per path.
-import type { Report, Scenario } from './report.js';
+import type { Report, Row, Scenario } from './report.js';
 
 interface Panel {
   title: string;
@@ -16,6 +16,15 @@ function esc(s: string): string {
 function fmt(v: number, unit: string): string {
   const n = Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
   return `${unit === 'calls/s' ? Math.round(v).toLocaleString('en-US') : n} ${unit}`;
+}
+
+/** Memory that a per-session figure leaves out (supergateway's upstream process per session). */
+function extraNote(r: Row, key: string): string {
+  if (key !== 'perSession') return '';
+  const own = r.values.perSession;
+  const all = r.values.perSessionAll;
+  if (own == null || all == null || all - own < 1024) return '';
+  return ` (+${((all - own) / 1024).toFixed(0)} MB upstream process per session)`;
 }
 
 function pickPanels(report: Report): Panel[] {
@@ -81,16 +90,16 @@ export function toSvg(report: Report): string {
       );
       if (v == null) {
         parts.push(
-          `<text x="${labelW + 4}" y="${top + 15}" font-size="11" fill="#8c959f">${r.status === 'n/a' ? 'n/a' : 'unavailable'}</text>`,
+          `<text x="${labelW + 4}" y="${top + 15}" font-size="11" fill="#8c959f">${r.status === 'unavailable' ? 'unavailable' : 'n/a'}</text>`,
         );
         return;
       }
       const w = Math.max(1, (v / max) * barMax);
       parts.push(
         `<rect x="${labelW}" y="${top + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${COLORS[kind]}" rx="2"/>`,
-        `<text x="${(labelW + w + 6).toFixed(1)}" y="${top + 15}" font-size="11">${esc(fmt(v, metric.unit))}${
+        `<text x="${(labelW + w + 6).toFixed(1)}" y="${top + 15}" font-size="11" xml:space="preserve">${esc(fmt(v, metric.unit))}${extraNote(r, panel.key)}${
           grid != null && r.path !== 'gridctl' && v > 0
-            ? `<tspan fill="#57606a">\u00a0· gridctl ÷ this ${(grid / v).toFixed(2)}×</tspan>`
+            ? `<tspan fill="#57606a">  · gridctl ÷ this ${(grid / v).toFixed(2)}×</tspan>`
             : ''
         }</text>`,
       );
@@ -113,7 +122,7 @@ export function toSvg(report: Report): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + 8}" viewBox="0 0 ${width} ${height + 8}" font-family="Helvetica, Arial, sans-serif">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="16" y="26" font-size="18" font-weight="bold">gridctl benchmark (${esc(m.mode)})</text>`,
-    `<text x="16" y="42" font-size="11" fill="#57606a">${esc(`${m.date} · Node ${m.node} · ${m.cpus} CPUs · loopback · shared machine: compare ratios, not absolutes`)}</text>`,
+    `<text x="16" y="42" font-size="11" fill="#57606a">${esc(`${m.date} · Node ${m.node} · ${m.cpus} CPUs · load average ${m.loadAvg1m?.before ?? '?'} → ${m.loadAvg1m?.after ?? '?'} · loopback · shared machine: compare ratios, not absolutes`)}</text>`,
     ...parts,
     legend,
     '</svg>',
