@@ -80,7 +80,10 @@ export const ISSUE_CODES = {
     summary: 'a name refers to a server, group or tool that does not exist',
   },
   SECRETS_INVALID: { severity: 'error', summary: 'a secrets.sets entry is invalid' },
-  SECRET_SET_MISSING: { severity: 'error', summary: 'apply: a secrets.sets set has no keys in the variable store' },
+  SECRET_SET_MISSING: {
+    severity: 'error',
+    summary: 'apply: a secrets.sets set has no keys in the variable store',
+  },
   RATE_LIMIT_INVALID: { severity: 'error', summary: 'a rate limit entry is invalid' },
   GROUP_INVALID: { severity: 'error', summary: 'a group definition is invalid' },
   LINK_INVALID: { severity: 'error', summary: 'a link entry is invalid' },

@@ -50,8 +50,9 @@ function assertStructured(r: LoadResult) {
 // Paths to every node of a parsed document, so a mutation can land anywhere.
 function paths(v: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   const out = [prefix];
-  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...prefix, i])));
-  else if (v && typeof v === 'object')
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) out.push(...paths(x, [...prefix, i]));
+  } else if (v && typeof v === 'object')
     for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...prefix, k]));
   return out;
 }
@@ -68,7 +69,23 @@ function setAt(data: unknown, p: (string | number)[], value: unknown): unknown {
 const parsedExamples = sources.map((s) => parse(s) as unknown);
 const yamlish = fc.oneof(
   fc.anything({ maxDepth: 2, withNullPrototype: false }),
-  fc.constantFrom('', '${', '${var:X', '$$', '~', '../..', 'a__b', -1, 0, 65536, 1e309, true, null, [], {}),
+  fc.constantFrom(
+    '',
+    '${',
+    '${var:X',
+    '$$',
+    '~',
+    '../..',
+    'a__b',
+    -1,
+    0,
+    65536,
+    Number.POSITIVE_INFINITY,
+    true,
+    null,
+    [],
+    {},
+  ),
 );
 
 describe('broken stack files never crash the loader', () => {

@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 describe('variable store in apply', () => {
-  it('resolves ${var:KEY} and injects sets, and redacts every stored value', async () => {
+  it('resolves var: references and injects sets, and redacts every stored value', async () => {
     const sb = sandbox();
     sandboxes.push(sb);
     expect((await gridctl(sb, ['var', 'set', 'API_TOKEN', 'tok-from-store-123'])).code).toBe(0);
