@@ -146,6 +146,7 @@ async function main(): Promise<number> {
       totalMemGiB: Math.round(totalmem() / 2 ** 30),
       durationSec: (performance.now() - started) / 1000,
       loadAvg1m: { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0) },
+      workDir,
       gridctl: { bin: GRIDCTL_BIN, commit: process.env.BENCH_GRIDCTL_COMMIT ?? gitCommit() },
       versions: Object.fromEntries(
         [

@@ -59,6 +59,8 @@ export interface Report {
     /** 1-minute load average when the run started and ended: other work on a shared machine skews figures */
     loadAvg1m: { before: number; after: number };
     versions: Record<string, string>;
+    /** the run's temp directory (stack files, homes); removed at the end, and in every gridctl/mcp-hub command line */
+    workDir: string;
     /** the gridctl build measured, and the checkout's commit */
     gridctl: { bin: string; commit: string };
   };

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../bench/lib/report.js';
-import { isAlive, processesMatching } from '../support/processes.js';
+import { processesMatching, processTable } from '../support/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const ALL_PATHS = ['stdio-direct', 'http-floor', 'gridctl', 'supergateway', 'mcp-proxy', 'mcp-hub'];
@@ -85,11 +85,15 @@ describe('bench --quick', () => {
       }
     }
 
-    // Nothing it started survives: not the proxies, not the upstreams they spawned.
+    // Nothing it started survives: not the proxies, not the upstreams they spawned. (Match pid and
+    // command line, so a recycled pid or another bench run on the same machine is not mistaken for ours.)
     expect(report.processes.length).toBeGreaterThan(5);
-    const survivors = report.processes.filter((p) => isAlive(p.pid));
+    const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
+    const live = new Map(processTable().map((p) => [p.pid, norm(p.cmdline)]));
+    const survivors = report.processes.filter((p) => live.get(p.pid) === norm(p.cmdline));
     expect(survivors).toEqual([]);
-    expect(processesMatching('gridctl-bench-')).toEqual([]);
+    expect(report.meta.workDir).toContain('gridctl-bench-');
+    expect(processesMatching(report.meta.workDir)).toEqual([]);
     expect(report.errors).toEqual([]);
   }, 120_000);
 });
