@@ -87,6 +87,7 @@ async function main(): Promise<number> {
   const started = performance.now();
   const loadBefore = loadavg()[0] ?? 0;
   const workDir = mkdtempSync(join(tmpdir(), 'gridctl-bench-'));
+  currentWorkDir = workDir;
   const cfg = args.quick ? quickConfig(workDir, args.paths) : fullConfig(workDir, args.paths);
   const ctx: Ctx = {
     cfg,
@@ -177,9 +178,13 @@ async function main(): Promise<number> {
   return 0;
 }
 
+/** The running harness's temp dir, removed also when the harness is interrupted. */
+let currentWorkDir: string | undefined;
+
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     killAllNow();
+    if (currentWorkDir) rmSync(currentWorkDir, { recursive: true, force: true });
     process.exit(130);
   });
 }
