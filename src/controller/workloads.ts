@@ -397,18 +397,18 @@ function answers(port: number): Promise<boolean> {
 async function probeStdio(rt: WorkloadRuntime, d: Desired, id: string): Promise<void> {
   const io = await rt.attach(id);
   try {
-    const answered = new Promise<boolean>((resolve) => {
+    const outcome = new Promise<'answered' | 'ended' | 'timeout'>((resolve) => {
       const lines = new LineSplitter((line) => {
         try {
           const msg = JSON.parse(line.toString('utf8')) as { id?: unknown };
-          if (msg.id === 'gridctl-probe') resolve(true);
+          if (msg.id === 'gridctl-probe') resolve('answered');
         } catch {
           // a banner line; keep reading
         }
       });
       io.stdout.on('data', (c: Buffer) => lines.push(c));
-      io.stdout.once('end', () => resolve(false));
-      setTimeout(() => resolve(false), d.readyTimeoutMs).unref();
+      io.stdout.once('end', () => resolve('ended'));
+      setTimeout(() => resolve('timeout'), d.readyTimeoutMs).unref();
     });
     io.stderr.resume();
     await rt.startContainer(id);
@@ -424,9 +424,18 @@ async function probeStdio(rt: WorkloadRuntime, d: Desired, id: string): Promise<
         },
       })}\n`,
     );
-    if (await answered) return;
-    const c = await rt.inspectContainer(id);
-    if (c?.state !== 'running') throw new WorkloadError(await exitedMessage(rt, d, id));
+    const result = await outcome;
+    if (result === 'answered') return;
+    // The stream can end a moment before the engine records the exit: give it a few seconds.
+    const deadline = Date.now() + (result === 'ended' ? 5000 : 0);
+    for (;;) {
+      const c = await rt.inspectContainer(id);
+      if (c?.state !== 'running') throw new WorkloadError(await exitedMessage(rt, d, id));
+      if (Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (result === 'ended')
+      throw new WorkloadError(`${d.what}: closed its stdout without answering initialize`);
     throw new WorkloadError(
       `${d.what}: no answer to initialize on stdio within ${d.readyTimeoutMs / 1000}s (ready_timeout)`,
     );

@@ -260,9 +260,12 @@ describe('web UI (Chromium)', () => {
     const { page } = ui!;
     await page.setViewportSize({ width: 700, height: 900 });
     await page.goto(`${base}/stack`);
-    await page.click('button[aria-label="Toggle dark theme"]');
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await waitText(page, '[data-testid=server-everything] [data-testid=state]', /^healthy$/);
+    await page.click('button[aria-label="Toggle dark theme"]');
+    // The theme is applied by an effect after the click's render: wait for it, with a deadline.
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark', null, {
+      timeout: 10_000,
+    });
     await shot(page, 'stack-dark-narrow');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
