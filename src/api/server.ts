@@ -6,6 +6,7 @@ import { ApiError, sendError, sendJson } from './errors.js';
 import { EventHub } from './events.js';
 import { type PinsView, pinRoutes } from './pins.js';
 import { stackEditRoutes } from './stack-edit.js';
+import { varRoutes } from './vars.js';
 
 /** What the API needs from a running stack; the controller adapts the gateway to it. */
 export interface StackView {
@@ -32,6 +33,12 @@ export interface ApiOptions {
   version: string;
   /** GRIDCTL_HOME, for the saved-stack library (<home>/stacks). */
   home?: string;
+  /** The daemon's environment (the variable store's GRIDCTL_VAULT_PASSPHRASE). */
+  env?: NodeJS.ProcessEnv;
+  /** The gateway enforces gateway.auth: /api/var may reveal values (docs/api.md). */
+  auth?: boolean;
+  /** The redactor the daemon started with (the variable routes rebuild it after writes). */
+  redact?: (text: string) => string;
 }
 
 type Handler = (
@@ -81,6 +88,14 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
     ['GET', /^\/api\/events$/, (req, res) => events.handle(req, res)],
     ...stackEditRoutes(view, opts.home),
     ...pinRoutes(view),
+    ...varRoutes({
+      view,
+      logger,
+      home: opts.home,
+      env: opts.env ?? process.env,
+      auth: opts.auth === true,
+      baseRedact: opts.redact,
+    }),
     [
       'POST',
       /^\/api\/reload$/,

@@ -169,7 +169,15 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       return result;
     },
   };
-  const api = createApiHandler({ view, logger, version: VERSION, home: paths.root });
+  const api = createApiHandler({
+    view,
+    logger,
+    version: VERSION,
+    home: paths.root,
+    env: o.env,
+    auth: auth !== undefined,
+    redact: o.redact,
+  });
   const apiGuard = new RequestGuard(stack?.gateway?.allowed_hosts, stack?.gateway?.allowed_origins);
   // The web UI's shell and assets: open like /health (the data behind them needs auth).
   const ui = createStaticHandler({ auth: auth && { type: auth.type, header: auth.header } });
