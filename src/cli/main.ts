@@ -2,36 +2,36 @@
 // thin: parse flags, call into config/controller/api, render the outcome.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
-import { registerApply } from './apply.js';
 import { type CliContext, type CliIO, createContext } from './context.js';
-import { registerDestroy } from './destroy.js';
-import { registerInit } from './init.js';
-import { registerLogs } from './logs.js';
-import { registerPins } from './pins.js';
-import { registerPlan } from './plan.js';
-import { registerReload } from './reload.js';
-import { registerServe } from './serve.js';
-import { registerStatus } from './status.js';
-import { registerValidate } from './validate.js';
-import { registerVar } from './var.js';
 
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
-const registrars: CommandRegistrar[] = [
-  registerApply,
-  registerStatus,
-  registerDestroy,
-  registerLogs,
-  registerPlan,
-  registerPins,
-  registerReload,
-  registerServe,
-  registerValidate,
-  registerVar,
-  registerInit,
-];
+// Commands load on demand: `gridctl status` should not pay for the gateway, the container client
+// or the OpenAPI parser. Keyed by command name; the order is the order of `gridctl --help`.
+const commands: Record<string, () => Promise<CommandRegistrar>> = {
+  apply: async () => (await import('./apply.js')).registerApply,
+  status: async () => (await import('./status.js')).registerStatus,
+  destroy: async () => (await import('./destroy.js')).registerDestroy,
+  logs: async () => (await import('./logs.js')).registerLogs,
+  plan: async () => (await import('./plan.js')).registerPlan,
+  pins: async () => (await import('./pins.js')).registerPins,
+  reload: async () => (await import('./reload.js')).registerReload,
+  serve: async () => (await import('./serve.js')).registerServe,
+  stop: async () => (await import('./serve.js')).registerServe,
+  validate: async () => (await import('./validate.js')).registerValidate,
+  var: async () => (await import('./var.js')).registerVar,
+  init: async () => (await import('./init.js')).registerInit,
+};
 
-export function buildProgram(ctx: CliContext): Command {
+/** The registrars for `argv`: just the named command's, or all of them (help, unknown names). */
+async function registrarsFor(argv: string[]): Promise<CommandRegistrar[]> {
+  const name = argv[2];
+  const load = name !== undefined ? commands[name] : undefined;
+  const loaders = load ? [load] : Object.values(commands);
+  return [...new Set(await Promise.all(loaders.map((l) => l())))];
+}
+
+export function buildProgram(ctx: CliContext, registrars: CommandRegistrar[]): Command {
   const program = new Command('gridctl')
     .description('One MCP endpoint in front of many MCP servers, declared in one stack.yaml')
     .version(VERSION, '--version')
@@ -56,7 +56,7 @@ export async function main(
   io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
 ): Promise<number> {
   const ctx = createContext(io);
-  const program = buildProgram(ctx);
+  const program = buildProgram(ctx, await registrarsFor(argv));
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -150,7 +150,7 @@ export async function detectRuntime(
     }
     if (explicit) found.source = opts.flag !== undefined ? '--runtime' : 'GRIDCTL_RUNTIME';
     attempts.push(c);
-    return { runtime: new DockerApiRuntime(found), attempts };
+    return { runtime: await DockerApiRuntime.create(found), attempts };
   }
   if (explicit) {
     const source = opts.flag !== undefined ? `--runtime ${explicit}` : `GRIDCTL_RUNTIME=${explicit}`;

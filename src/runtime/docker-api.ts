@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { attachRaw } from './attach.js';
 import type {
   AttachedStdio,
@@ -23,10 +23,15 @@ import type {
 } from './types.js';
 
 export class DockerApiRuntime implements WorkloadRuntime {
-  private readonly docker: Docker;
+  private constructor(
+    readonly info: RuntimeInfo,
+    private readonly docker: Docker,
+  ) {}
 
-  constructor(readonly info: RuntimeInfo) {
-    this.docker = new Docker({ socketPath: info.socket });
+  /** dockerode (and its SSH/protobuf stack) loads only when a stack needs a runtime. */
+  static async create(info: RuntimeInfo): Promise<DockerApiRuntime> {
+    const { default: DockerClient } = await import('dockerode');
+    return new DockerApiRuntime(info, new DockerClient({ socketPath: info.socket }));
   }
 
   async ping(): Promise<void> {

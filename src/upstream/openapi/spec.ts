@@ -4,7 +4,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import SwaggerParser from '@apidevtools/swagger-parser';
 import { parse as parseYaml } from 'yaml';
 import { MAX_SPEC_BYTES } from './config.js';
 
@@ -72,6 +71,8 @@ export async function loadSpec(spec: string, stackDir: string, timeoutMs = 30_00
   const options = parserOptions(timeoutMs, allowInternalRefs);
   const warnings: string[] = [];
   let doc: unknown;
+  // Loaded here, not at the top: only stacks with OpenAPI servers pay for it.
+  const { default: SwaggerParser } = await import('@apidevtools/swagger-parser');
   try {
     doc = await new SwaggerParser().validate(base, structuredClone(raw) as never, options);
   } catch (err) {
