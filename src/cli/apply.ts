@@ -113,6 +113,8 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
       insecure,
       logLevel: logLevel as LogLevel,
       env: ctx.env,
+      basePort,
+      runtimeFlag: flags.runtime,
     };
 
     if (flags.daemonChild) {

@@ -16,6 +16,7 @@ import { RequestGuard } from '../gateway/origin.js';
 import type { ServerStatus } from '../gateway/types.js';
 import { perServerFileSink } from '../logging/file-sink.js';
 import { formatText, Logger, type LogLevel, textSink } from '../logging/logger.js';
+import { requireRuntime } from '../runtime/index.js';
 import { authorized, type InboundAuth, isLoopback, isOpenPath } from '../security/inbound-auth.js';
 import { PinError, PinManager, pinSettings, pinsFile, withPinFields } from '../security/pins/index.js';
 import type { HomePaths } from '../state/paths.js';
@@ -31,7 +32,14 @@ import { Reloader } from './reloader.js';
 import { loadForRun } from './secrets.js';
 import { describeServer, serverSpecs } from './server-registrar.js';
 import { ApplyError } from './stack-controller.js';
-import type { ContainerView } from './workloads.js';
+import {
+  type ContainerView,
+  containerWorkloads,
+  discover,
+  down,
+  settleStdioProbes,
+  up,
+} from './workloads.js';
 
 /** State name of the stackless daemon (`gridctl serve`). */
 export const STACKLESS = 'gridctl';
@@ -59,6 +67,9 @@ export interface RunStackOptions {
   pingIntervalMs?: number;
   /** Container servers' upstreams (controller/workloads.discover). */
   containers?: ContainerView;
+  /** For containers a reload adds or changes: the first host port, and --runtime. */
+  basePort?: number;
+  runtimeFlag?: string;
 }
 
 export async function runStack(o: RunStackOptions): Promise<void> {
@@ -101,11 +112,38 @@ export async function runStack(o: RunStackOptions): Promise<void> {
 
   const startedAt = new Date().toISOString();
   let state: DaemonState | undefined;
+  // Reload recreates the containers whose spec changed, here in the gateway process.
+  let containerView = o.containers;
+  const containersFor = (file: string) => ({
+    current: () => containerView,
+    refresh: async (next: Stack) => {
+      const runtime =
+        containerView?.runtime ??
+        (await requireRuntime({ flag: o.runtimeFlag, env: o.env }, `stack '${next.name}' runs containers`));
+      if (containerWorkloads(next).length === 0) {
+        await down(next.name, runtime); // the last container workload was removed
+      } else {
+        const started = await up(next, {
+          runtime,
+          stackFile: file,
+          home: paths.root,
+          basePort: o.basePort ?? 9000,
+          noCache: false,
+          env: o.env,
+          report: { step: (t) => logger.debug(t), done: (t) => logger.info(t), note: (t) => logger.warn(t) },
+        });
+        await settleStdioProbes(runtime, started);
+      }
+      containerView = await discover(next.name, runtime);
+      return containerView;
+    },
+  });
   const reloaderFor = (applied: Stack, file: string) =>
     new Reloader(applied, {
       file,
       env: o.env,
       paths,
+      containers: containersFor(file),
       onRedactor: (redact) => logger.setRedactor(redact),
       target: gateway,
       logger,

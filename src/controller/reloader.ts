@@ -12,6 +12,7 @@ import { pinFields } from '../security/pins/identity.js';
 import type { HomePaths } from '../state/paths.js';
 import { loadForRun } from './secrets.js';
 import { autoscalePolicy, serverSpec } from './server-registrar.js';
+import type { ContainerView } from './workloads.js';
 
 export interface ReloadResult {
   success: boolean;
@@ -39,6 +40,11 @@ export interface ReloaderOptions {
   target: ReloadTarget;
   logger: Logger;
   pingIntervalMs?: number;
+  /** The stack's containers: the current view, and `up` of a new spec followed by discovery. */
+  containers?: {
+    current(): ContainerView | undefined;
+    refresh(stack: Stack): Promise<ContainerView | undefined>;
+  };
   /** Called with the stack as now applied (for the state file's snapshot). */
   onApplied?: (stack: Stack) => void;
 }
@@ -110,18 +116,32 @@ export class Reloader {
     const servers = new Map(next['mcp-servers'].map((s) => [s.name, s]));
     const wanted = new Map(proposed['mcp-servers'].map((s) => [s.name, s]));
 
+    // Containers first: one `up` of the proposed stack recreates exactly the containers whose spec
+    // changed (and removes the ones no longer declared); the servers are then re-registered below.
+    const isContainer = (name: string) =>
+      [servers.get(name), wanted.get(name)].some((s) => s !== undefined && serverKind(s) === 'container');
+    const touchesContainers = diff.items.some(
+      (i) => i.kind === 'resource' || (i.kind === 'mcp-server' && isContainer(i.name)),
+    );
+    let containers = this.opts.containers?.current();
+    let containerError: string | undefined;
+    if (touchesContainers) {
+      try {
+        if (!this.opts.containers) throw new Error('this gateway cannot manage containers');
+        containers = await this.opts.containers.refresh(proposed);
+        next.resources = proposed.resources;
+      } catch (err) {
+        containerError = (err as Error).message;
+      }
+    }
+
     for (const item of diff.items) {
       const label = `${item.kind}:${item.name}`;
       try {
         switch (item.kind) {
           case 'mcp-server': {
-            const incoming = wanted.get(item.name);
-            if (incoming && serverKind(incoming) === 'container') {
-              // Building and starting containers happens in `apply`, before the daemon: refuse
-              // rather than drop the running server.
-              result.errors.push(
-                `${label}: container servers cannot be added or changed by reload yet; run \`gridctl destroy\` then \`gridctl apply\``,
-              );
+            if (containerError && isContainer(item.name)) {
+              result.errors.push(`${label}: ${containerError}`);
               break;
             }
             if (item.action === 'change' && this.swapAutoscale(item.name, item.details, servers, wanted)) {
@@ -139,6 +159,7 @@ export class Reloader {
                   stackFile: this.opts.file,
                   env: this.opts.env,
                   pingIntervalMs: this.opts.pingIntervalMs,
+                  containers,
                 }),
                 ...pinFields(spec),
               });
@@ -153,7 +174,11 @@ export class Reloader {
             break;
           }
           case 'resource':
-            result.errors.push(`${label}: container resources are not supported by this version yet`);
+            if (containerError) result.errors.push(`${label}: ${containerError}`);
+            else
+              ({ add: result.added, change: result.modified, remove: result.removed })[item.action].push(
+                label,
+              );
             break;
           default:
             result.errors.push(

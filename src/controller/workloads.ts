@@ -538,6 +538,22 @@ async function sourceFolder(s: McpServer, stackDir: string, o: UpOptions): Promi
   return dir;
 }
 
+/**
+ * The readiness probe of a stdio container ends it (detaching closes its stdin). Where the gateway
+ * attaches right after `up` (a reload), wait for those containers to stop first, so the gateway
+ * starts them afresh instead of attaching to one that is about to exit.
+ */
+export async function settleStdioProbes(rt: WorkloadRuntime, r: UpResult, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const id of [...r.created, ...r.started]) {
+    for (;;) {
+      const c = await rt.inspectContainer(id);
+      if (c?.labels[LABEL.transport] !== 'stdio' || c.state !== 'running' || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 // ---- the gateway side ---------------------------------------------------------------------------------
 
 export interface ServerContainer {

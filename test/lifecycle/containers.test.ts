@@ -182,6 +182,27 @@ describe('container workloads', () => {
     }
   }, 240_000);
 
+  it('reload of a changed env recreates only that container, in place', async () => {
+    const before = await ids();
+    const file = sb.write('stack.yaml', stackFile('reloaded-env'));
+    const res = await gridctl(sb, ['reload', file]);
+    expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
+    expect(res.stdout).toContain('Modified: mcp-server:pipe');
+    const after = await ids();
+    for (const name of ['store', 'web-replica-0', 'web-replica-1']) {
+      expect(after[`gridctl-${STACK}-${name}`], name).toBe(before[`gridctl-${STACK}-${name}`]);
+    }
+    expect(after[`gridctl-${STACK}-pipe`]).toBeDefined();
+    expect(after[`gridctl-${STACK}-pipe`]).not.toBe(before[`gridctl-${STACK}-pipe`]);
+    const client = await connect();
+    try {
+      expect(text(await client.callTool({ name: 'pipe__whoami', arguments: {} }))).toMatch(/reloaded-env$/);
+      expect(text(await client.callTool({ name: 'web__whoami', arguments: {} }))).toMatch(/from-web$/);
+    } finally {
+      await client.close();
+    }
+  }, 240_000);
+
   it('destroy removes the containers and the network by label', async () => {
     const res = await gridctl(sb, ['destroy', STACK]);
     expect(res.code, res.stderr).toBe(0);
