@@ -60,7 +60,8 @@ type Route = [
 export const REVEAL_NEEDS_AUTH =
   'revealing values over HTTP needs inbound auth on this gateway: add gateway.auth to the stack ' +
   // biome-ignore lint/suspicious/noTemplateCurlyInString: literal stack-file syntax in the hint
-  '(type: bearer, token: ${var:GATEWAY_TOKEN}) and apply it again, or read the value in a terminal with `gridctl var get KEY`';
+  '(type: bearer, token: ${var:GATEWAY_TOKEN}) and restart the stack (gridctl destroy, then gridctl apply), ' +
+  'or read the value in a terminal with `gridctl var get KEY`';
 
 /** The store is locked and the daemon cannot open it; answered as 423 vault_locked. */
 class Locked extends Error {}

@@ -14,7 +14,7 @@ const LogsView = lazyView(() => import('./views/logs.js'));
 const SpecView = lazyView(() => import('./views/spec.js'));
 const SetupView = lazyView(() => import('./views/setup.js'));
 const PinsView = lazyView(() => import('./views/pins.js'));
-const Placeholder = lazyView(() => import('./views/placeholder.js'));
+const VariablesView = lazyView(() => import('./views/variables.js'));
 
 const NAV = [
   { path: '/stack', label: 'Stack', icon: 'stack' },
@@ -169,7 +169,7 @@ export function App(): JSX.Element {
       view = <SetupView />;
       break;
     case '/variables':
-      view = <Placeholder which="variables" />;
+      view = <VariablesView />;
       break;
     case '/pins':
       view = <PinsView />;
