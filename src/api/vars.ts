@@ -68,8 +68,8 @@ class Locked extends Error {}
 
 function lockedMessage(code: string): string {
   return code === 'VAULT_BAD_PASSPHRASE'
-    ? `the variable store is locked and ${PASSPHRASE_ENV} in this gateway's environment is wrong: apply the stack again with the right ${PASSPHRASE_ENV}, or use \`gridctl var\` in a terminal`
-    : `the variable store is locked and this gateway has no ${PASSPHRASE_ENV} in its environment: apply the stack (or \`gridctl serve\`) again with ${PASSPHRASE_ENV} set, use \`gridctl var\` in a terminal, or remove the passphrase with \`gridctl var unlock\``;
+    ? `the variable store is locked and ${PASSPHRASE_ENV} in this gateway's environment is wrong: restart the stack (gridctl destroy, then gridctl apply) with the right ${PASSPHRASE_ENV}, or use \`gridctl var\` in a terminal`
+    : `the variable store is locked and this gateway has no ${PASSPHRASE_ENV} in its environment: restart the stack (gridctl destroy, then gridctl apply) with ${PASSPHRASE_ENV} set, use \`gridctl var\` in a terminal, or remove the passphrase with \`gridctl var unlock\``;
 }
 
 export function varRoutes(o: VarRoutesOptions): Route[] {
