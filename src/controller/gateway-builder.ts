@@ -108,6 +108,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     allowedHosts: stack?.gateway?.allowed_hosts,
     allowedOrigins: stack?.gateway?.allowed_origins,
     pins,
+    groups: stack?.groups,
   });
 
   const startedAt = new Date().toISOString();
@@ -201,6 +202,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
         settings: pinSettings(loaded.stack),
       });
       reloader = reloaderFor({ ...loaded.stack, 'mcp-servers': [], resources: [] }, file);
+      gateway.setGroups(loaded.stack.groups);
       stackFile = file;
       const result = await reloader.reload();
       if (o.watch) reloader.watch(loaded.files);

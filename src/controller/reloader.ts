@@ -29,6 +29,8 @@ export interface ReloadTarget {
   removeServer(name: string): Promise<unknown>;
   /** Swap an autoscaled server's policy in place; false when it cannot (then it is re-registered). */
   updateAutoscale?(name: string, policy: AutoscalePolicy): boolean;
+  /** Swap the tool groups served at /groups/<name>/mcp. */
+  setGroups?(groups: Stack['groups']): void;
 }
 
 export interface ReloaderOptions {
@@ -170,6 +172,7 @@ export class Reloader {
           }
           case 'policy': {
             (next as Record<string, unknown>)[item.name] = (proposed as Record<string, unknown>)[item.name];
+            if (item.name === 'groups') this.opts.target.setGroups?.(proposed.groups);
             result.modified.push(label);
             break;
           }

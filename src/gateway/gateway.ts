@@ -21,6 +21,7 @@ import {
   type Route,
   SEPARATOR,
 } from './catalog.js';
+import { type GroupMap, Groups } from './groups.js';
 import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
 import { ManagedServer, messageOf } from './managed-server.js';
 import { RequestGuard } from './origin.js';
@@ -58,6 +59,8 @@ export interface SessionInfo {
   transport: 'streamable-http' | 'sse';
   protocolVersion: string;
   client: string | undefined;
+  /** The tool group the session was opened on, if any. */
+  group?: string;
   /** Whether a server-to-client stream (GET /mcp or the SSE connection) is open. */
   stream: boolean;
   inflight: number;
@@ -101,6 +104,8 @@ export class Gateway {
   private readonly pinSeen = new Map<string, readonly Obj[]>();
   /** Exposed name → owner of a tool withheld for schema drift (consulted only when a call misses). */
   private withheld = new Map<string, Route>();
+  /** Tool groups (/groups/<name>/mcp); consulted only by sessions bound to a group. */
+  private readonly groups: Groups;
 
   constructor(private readonly opts: GatewayOptions) {
     this.log = opts.logger?.child({ component: 'gateway' });
@@ -108,6 +113,7 @@ export class Gateway {
     this.sessions = new SessionStore(opts.sessionIdleMs ?? 30 * 60_000, opts.maxSessions ?? 1000, (s) =>
       this.onSessionClosed(s),
     );
+    this.groups = new Groups(opts.groups);
     for (const spec of opts.servers) this.addManaged(spec);
     const guard = new RequestGuard(opts.allowedHosts, opts.allowedOrigins);
     this.core = {
@@ -115,6 +121,7 @@ export class Gateway {
       guard,
       maxBodyBytes: opts.maxBodyBytes ?? 8 * 1024 * 1024,
       maxBatch: opts.maxBatch ?? 50,
+      hasGroup: (name) => this.groups.has(name),
       initialize: (s, p) => this.initialize(s, p),
       handleRequest: (s, m, push) => this.handleRequest(s, m, push),
       handleNotification: (s, m) => this.handleNotification(s, m),
@@ -222,6 +229,19 @@ export class Gateway {
     await s.restartNow();
   }
 
+  /**
+   * Swap the tool groups (a reload of the stack's `groups`). Group sessions see the new definition
+   * on their next request and are told their list changed; a session whose group is gone gets a
+   * "no longer exists" answer from then on.
+   */
+  setGroups(groups: GroupMap | undefined): void {
+    this.groups.replace(groups ?? {});
+    this.broadcast(
+      JSON.stringify({ jsonrpc: '2.0', method: LIST_CHANGED.tools }),
+      (s) => s.group !== undefined,
+    );
+  }
+
   /** Live client sessions (for the API and tests). */
   listSessions(): SessionInfo[] {
     return [...this.sessions.all()].map((s) => ({
@@ -229,6 +249,7 @@ export class Gateway {
       transport: s.legacy ? 'sse' : 'streamable-http',
       protocolVersion: s.protocolVersion,
       client: s.clientInfo.name,
+      ...(s.group !== undefined ? { group: s.group } : {}),
       stream: s.hasStream,
       inflight: s.inflight.size,
       lastSeen: new Date(s.lastSeen).toISOString(),
@@ -361,12 +382,16 @@ export class Gateway {
     for (const s of this.sessions.all()) if (!filter || filter(s)) s.push(json);
   }
 
-  private page(kind: ListKind, id: JsonRpcId, cursor: unknown): string {
+  private page(
+    kind: ListKind,
+    id: JsonRpcId,
+    cursor: unknown,
+    all: readonly Obj[] = this.catalog.lists[kind],
+    json: string = this.catalog.json[kind],
+  ): string {
     const offset = decodeCursor(kind, cursor);
-    const cat = this.catalog;
-    const all = cat.lists[kind];
     if (offset === 0 && all.length <= this.pageSize) {
-      return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"${kind}":${cat.json[kind]}}}`;
+      return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"${kind}":${json}}}`;
     }
     const items = all.slice(offset, offset + this.pageSize);
     const result: Obj = { [kind]: items };
@@ -397,12 +422,21 @@ export class Gateway {
       },
       serverInfo: { name: this.opts.name, title: this.opts.name, version: this.opts.version },
     };
-    const instructions = this.instructions();
+    if (session.group !== undefined) {
+      const name = `${this.opts.name}/${session.group}`;
+      result.serverInfo = { name, title: name, version: this.opts.version };
+    }
+    const instructions = this.instructions(session.group);
     if (instructions) result.instructions = instructions;
     return result;
   }
 
-  private instructions(): string {
+  private instructions(group?: string): string {
+    if (group !== undefined) {
+      const view = this.groups.view(group, this.catalog);
+      const about = this.groups.description(group);
+      return `Tool group "${group}" of stack "${this.opts.stackName}": ${view?.tools.length ?? 0} tool(s) from the gateway's servers.${about ? ` ${about}` : ''}`;
+    }
     const live = [...this.servers.values()].filter((s) => s.healthy);
     if (live.length === 0) return '';
     const lines = [
@@ -458,6 +492,7 @@ export class Gateway {
       case 'ping':
         return {};
       case 'tools/list':
+        if (f.session.group !== undefined) return this.groupPage(f, p.cursor);
         return this.page('tools', f.id, p.cursor);
       case 'prompts/list':
         return this.page('prompts', f.id, p.cursor);
@@ -503,10 +538,32 @@ export class Gateway {
     return undefined;
   }
 
+  private groupPage(f: InFlight, cursor: unknown): string {
+    const group = f.session.group as string;
+    const view = this.groups.view(group, this.catalog);
+    if (!view) throw new RpcError(ErrorCode.InvalidRequest, groupGone(group));
+    return this.page('tools', f.id, cursor, view.tools, view.json);
+  }
+
   private async callTool(f: InFlight, p: Record<string, unknown>): Promise<unknown> {
-    const name = p.name;
-    if (typeof name !== 'string')
+    if (typeof p.name !== 'string')
       throw new RpcError(ErrorCode.InvalidParams, 'tools/call: params.name must be a string');
+    let name: string = p.name;
+    if (f.session.group !== undefined) {
+      const group = f.session.group;
+      const view = this.groups.view(group, this.catalog);
+      if (!view) return toolError(`Error: ${groupGone(group)}`);
+      const canonical = view.resolve(name);
+      if (canonical === undefined) {
+        return toolError(
+          `Tool "${name}" is not in group "${group}". The group exposes ${view.tools.length} tool(s); list them with tools/list.`,
+        );
+      }
+      if (canonical !== name) {
+        name = canonical;
+        p = { ...p, name };
+      }
+    }
     const route = this.catalog.toolRoute.get(name);
     if (!route) {
       const held = this.withheld.get(name);
@@ -826,6 +883,10 @@ export class Gateway {
     }
     this.applyLogLevel(s).catch(() => {});
   }
+}
+
+function groupGone(group: string): string {
+  return `group "${group}" no longer exists (removed from the stack); reconnect to /mcp or to another group`;
 }
 
 function sessionKey(id: unknown): string {

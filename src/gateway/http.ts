@@ -1,5 +1,7 @@
 // Downstream transports on node:http: MCP streamable HTTP at /mcp (POST, GET, DELETE), legacy
-// HTTP+SSE (GET /sse + POST /message?sessionId=), /health and /ready. Bodies are parsed once; the
+// HTTP+SSE (GET /sse + POST /message?sessionId=), /health and /ready. The same transports serve
+// tool groups at /groups/<name>/mcp and /groups/<name>/sse; the group is bound to the session when
+// it is created. Bodies are parsed once; the
 // core answers with a ready-made JSON string that is written as-is.
 //
 // Response mode for a POST request: the response is held until either the result is ready (then
@@ -21,12 +23,16 @@ export const SUPPORTED_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '20
 export const LATEST_VERSION = '2025-11-25';
 /** Protocol versions that allow JSON-RPC batches (removed in 2025-06-18). */
 const BATCH_VERSIONS = new Set(['2024-11-05', '2025-03-26']);
+/** `/groups/<name>/mcp` or `/groups/<name>/sse`. */
+const GROUP_PATH = /^\/groups\/([^/]+)\/(mcp|sse)$/;
 
 export interface McpCore {
   readonly sessions: SessionStore;
   readonly guard: RequestGuard;
   readonly maxBodyBytes: number;
   readonly maxBatch: number;
+  /** Whether a tool group of that name exists now (checked before any MCP handling). */
+  hasGroup(name: string): boolean;
   initialize(session: Session, params: Record<string, unknown> | undefined): unknown;
   /** Serve one request; resolves with the serialised response. Never rejects. */
   handleRequest(session: Session, msg: JsonRpcRequest, push: (json: string) => boolean): Promise<string>;
@@ -264,8 +270,14 @@ export function createHandler(core: McpCore) {
     }
   };
 
-  const createSession = (res: ServerResponse, legacy: boolean, id: JsonRpcId | null): Session | undefined => {
+  const createSession = (
+    res: ServerResponse,
+    legacy: boolean,
+    id: JsonRpcId | null,
+    group: string | undefined,
+  ): Session | undefined => {
     const s = core.sessions.create(legacy);
+    if (s) s.group = group;
     if (!s) {
       sendJson(
         res,
@@ -282,7 +294,7 @@ export function createHandler(core: McpCore) {
     return s;
   };
 
-  const postMcp = async (req: IncomingMessage, res: ServerResponse) => {
+  const postMcp = async (req: IncomingMessage, res: ServerResponse, group?: string) => {
     const parsed = await readJson(req, res);
     if (!parsed.ok) return;
     const value = parsed.value;
@@ -292,7 +304,7 @@ export function createHandler(core: McpCore) {
     const c = classify(value);
     if (c.kind === 'invalid') return sendJson(res, 400, errorJson(c.id, c.code, c.message));
     if (c.kind === 'request' && c.msg.method === 'initialize') {
-      const session = createSession(res, false, c.msg.id);
+      const session = createSession(res, false, c.msg.id, group);
       if (!session) return;
       let body: string;
       try {
@@ -389,8 +401,8 @@ export function createHandler(core: McpCore) {
     sendEmpty(res, 200, cors(req));
   };
 
-  const getSse = (req: IncomingMessage, res: ServerResponse) => {
-    const session = createSession(res, true, null);
+  const getSse = (req: IncomingMessage, res: ServerResponse, group?: string) => {
+    const session = createSession(res, true, null, group);
     if (!session) return;
     openSse(res, cors(req));
     session.attachStream(res);
@@ -443,6 +455,11 @@ export function createHandler(core: McpCore) {
     }
   };
 
+  const boundTo = (req: IncomingMessage, group: string): boolean => {
+    const sid = req.headers['mcp-session-id'];
+    return typeof sid === 'string' && core.sessions.get(sid)?.group === group;
+  };
+
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     const path = url.pathname;
@@ -452,14 +469,25 @@ export function createHandler(core: McpCore) {
       const r = path === '/health' ? core.health() : core.ready();
       return sendJson(res, r.status, JSON.stringify(r.body));
     }
-    const isMcp = path === '/mcp';
-    if (!isMcp && path !== '/sse' && path !== '/message') {
-      return sendJson(res, 404, JSON.stringify({ error: `not found: ${path}` }));
+    let isMcp = path === '/mcp';
+    let group: string | undefined;
+    let isSse = path === '/sse';
+    if (!isMcp && !isSse && path !== '/message') {
+      const m = GROUP_PATH.exec(path);
+      if (!m) return sendJson(res, 404, JSON.stringify({ error: `not found: ${path}` }));
+      group = m[1]!;
+      isMcp = m[2] === 'mcp';
+      isSse = !isMcp;
     }
     if (!core.guard.hostAllowed(req.headers.host))
       return forbidden(res, `Host "${req.headers.host}" is not allowed`);
     if (!core.guard.originAllowed(req.headers.origin))
       return forbidden(res, `Origin "${req.headers.origin}" is not allowed`);
+    if (group !== undefined && !core.hasGroup(group) && !boundTo(req, group)) {
+      // Before any MCP handling, so no session is created. Sessions opened on a group that a
+      // reload removed still get through, and are told the group no longer exists.
+      return sendJson(res, 404, JSON.stringify({ error: `unknown group "${group}"` }));
+    }
     if (method === 'OPTIONS') {
       return sendEmpty(res, 204, {
         ...cors(req),
@@ -470,12 +498,12 @@ export function createHandler(core: McpCore) {
       });
     }
     if (isMcp) {
-      if (method === 'POST') return postMcp(req, res);
+      if (method === 'POST') return postMcp(req, res, group);
       if (method === 'GET') return getMcp(req, res);
       if (method === 'DELETE') return deleteMcp(req, res);
       return sendEmpty(res, 405, { Allow: 'GET, POST, DELETE, OPTIONS' });
     }
-    if (path === '/sse') return method === 'GET' ? getSse(req, res) : sendEmpty(res, 405, { Allow: 'GET' });
+    if (isSse) return method === 'GET' ? getSse(req, res, group) : sendEmpty(res, 405, { Allow: 'GET' });
     return method === 'POST' ? postMessage(req, res, url) : sendEmpty(res, 405, { Allow: 'POST' });
   };
 

@@ -1,6 +1,7 @@
 // Public surface of the gateway: one MCP endpoint in front of many upstream servers.
 export { type BackoffOptions, backoffDelay } from './backoff.js';
 export { Gateway, type ListenAddress, type SessionInfo, validateServerName } from './gateway.js';
+export type { GroupMap, GroupOverride, GroupSpec } from './groups.js';
 export { LATEST_VERSION, SUPPORTED_VERSIONS } from './http.js';
 export { clientSpawner, type SpawnedReplica, type Spawner } from './spawner.js';
 export type {

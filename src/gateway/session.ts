@@ -49,6 +49,8 @@ export class Session {
   clientInfo: { name?: string; version?: string } = {};
   clientCapabilities: Record<string, unknown> = {};
   logLevel: string | undefined;
+  /** The tool group this session was opened on (/groups/<name>/...), frozen at creation. */
+  group: string | undefined;
   /** Exposed resource URIs this session subscribed to. */
   readonly subscriptions = new Set<string>();
   /** Keyed by `typeof id + ':' + id` so 1 and "1" stay distinct. */

@@ -1,6 +1,7 @@
 import type { Logger } from '../logging/logger.js';
 import type { UpstreamClient, UpstreamTransportKind } from '../upstream/types.js';
 import type { BackoffOptions } from './backoff.js';
+import type { GroupMap } from './groups.js';
 import type { Spawner } from './spawner.js';
 
 /** How a call picks one replica of a server (see docs/scaling.md). */
@@ -165,6 +166,8 @@ export interface GatewayOptions {
   autoscale?: { tickMs?: number; drainTimeoutMs?: number; decisionsKept?: number };
   /** Tool-definition pinning (src/security/pins); none = no pinning. */
   pins?: ToolPinGuard;
+  /** Tool groups served at /groups/<name>/mcp (the stack's `groups`); swap with setGroups. */
+  groups?: GroupMap;
 }
 
 /**
