@@ -7,7 +7,10 @@ const docs = readFileSync(new URL('../../docs/configuration.md', import.meta.url
 
 describe('issue catalogue', () => {
   it('documents every code with its severity, and nothing else', () => {
-    const rows = [...docs.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*(error|warning|info)\s*\|/gm)].map((m) => [m[1], m[2]]);
+    const rows = [...docs.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*(error|warning|info)\s*\|/gm)].map((m) => [
+      m[1],
+      m[2],
+    ]);
     const catalogue = Object.entries(ISSUE_CODES).map(([code, c]) => [code, c.severity]);
     expect(rows).toEqual(catalogue);
   });
