@@ -194,6 +194,16 @@ describe('container workloads', () => {
     }
     expect(after[`gridctl-${STACK}-pipe`]).toBeDefined();
     expect(after[`gridctl-${STACK}-pipe`]).not.toBe(before[`gridctl-${STACK}-pipe`]);
+    // Re-registration may need one retry while the engine settles the new container.
+    await waitFor(
+      async () => {
+        const body = JSON.parse((await gridctl(sb, ['status', '--json'])).stdout) as {
+          gateways: { servers?: { name: string; state: string }[] }[];
+        };
+        return body.gateways[0]?.servers?.find((s) => s.name === 'pipe')?.state === 'healthy';
+      },
+      { timeoutMs: 30_000, what: 'pipe to be healthy after reload' },
+    );
     const client = await connect();
     try {
       expect(text(await client.callTool({ name: 'pipe__whoami', arguments: {} }))).toMatch(/reloaded-env$/);
