@@ -3,12 +3,13 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createContext } from '../../src/cli/context.js';
 import { createRegisterVar, type VarInput } from '../../src/cli/var.js';
 import { vaultFile } from '../../src/security/vault/index.js';
+import { captureOutput } from '../support/cli.js';
 
 const FAST = { N: 2 ** 10, r: 8, p: 1 };
 const PASS = 'correct horse battery staple';
@@ -30,16 +31,7 @@ interface RunOpts {
 }
 
 async function run(args: string[], opts: RunOpts = {}) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => {
-    stdout += c;
-  });
-  err.on('data', (c) => {
-    stderr += c;
-  });
+  const { out, err, seen } = captureOutput();
   const prompts: string[] = [];
   const answers = [...(opts.answers ?? [])];
   const tty = opts.answers !== undefined;
@@ -73,7 +65,7 @@ async function run(args: string[], opts: RunOpts = {}) {
     if (!(e instanceof CommanderError)) throw e;
     code = e.exitCode === 0 ? 0 : 1;
   }
-  return { code, stdout, stderr, prompts };
+  return { code, ...seen, prompts };
 }
 
 async function ok(args: string[], opts?: RunOpts) {
