@@ -26,7 +26,9 @@ ping() { curl -s -m 2 --unix-socket "$SOCK" http://d/_ping 2>/dev/null | grep -q
 if ! ping; then
   echo "== starting the podman API service on $SOCK"
   mkdir -p /run/podman
-  nohup podman system service --time=0 "unix://$SOCK" >/tmp/podman-service.log 2>&1 &
+  # From /: the service (and every conmon it forks) keeps this working directory, and a checkout
+  # that is removed later would break every container start ("Failed to get working directory").
+  (cd / && nohup podman system service --time=0 "unix://$SOCK" >/tmp/podman-service.log 2>&1 &)
   for _ in $(seq 1 100); do ping && break; sleep 0.1; done
   ping || { echo "podman service did not answer on $SOCK"; cat /tmp/podman-service.log; exit 1; }
 fi
