@@ -102,9 +102,13 @@ describe('Variables view with gateway.auth', () => {
     await page.click(`${row('', 'API_URL')} [data-testid=delete]`);
     await page.waitForSelector('[role=alertdialog]');
     // Focus moves to Cancel in an effect after the dialog renders: wait for it, with a deadline.
-    await page.waitForFunction(() => document.querySelector(':focus')?.textContent === 'Cancel', null, {
-      timeout: 10_000,
-    });
+    await page.waitForFunction(
+      () => (document.querySelector(':focus') as { textContent?: string } | null)?.textContent === 'Cancel',
+      null,
+      {
+        timeout: 10_000,
+      },
+    );
     await page.keyboard.press('Escape');
     await page.waitForSelector('[role=alertdialog]', { state: 'detached' });
     expect(await page.$(row('', 'API_URL'))).not.toBeNull();
