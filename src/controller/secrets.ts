@@ -2,7 +2,7 @@
 // `secrets.sets` inject a set's keys as env into the workloads they name, and every stored value
 // is known to the redactor.
 import { existsSync } from 'node:fs';
-import { type LoadResult, loadStack, type Stack } from '../config/index.js';
+import { type LoadResult, loadStack, type Stack, type VariableResolver } from '../config/index.js';
 import {
   isVaultError,
   openVault,
@@ -46,7 +46,16 @@ export async function loadForRun(file: string, env: NodeJS.ProcessEnv, paths: Ho
   return { loaded, redact: vault ? redactor(vault.allValues()) : (t) => t };
 }
 
-async function openStore(paths: HomePaths, env: NodeJS.ProcessEnv): Promise<Vault | undefined> {
+/** `${var:KEY}` lookups for values resolved late (e.g. a git credential at clone time). */
+export async function storeResolver(
+  root: string,
+  env: NodeJS.ProcessEnv,
+): Promise<VariableResolver | undefined> {
+  const vault = await openStore({ root }, env);
+  return vault ? resolverFor(vault) : undefined;
+}
+
+async function openStore(paths: Pick<HomePaths, 'root'>, env: NodeJS.ProcessEnv): Promise<Vault | undefined> {
   if (!existsSync(vaultFile(paths.root))) return undefined;
   try {
     return await openVault({ root: paths.root, env });

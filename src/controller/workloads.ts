@@ -12,6 +12,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { type ExpandEvent, expandString } from '../config/expand.js';
 import {
   loadStack,
   type McpServer,
@@ -44,6 +45,7 @@ import {
   WithContainerLogs,
 } from '../upstream/index.js';
 import { PortAllocator, probePort } from './ports.js';
+import { storeResolver } from './secrets.js';
 
 const run = promisify(execFile);
 
@@ -487,6 +489,27 @@ function dockerfileIn(context: string, wanted: string): string {
   return wanted;
 }
 
+/**
+ * `source.auth.credential_ref` (e.g. `${var:GIT_TOKEN}`) stays literal through loading and is
+ * resolved only here, at clone time: store first, then the environment.
+ */
+async function resolveCredential(server: string, ref: string, o: UpOptions): Promise<string> {
+  const events: ExpandEvent[] = [];
+  const value = expandString(
+    ref,
+    { mode: 'apply', env: o.env, resolver: await storeResolver(o.home, o.env) },
+    events,
+  );
+  const missing = events.flatMap((e) => (e.kind === 'var-missing' ? [e.key] : []));
+  if (missing.length > 0 || value === '') {
+    const key = missing[0] ?? ref;
+    throw new WorkloadError(
+      `server "${server}": source.auth.credential_ref ${ref} has no value; set it with \`gridctl var set ${key}\``,
+    );
+  }
+  return value;
+}
+
 /** The build context folder: a local path, or a git clone cached under <home>/cache/repos. */
 async function sourceFolder(s: McpServer, stackDir: string, o: UpOptions): Promise<string> {
   const src = s.source!;
@@ -502,7 +525,8 @@ async function sourceFolder(s: McpServer, stackDir: string, o: UpOptions): Promi
   const cfg: string[] = [];
   const auth = src.auth;
   if (auth?.method === 'token' && auth.credential_ref) {
-    const basic = Buffer.from(`x-access-token:${auth.credential_ref}`).toString('base64');
+    const token = await resolveCredential(s.name, auth.credential_ref, o);
+    const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
     cfg.push('-c', `http.extraHeader=Authorization: Basic ${basic}`);
   }
   if (auth?.method === 'ssh-key' && auth.ssh_key_path) {
