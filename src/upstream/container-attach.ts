@@ -5,7 +5,7 @@
 // Also: a wrapper that adds a container's log stream to any upstream (http/sse containers).
 import type { Readable, Writable } from 'node:stream';
 import { ErrorCode, type JsonRpcMessage, RpcError } from '../protocol/jsonrpc.js';
-import { LineSplitter } from './framing.js';
+import { deliverStdioLine, LineSplitter } from './framing.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
 import type {
   UpstreamClient,
@@ -63,7 +63,13 @@ export class ContainerAttachUpstream implements UpstreamClient {
       throw e;
     }
     const io = this.io;
-    const out = new LineSplitter((line) => this.onStdoutLine(line, session, events));
+    const out = new LineSplitter((line) =>
+      deliverStdioLine(
+        line,
+        (m) => session.handleMessage(m),
+        (t) => events.onLog?.(t),
+      ),
+    );
     io.stdout.on('data', (c: Buffer) => out.push(c));
     const errLines = new LineSplitter((line) => events.onLog?.(line.toString('utf8').trimEnd()));
     io.stderr.on('data', (c: Buffer) => errLines.push(c));
@@ -128,18 +134,6 @@ export class ContainerAttachUpstream implements UpstreamClient {
           : resolve(),
       );
     });
-  }
-
-  private onStdoutLine(line: Buffer, session: RpcSession, events: UpstreamEvents): void {
-    if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) return;
-    let msg: unknown;
-    try {
-      msg = JSON.parse(line.toString('utf8'));
-    } catch {
-      events.onLog?.(`stdout: ${line.toString('utf8', 0, Math.min(line.length, 1000)).trimEnd()}`);
-      return;
-    }
-    session.handleMessage(msg);
   }
 }
 

@@ -31,3 +31,23 @@ export class LineSplitter {
     this.onLine(line);
   }
 }
+
+/**
+ * One stdout line of a stdio server (local, SSH or container): a JSON-RPC message goes to `deliver`;
+ * anything else (banners some servers print) goes to `log`, without breaking the session.
+ */
+export function deliverStdioLine(
+  line: Buffer,
+  deliver: (msg: unknown) => void,
+  log?: (text: string) => void,
+): void {
+  if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) return;
+  let msg: unknown;
+  try {
+    msg = JSON.parse(line.toString('utf8'));
+  } catch {
+    log?.(`stdout: ${line.toString('utf8', 0, Math.min(line.length, 1000)).trimEnd()}`);
+    return;
+  }
+  deliver(msg);
+}

@@ -2,7 +2,7 @@
 // The process gets its own process group so close() can signal the whole tree it started.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ErrorCode, type JsonRpcMessage, RpcError } from '../protocol/jsonrpc.js';
-import { LineSplitter } from './framing.js';
+import { deliverStdioLine, LineSplitter } from './framing.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
 import type {
   UpstreamClient,
@@ -61,7 +61,13 @@ export class StdioUpstream implements UpstreamClient {
     });
     this.child = child;
 
-    const splitter = new LineSplitter((line) => this.onStdoutLine(line, session, events));
+    const splitter = new LineSplitter((line) =>
+      deliverStdioLine(
+        line,
+        (m) => session.handleMessage(m),
+        (t) => events.onLog?.(t),
+      ),
+    );
     child.stdout!.on('data', (chunk: Buffer) => splitter.push(chunk));
     child.stdout!.on('end', () => splitter.flush());
     const errLines = new LineSplitter((line) => events.onLog?.(line.toString('utf8').trimEnd()));
@@ -149,19 +155,6 @@ export class StdioUpstream implements UpstreamClient {
       stdin.on('drain', done);
       stdin.on('close', done);
     });
-  }
-
-  private onStdoutLine(line: Buffer, session: RpcSession, events: UpstreamEvents): void {
-    if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) return;
-    let msg: unknown;
-    try {
-      msg = JSON.parse(line.toString('utf8'));
-    } catch {
-      // Servers that print banners on stdout: keep the text, don't break the session.
-      events.onLog?.(`stdout: ${line.toString('utf8', 0, Math.min(line.length, 1000)).trimEnd()}`);
-      return;
-    }
-    session.handleMessage(msg);
   }
 
   private killGroup(signal: NodeJS.Signals): void {
