@@ -207,6 +207,27 @@ function only(upstreams: UpstreamSpec[], id: PathId): UpstreamSpec {
   return upstreams[0];
 }
 
+/** Waits for a proxy process's readiness probe (stopping it if it never answers), then describes it. */
+async function whenReady(
+  proc: ManagedProcess,
+  ready: { what: string; probe: () => Promise<boolean> | boolean; timeoutMs: number; t0: number },
+  path: Pick<Running, 'id' | 'toolName' | 'connect'>,
+): Promise<Running> {
+  try {
+    await until(ready.what, ready.probe, ready.timeoutMs, proc);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return {
+    ...path,
+    proc,
+    startedMs: performance.now() - ready.t0,
+    sharedSession: false,
+    stop: () => proc.stop(),
+  };
+}
+
 export interface StartOptions {
   workDir: string;
   readyTimeoutMs?: number;
@@ -278,21 +299,20 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
         [...gatewayNodeFlags(dir), GRIDCTL_BIN, 'apply', '--foreground', '--port', String(port), stack],
         { env: { ...process.env, GRIDCTL_HOME: home, HOME: home, NO_COLOR: '1' }, cwd: dir },
       );
-      try {
-        await until('gridctl /ready', () => httpOk(`http://127.0.0.1:${port}/ready`), readyTimeoutMs, proc);
-      } catch (err) {
-        await proc.stop();
-        throw err;
-      }
-      return {
-        id,
+      return whenReady(
         proc,
-        startedMs: performance.now() - t0,
-        sharedSession: false,
-        toolName: (server, tool) => `${server}__${tool}`,
-        connect: httpSession(`http://127.0.0.1:${port}/mcp`),
-        stop: () => proc.stop(),
-      };
+        {
+          what: 'gridctl /ready',
+          probe: () => httpOk(`http://127.0.0.1:${port}/ready`),
+          timeoutMs: readyTimeoutMs,
+          t0,
+        },
+        {
+          id,
+          toolName: (server, tool) => `${server}__${tool}`,
+          connect: httpSession(`http://127.0.0.1:${port}/mcp`),
+        },
+      );
     }
 
     case 'supergateway': {
@@ -319,26 +339,16 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
         ],
         { cwd: dir },
       );
-      try {
-        await until(
-          'supergateway /healthz',
-          () => httpOk(`http://127.0.0.1:${port}/healthz`),
-          readyTimeoutMs,
-          proc,
-        );
-      } catch (err) {
-        await proc.stop();
-        throw err;
-      }
-      return {
-        id,
+      return whenReady(
         proc,
-        startedMs: performance.now() - t0,
-        sharedSession: false,
-        toolName: (_s, tool) => tool,
-        connect: httpSession(`http://127.0.0.1:${port}/mcp`),
-        stop: () => proc.stop(),
-      };
+        {
+          what: 'supergateway /healthz',
+          probe: () => httpOk(`http://127.0.0.1:${port}/healthz`),
+          timeoutMs: readyTimeoutMs,
+          t0,
+        },
+        { id, toolName: (_s, tool) => tool, connect: httpSession(`http://127.0.0.1:${port}/mcp`) },
+      );
     }
 
     case 'mcp-proxy': {
@@ -361,26 +371,16 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
         ],
         { cwd: dir },
       );
-      try {
-        await until(
-          'mcp-proxy listening',
-          () => httpAnswers(`http://127.0.0.1:${port}/ping`),
-          readyTimeoutMs,
-          proc,
-        );
-      } catch (err) {
-        await proc.stop();
-        throw err;
-      }
-      return {
-        id,
+      return whenReady(
         proc,
-        startedMs: performance.now() - t0,
-        sharedSession: false,
-        toolName: (_s, tool) => tool,
-        connect: httpSession(`http://127.0.0.1:${port}/mcp`),
-        stop: () => proc.stop(),
-      };
+        {
+          what: 'mcp-proxy listening',
+          probe: () => httpAnswers(`http://127.0.0.1:${port}/ping`),
+          timeoutMs: readyTimeoutMs,
+          t0,
+        },
+        { id, toolName: (_s, tool) => tool, connect: httpSession(`http://127.0.0.1:${port}/mcp`) },
+      );
     }
 
     case 'mcp-hub': {
@@ -410,32 +410,20 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
         ['--import', LOOPBACK_ONLY, MCP_HUB_JS, '--port', String(port), '--config', config],
         { env: { ...process.env, ...xdg }, cwd: dir },
       );
-      try {
-        await until(
-          'mcp-hub /api/health',
-          async () => {
-            const res = await fetch(`http://127.0.0.1:${port}/api/health`, {
-              signal: AbortSignal.timeout(1000),
-            });
-            const body = (await res.json()) as { state?: string };
-            return res.status === 200 && body.state === 'ready';
-          },
-          readyTimeoutMs,
-          proc,
-        );
-      } catch (err) {
-        await proc.stop();
-        throw err;
-      }
-      return {
-        id,
-        proc,
-        startedMs: performance.now() - t0,
-        sharedSession: false,
-        toolName: (server, tool) => `${server}__${tool}`,
-        connect: sseSession(`http://127.0.0.1:${port}/mcp`),
-        stop: () => proc.stop(),
+      const hubReady = async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(1000) });
+        const body = (await res.json()) as { state?: string };
+        return res.status === 200 && body.state === 'ready';
       };
+      return whenReady(
+        proc,
+        { what: 'mcp-hub /api/health', probe: hubReady, timeoutMs: readyTimeoutMs, t0 },
+        {
+          id,
+          toolName: (server, tool) => `${server}__${tool}`,
+          connect: sseSession(`http://127.0.0.1:${port}/mcp`),
+        },
+      );
     }
   }
 }
