@@ -32,14 +32,7 @@ import { Reloader } from './reloader.js';
 import { loadForRun } from './secrets.js';
 import { describeServer, serverSpecs } from './server-registrar.js';
 import { ApplyError } from './stack-controller.js';
-import {
-  type ContainerView,
-  containerWorkloads,
-  discover,
-  down,
-  settleStdioProbes,
-  up,
-} from './workloads.js';
+import { type ContainerView, containerWorkloads, discover, down, up } from './workloads.js';
 
 /** State name of the stackless daemon (`gridctl serve`). */
 export const STACKLESS = 'gridctl';
@@ -124,7 +117,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       if (containerWorkloads(next).length === 0) {
         await down(next.name, runtime); // the last container workload was removed
       } else {
-        const started = await up(next, {
+        await up(next, {
           runtime,
           stackFile: file,
           home: paths.root,
@@ -133,7 +126,6 @@ export async function runStack(o: RunStackOptions): Promise<void> {
           env: o.env,
           report: { step: (t) => logger.debug(t), done: (t) => logger.info(t), note: (t) => logger.warn(t) },
         });
-        await settleStdioProbes(runtime, started);
       }
       containerView = await discover(next.name, runtime);
       return containerView;

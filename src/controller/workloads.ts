@@ -427,7 +427,16 @@ async function probeStdio(rt: WorkloadRuntime, d: Desired, id: string): Promise<
       })}\n`,
     );
     const result = await outcome;
-    if (result === 'answered') return;
+    if (result === 'answered') {
+      // Detaching closes the server's stdin, which ends it. Wait for that here, so whoever attaches
+      // next (the gateway) starts it afresh instead of attaching to a container about to exit.
+      io.close();
+      const settled = Date.now() + 10_000;
+      while ((await rt.inspectContainer(id))?.state === 'running' && Date.now() < settled) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return;
+    }
     // The stream can end a moment before the engine records the exit: give it a few seconds.
     const deadline = Date.now() + (result === 'ended' ? 5000 : 0);
     for (;;) {
@@ -560,22 +569,6 @@ async function sourceFolder(s: McpServer, stackDir: string, o: UpOptions): Promi
   }
   o.report.done(`Fetched ${url} (${ref})`);
   return dir;
-}
-
-/**
- * The readiness probe of a stdio container ends it (detaching closes its stdin). Where the gateway
- * attaches right after `up` (a reload), wait for those containers to stop first, so the gateway
- * starts them afresh instead of attaching to one that is about to exit.
- */
-export async function settleStdioProbes(rt: WorkloadRuntime, r: UpResult, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (const id of [...r.created, ...r.started]) {
-    for (;;) {
-      const c = await rt.inspectContainer(id);
-      if (c?.labels[LABEL.transport] !== 'stdio' || c.state !== 'running' || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }
 
 // ---- the gateway side ---------------------------------------------------------------------------------
