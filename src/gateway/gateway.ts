@@ -298,11 +298,13 @@ export class Gateway {
   }
 
   private readiness(): { status: number; body: unknown } {
+    // A probe needs names and states only: reasons (which can quote commands and their output) stay
+    // behind auth in /api/status.
     const pending: string[] = [];
-    const failed: { name: string; reason: string }[] = [];
+    const failed: { name: string }[] = [];
     for (const s of this.servers.values()) {
       if (!s.registered) pending.push(s.name);
-      else if (s.state === 'failed') failed.push({ name: s.name, reason: s.reason ?? 'unknown' });
+      else if (s.state === 'failed') failed.push({ name: s.name });
     }
     const ready = pending.length === 0;
     const body: Record<string, unknown> = { ready, stack: this.opts.stackName, gateway: this.opts.name };

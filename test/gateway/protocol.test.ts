@@ -350,7 +350,8 @@ describe('readiness and failures', () => {
       await gateway.start();
       const after = await fetch(`${base}/ready`);
       expect(after.status).toBe(200);
-      const body = (await after.json()) as { failed: { name: string; reason: string }[] };
+      const body = (await after.json()) as { failed: { name: string; reason?: string }[] };
+      expect(body.failed[0]?.reason).toBeUndefined();
       expect(body.failed.map((f) => f.name)).toEqual(['broken']);
       const st = gateway.status().find((s) => s.name === 'broken')!;
       expect(st.state).toBe('failed');
