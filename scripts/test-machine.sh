@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# `npm test`'s pretest: brings the machine to what the integration tests use beyond node_modules.
+#   Chromium (web UI tests), OpenSSH (a loopback sshd for the ssh transport), Podman + runc serving
+#   the Docker-compatible API on /run/podman/podman.sock (container tests).
+# As root it installs whatever is missing from Debian's archive (one apt-get update, one install)
+# and starts the API service; otherwise it stops at once with the command that does. When all is
+# in place it only checks, in well under a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SOCK=/run/podman/podman.sock
+CHROMIUM=${CHROMIUM_PATH:-/usr/bin/chromium}
+has() { command -v "$1" >/dev/null 2>&1; }
+# Node is here already (npm runs us); curl may not be.
+ping() {
+  node -e '
+    require("node:http")
+      .get({ socketPath: process.argv[1], path: "/_ping", timeout: 2000 }, (r) => {
+        let b = "";
+        r.on("data", (c) => (b += c)).on("end", () => process.exit(b.trim() === "OK" ? 0 : 1));
+      })
+      .on("error", () => process.exit(1))
+      .on("timeout", () => process.exit(1));
+  ' "$SOCK"
+}
+root() { [ "$(id -u)" = 0 ]; }
+fix_as_root() {
+  echo "npm test: $1. Run this once (it installs and starts what the tests use), then npm test again:" >&2
+  echo "  sudo bash scripts/test-machine.sh" >&2
+  exit 1
+}
+
+missing=()
+[ -x "$CHROMIUM" ] || missing+=(chromium)
+{ [ -x /usr/sbin/sshd ] && has ssh && has ssh-keygen; } || missing+=(openssh-server)
+has podman || missing+=(podman)
+has runc || missing+=(runc)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! root; then
+    echo "npm test: missing Debian packages: ${missing[*]}. Install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    echo "then start the Podman API service with: sudo bash scripts/test-machine.sh" >&2
+    exit 1
+  fi
+  has apt-get || { echo "npm test: needs ${missing[*]}, and this is not a Debian system (no apt-get)" >&2; exit 1; }
+  echo "== installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ping; then exit 0; fi
+root || fix_as_root "the Podman API service is not answering on $SOCK"
+
+# Why each setting: crun fails on hybrid cgroups (so runc), systemd cgroups may be unavailable in
+# containers (so cgroupfs), and default ulimits must stay below the sandbox's hard limits. A
+# containers.conf someone wrote is left alone.
+if [ ! -e /etc/containers/containers.conf ]; then
+  mkdir -p /etc/containers
+  cat >/etc/containers/containers.conf <<'CONF'
+[containers]
+default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
+[engine]
+cgroup_manager = "cgroupfs"
+runtime = "runc"
+CONF
+fi
+
+echo "== starting the Podman API service on $SOCK"
+mkdir -p /run/podman
+# From /: the service (and every conmon it forks) keeps this working directory, and a checkout
+# removed later would break every container start ("Failed to get working directory").
+(cd / && nohup podman system service --time=0 "unix://$SOCK" >/run/podman/service.log 2>&1 &)
+for _ in $(seq 1 100); do ping && break; sleep 0.1; done
+ping || { echo "the Podman API service did not answer on $SOCK:" >&2; cat /run/podman/service.log >&2; exit 1; }
+echo "== podman $(podman --version | awk '{print $3}') serving $SOCK"
