@@ -51,11 +51,27 @@ export function buildProgram(ctx: CliContext, registrars: CommandRegistrar[]): C
   return program;
 }
 
+/**
+ * A reader that goes away (`gridctl logs | head -1`) turns the next write into an EPIPE 'error' event,
+ * which would crash with a stack trace. Nobody is left to read anything, so stop at once, quietly and
+ * with success (as under `set -o pipefail` a user wants); `logs --follow` would otherwise never end.
+ */
+const guarded = new WeakSet<NodeJS.WritableStream>();
+export function exitQuietlyOnClosedPipe(stream: NodeJS.WritableStream): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err; // anything else is a real fault, as it was before this listener
+  });
+}
+
 export async function main(
   argv: string[],
   io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
 ): Promise<number> {
   const ctx = createContext(io);
+  for (const stream of [io.stdout, io.stderr]) exitQuietlyOnClosedPipe(stream);
   const program = buildProgram(ctx, await registrarsFor(argv));
   try {
     await program.parseAsync(argv);

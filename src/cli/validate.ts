@@ -2,7 +2,7 @@
 // Exit 0 = valid and clean, 1 = errors (or unreadable/unparseable file), 2 = warnings only.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Issue, loadStack } from '../config/index.js';
+import { type Issue, loadStack, printable } from '../config/index.js';
 import type { CliContext } from './context.js';
 import type { CommandRegistrar } from './main.js';
 
@@ -81,7 +81,7 @@ function renderHuman(ctx: CliContext, file: string, issues: Issue[], errors: num
   }
 }
 
-/** The offending source line with a caret under the column. */
+/** The offending source line, escaped (it may hold any bytes), with a caret under the column. */
 function excerpt(i: Issue): string | undefined {
   if (!i.file || !i.line) return undefined;
   let text: string;
@@ -93,5 +93,7 @@ function excerpt(i: Issue): string | undefined {
   const line = text.split(/\r?\n/)[i.line - 1];
   if (line === undefined) return undefined;
   const gutter = `      ${i.line} | `;
-  return `${gutter}${line}\n${' '.repeat(gutter.length + Math.max(0, (i.column ?? 1) - 1))}^`;
+  // The caret goes under the escaped text, so measure the escaped part before the column.
+  const before = [...printable(line.slice(0, Math.max(0, (i.column ?? 1) - 1)))].length;
+  return `${gutter}${printable(line)}\n${' '.repeat(gutter.length + before)}^`;
 }

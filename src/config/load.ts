@@ -8,6 +8,7 @@ import { type ExpandEvent, expandStack, type VariableResolver } from './expand.j
 import { type Composed, compose, resolveOrigin } from './extends.js';
 import { ISSUE_CODES, type Issue, type IssueCode } from './issues.js';
 import { formatPath, getAt, type Path } from './path.js';
+import { printable } from './printable.js';
 import type { McpServer, ServerKind, Stack } from './schema.js';
 import { checkSemantics } from './semantics.js';
 import { checkShape } from './shape.js';
@@ -37,8 +38,9 @@ export interface LoadResult {
 export async function loadStack(file: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const abs = path.resolve(file);
   const issues: Issue[] = [];
+  let result: LoadResult;
   try {
-    return await run(abs, opts, issues);
+    result = await run(abs, opts, issues);
   } catch (err) {
     // A loader bug must still come out as an issue, never as a stack trace.
     issues.push({
@@ -48,8 +50,15 @@ export async function loadStack(file: string, opts: LoadOptions = {}): Promise<L
       message: `internal error while loading: ${(err as Error).message}`,
       file: abs,
     });
-    return { ok: false, issues, file: abs, files: [abs] };
+    result = { ok: false, issues, file: abs, files: [abs] };
   }
+  // Keys and values quoted in issues come from the file: never let its control bytes reach a terminal.
+  for (const i of result.issues) {
+    i.field = printable(i.field);
+    i.message = printable(i.message);
+    if (i.hint !== undefined) i.hint = printable(i.hint);
+  }
+  return result;
 }
 
 async function run(abs: string, opts: LoadOptions, issues: Issue[]): Promise<LoadResult> {
