@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`'s pretest: brings the machine to what the integration tests use beyond node_modules.
 #   Chromium (web UI tests), OpenSSH (a loopback sshd for the ssh transport), Podman + runc serving
-#   the Docker-compatible API on /run/podman/podman.sock (container tests).
+#   the Docker-compatible API on /run/podman/podman.sock (container tests), OpenSSL (certificates
+#   the OpenAPI TLS tests make).
 # As root it installs whatever is missing from Debian's archive (one apt-get update, one install)
 # and starts the API service; otherwise it stops at once with the command that does. When all is
 # in place it only checks, in well under a second.
@@ -35,6 +36,7 @@ missing=()
 { [ -x /usr/sbin/sshd ] && has ssh && has ssh-keygen; } || missing+=(openssh-server)
 has podman || missing+=(podman)
 has runc || missing+=(runc)
+has openssl || missing+=(openssl)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if ! root; then

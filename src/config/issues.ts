@@ -124,6 +124,10 @@ export const ISSUE_CODES = {
     summary: 'telemetry retention may use more than 5 GiB per signal',
   },
   TLS_FILE_MISSING: { severity: 'warning', summary: 'an OpenAPI TLS file does not exist' },
+  TLS_VERIFY_DISABLED: {
+    severity: 'warning',
+    summary: "openapi.tls.insecureSkipVerify: the API's certificate is not checked",
+  },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 
 export type IssueCode = keyof typeof ISSUE_CODES;

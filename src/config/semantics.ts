@@ -303,6 +303,8 @@ function checkServer(
       );
   };
   if (kind !== 'external') forbid('auth', '`auth` configures downstream auth of external (url) servers only');
+  if (kind === 'external' || kind === 'openapi')
+    forbid('pass_env', 'only processes and containers that gridctl starts have an environment');
   if (kind === 'container') {
     if (transport !== 'stdio' && s.port === undefined) {
       report(
@@ -492,6 +494,14 @@ function checkOpenapi(o: Obj | undefined, p: Path, report: Report) {
       const file = str(tls[f]);
       if (file && !existsSync(file))
         report('TLS_FILE_MISSING', [...p, 'tls', f], `${f} ${file} does not exist`);
+    }
+    if (tls.insecureSkipVerify === true) {
+      report(
+        'TLS_VERIFY_DISABLED',
+        [...p, 'tls', 'insecureSkipVerify'],
+        "insecureSkipVerify is on: the API's certificate is not checked, so anyone on the network path can read and change the calls and their credentials",
+        'trust a private CA with `tls.caFile` instead',
+      );
     }
   }
 }

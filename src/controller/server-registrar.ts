@@ -102,11 +102,11 @@ export function upstreamSpec(server: McpServer, opts: RegistrarOptions): Upstrea
         env: server.env,
       };
     case 'openapi': {
-      const { spec, baseUrl, auth, operations } = server.openapi!;
+      const { spec, baseUrl, auth, operations, tls } = server.openapi!;
       // The loader has checked that auth carries the fields its type needs.
       return {
         transport: 'openapi',
-        openapi: { spec, baseUrl, auth: auth as OpenApiAuth | undefined, operations },
+        openapi: { spec, baseUrl, auth: auth as OpenApiAuth | undefined, operations, tls },
         stackDir: dirname(opts.stackFile),
       };
     }

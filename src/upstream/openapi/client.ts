@@ -14,6 +14,7 @@ import { DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_MAX_RESPONSE_BYTES, type OpenApiConfig
 import { Authenticator, callOperation, type Env, missingAuthEnv, resolveBaseUrl } from './http.js';
 import { extractTools, type OperationTool } from './operations.js';
 import { loadSpec } from './spec.js';
+import { type HttpClient, httpClient } from './tls.js';
 
 export interface OpenApiUpstreamOptions {
   openapi: OpenApiConfig;
@@ -40,6 +41,7 @@ export class OpenApiUpstream implements UpstreamClient {
   private byName = new Map<string, OperationTool>();
   private baseUrl = '';
   private auth: Authenticator | undefined;
+  private http: HttpClient | undefined;
   private nextId = 1;
   private readonly inflight = new Map<number, InFlight>();
   private closed = false;
@@ -78,7 +80,18 @@ export class OpenApiUpstream implements UpstreamClient {
           `openapi.auth (${cfg.auth?.type}) needs environment variable ${missing.join(', ')}, not set`,
         );
       }
-      const spec = await loadSpec(cfg.spec, this.opts.stackDir, cfg.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
+      this.http = httpClient(cfg.tls);
+      if (cfg.tls?.insecureSkipVerify) {
+        events.onLog?.(
+          "WARNING openapi.tls.insecureSkipVerify is on: the API's certificate is not checked, so anyone on the network path can read and change these calls",
+        );
+      }
+      const spec = await loadSpec(
+        cfg.spec,
+        this.opts.stackDir,
+        cfg.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+        this.http.fetch,
+      );
       for (const w of spec.warnings) events.onLog?.(`openapi ${spec.location}: ${w}`);
       this.baseUrl = resolveBaseUrl(spec.raw, cfg.baseUrl, spec.url);
       this.tools = extractTools(spec.doc, {
@@ -114,6 +127,7 @@ export class OpenApiUpstream implements UpstreamClient {
         this.closed = true;
         events.onClose(error);
       }
+      void this.http?.close();
       throw error;
     }
   }
@@ -208,6 +222,7 @@ export class OpenApiUpstream implements UpstreamClient {
     const err = this.error(ErrorCode.ConnectionClosed, 'connection closed');
     for (const f of [...this.inflight.values()]) f.controller.abort(err);
     this.inflight.clear();
+    void this.http?.close();
     if (this.result) this.events?.onClose(undefined);
   }
 
@@ -244,6 +259,7 @@ export class OpenApiUpstream implements UpstreamClient {
           timeoutMs: this.opts.openapi.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
           maxResponseBytes: this.opts.openapi.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
           signal,
+          fetch: this.http?.fetch,
         });
       }
       default:

@@ -1,4 +1,5 @@
 // What a stack file says about an OpenAPI server, after loading (paths still as written).
+import type { OpenApiTls } from './tls.js';
 
 export type OpenApiAuth =
   /** `Authorization: Bearer <$tokenEnv>` */
@@ -20,6 +21,8 @@ export interface OpenApiConfig {
   auth?: OpenApiAuth;
   /** Raw operationIds (or generated tool names); include and exclude are mutually exclusive. */
   operations?: { include?: string[]; exclude?: string[] };
+  /** Client certificate, CA and skip-verify for the spec URL and the tool calls (not the OAuth token URL). */
+  tls?: OpenApiTls;
   /** Deadline of one HTTP request made by a tool call (default 30 s). */
   timeoutMs?: number;
   /** Response bodies beyond this many bytes are cut, with a note (default 1 MiB). */

@@ -2,6 +2,7 @@
 import type { OpenApiAuth } from './config.js';
 import type { OperationTool, ParamBinding } from './operations.js';
 import { readCapped } from './spec.js';
+import { type Fetch, tlsHint } from './tls.js';
 
 type Obj = Record<string, unknown>;
 export type Env = Record<string, string | undefined>;
@@ -184,6 +185,8 @@ export interface CallContext {
   maxResponseBytes: number;
   /** Aborts the HTTP request (caller cancelled, or the RPC-level timeout fired). */
   signal: AbortSignal;
+  /** The fetch carrying openapi.tls (default: the global one). */
+  fetch?: Fetch;
 }
 
 const toolError = (text: string): CallResult => ({ content: [{ type: 'text', text }], isError: true });
@@ -241,7 +244,7 @@ export async function callOperation(tool: OperationTool, args: Obj, ctx: CallCon
     const attemptUrl = new URL(url);
     const attemptHeaders = new Headers(headers);
     await ctx.auth.apply(attemptHeaders, attemptUrl);
-    return fetch(attemptUrl, {
+    return (ctx.fetch ?? fetch)(attemptUrl, {
       method: tool.method,
       headers: attemptHeaders,
       body,
@@ -262,7 +265,8 @@ export async function callOperation(tool: OperationTool, args: Obj, ctx: CallCon
     if ((err as Error).name === 'TimeoutError') {
       return toolError(`error: ${target} timed out after ${ctx.timeoutMs} ms`);
     }
-    return toolError(`error: ${target} failed: ${causeOf(err)}`);
+    const hint = tlsHint(err);
+    return toolError(`error: ${target} failed: ${causeOf(err)}${hint ? ` (${hint})` : ''}`);
   }
 
   let read: Awaited<ReturnType<typeof readCapped>>;

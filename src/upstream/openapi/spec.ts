@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { MAX_SPEC_BYTES } from './config.js';
+import { type Fetch, tlsHint } from './tls.js';
 
 export interface LoadedSpec {
   /** The dereferenced document (may contain circular object references). */
@@ -27,13 +28,18 @@ export function isUrl(spec: string): boolean {
   return /^https?:\/\//i.test(spec);
 }
 
-export async function loadSpec(spec: string, stackDir: string, timeoutMs = 30_000): Promise<LoadedSpec> {
+export async function loadSpec(
+  spec: string,
+  stackDir: string,
+  timeoutMs = 30_000,
+  fetchFn: Fetch = fetch,
+): Promise<LoadedSpec> {
   let text: string;
   let base: string;
   let url: URL | undefined;
   if (isUrl(spec)) {
     url = new URL(spec);
-    text = await fetchSpec(url, timeoutMs);
+    text = await fetchSpec(url, timeoutMs, fetchFn);
     base = url.href;
   } else {
     const file = isAbsolute(spec) ? spec : resolve(stackDir, spec);
@@ -121,17 +127,20 @@ function parserOptions(timeoutMs: number, allowInternalRefs: boolean) {
   };
 }
 
-async function fetchSpec(url: URL, timeoutMs: number): Promise<string> {
+async function fetchSpec(url: URL, timeoutMs: number, fetchFn: Fetch): Promise<string> {
   let res: Response;
   try {
-    res = await fetch(url, {
+    res = await fetchFn(url, {
       headers: { accept: 'application/json, application/yaml, text/yaml, application/x-yaml, */*;q=0.5' },
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'follow',
     });
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;
-    throw new Error(`cannot fetch OpenAPI spec ${url.href}: ${firstLine(cause ?? err)}`);
+    const hint = tlsHint(err);
+    throw new Error(
+      `cannot fetch OpenAPI spec ${url.href}: ${firstLine(cause ?? err)}${hint ? ` (${hint})` : ''}`,
+    );
   }
   if (!res.ok) {
     await res.body?.cancel();
