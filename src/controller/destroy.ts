@@ -30,14 +30,13 @@ export async function destroyStack(
       return { kind: 'stale', reaped: [] };
     }
     const { state } = read;
-    const children = state.children ?? [];
     if (!read.alive) {
-      const reaped = await reapOrphans(children);
+      const reaped = await reapOrphans(state);
       removeState(paths, name);
       return { kind: 'stale', reaped };
     }
     const forced = !(await stopPid(state.pid, graceMs));
-    const reaped = await reapOrphans(children);
+    const reaped = await reapOrphans(state);
     removeState(paths, name);
     return { kind: 'stopped', pid: state.pid, forced, reaped };
   } finally {

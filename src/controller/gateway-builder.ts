@@ -27,6 +27,7 @@ import {
   STATE_SCHEMA_VERSION,
   writeState,
 } from '../state/state-file.js';
+import { procEntry, RUN_TAG } from '../upstream/ownership.js';
 import { VERSION } from '../version.js';
 import { Reloader } from './reloader.js';
 import { loadForRun } from './secrets.js';
@@ -263,6 +264,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     auth: auth ? { type: auth.type, header: auth.header ?? 'Authorization', token: auth.token } : undefined,
     applied_spec: stack,
     children: [],
+    process_tag: RUN_TAG,
   };
   writeState(paths, state);
   o.onListening?.();
@@ -279,7 +281,8 @@ export async function runStack(o: RunStackOptions): Promise<void> {
           : s.pid
             ? [s.pid]
             : [];
-        return pids.map((pid) => ({ server: s.name, pid }));
+        // The start time tells this leader from a later process that reuses its pid.
+        return pids.map((pid) => ({ server: s.name, pid, start: procEntry(pid)?.start }));
       })
       .sort((a, b) => a.pid - b.pid);
     if (state && JSON.stringify(children) !== JSON.stringify(state.children)) {

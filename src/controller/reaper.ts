@@ -1,35 +1,49 @@
-// Reaps upstream process groups left behind by a daemon that was killed with SIGKILL (it had no
-// chance to stop them). The daemon records each child's PID in its state file; each child leads
-// its own process group, so a group whose leader is still that PID is ours to stop.
-import { readFileSync } from 'node:fs';
+// Reaps what a daemon killed with SIGKILL left behind (it had no chance to stop its servers). Two
+// records in its state file find them:
+//  - `children`: each server's process group (its leader's pid and start time). The group is
+//    signalled while any member lives, also when the leader is gone (a helper that ignored stdin
+//    EOF). A group id cannot be handed out again while the group has members, so members are ours;
+//    a live leader must have the recorded start time, so a recycled pid is never signalled.
+//  - `process_tag`: every upstream process carries the daemon's run tag in its environment
+//    (upstream/ownership.ts), so helpers that left the group (setsid, double fork) are found too.
+import type { DaemonState } from '../state/state-file.js';
+import { liveProcesses, type ProcEntry, procEntry, signalIfSame, tagged } from '../upstream/ownership.js';
 
-function processGroupOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z') return undefined;
-    return Number(fields[2]);
-  } catch {
-    return undefined;
+export type ReapRecord = Pick<DaemonState, 'children' | 'process_tag'>;
+
+/** What is left of the recorded groups and tags: the processes to stop. */
+export function leftovers(record: ReapRecord): ProcEntry[] {
+  const found = new Map<number, ProcEntry>();
+  const live = liveProcesses();
+  for (const c of record.children ?? []) {
+    const leader = procEntry(c.pid);
+    if (c.start === undefined) {
+      // Written by an older gridctl: only a pid that still leads its own group is trusted.
+      if (leader?.pgid === c.pid) for (const p of live) if (p.pgid === c.pid) found.set(p.pid, p);
+      continue;
+    }
+    if (leader && leader.start !== c.start) continue; // the pid was recycled: not ours
+    for (const p of live) if (p.pgid === c.pid && p.start >= c.start) found.set(p.pid, p);
   }
+  if (record.process_tag) for (const p of tagged({ run: record.process_tag })) found.set(p.pid, p);
+  found.delete(process.pid);
+  return [...found.values()];
 }
 
-/** Signals every recorded group that still exists; returns the PIDs it signalled. */
-export async function reapOrphans(children: { pid: number }[], graceMs = 2000): Promise<number[]> {
-  const live = children.map((c) => c.pid).filter((pid) => processGroupOf(pid) === pid);
-  for (const pid of live) signalGroup(pid, 'SIGTERM');
+/** SIGTERM, then SIGKILL after `graceMs`, to everything `leftovers` finds; returns the PIDs signalled. */
+export async function reapOrphans(record: ReapRecord, graceMs = 2000): Promise<number[]> {
+  const targets = leftovers(record).filter((p) => signalIfSame(p, 'SIGTERM'));
+  const alive = () => targets.filter((p) => procEntry(p.pid)?.start === p.start);
   const deadline = Date.now() + graceMs;
-  while (live.some((pid) => processGroupOf(pid) === pid) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
+  while (alive().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const p of alive()) signalIfSame(p, 'SIGKILL');
+  // A helper may have forked between the scan and its signal: sweep until nothing is found.
+  for (let round = 0; round < 5; round++) {
+    const rest = leftovers(record);
+    if (rest.length === 0) break;
+    for (const p of rest)
+      if (signalIfSame(p, 'SIGKILL') && !targets.some((t) => t.pid === p.pid)) targets.push(p);
+    await new Promise((r) => setTimeout(r, 20));
   }
-  for (const pid of live) if (processGroupOf(pid) === pid) signalGroup(pid, 'SIGKILL');
-  return live;
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // already gone
-  }
+  return targets.map((p) => p.pid);
 }

@@ -73,7 +73,7 @@ export async function preflight(
       );
     }
     if (read.kind === 'ok' || read.kind === 'corrupt') {
-      const reaped = read.kind === 'ok' ? await reapOrphans(read.state.children ?? []) : [];
+      const reaped = read.kind === 'ok' ? await reapOrphans(read.state) : [];
       removeState(paths, name);
       report.note(
         `cleaned up stale state of '${name}'${reaped.length ? ` and ${reaped.length} leftover process(es)` : ''}`,

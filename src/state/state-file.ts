@@ -21,8 +21,13 @@ export interface DaemonState {
   auth?: { type: 'bearer' | 'api_key'; header: string; token: string };
   /** The stack as applied (after expansion), for `plan` and reload diffs. */
   applied_spec?: unknown;
-  /** Process groups of upstream children, so a SIGKILLed daemon's orphans can be reaped later. */
-  children?: { server: string; pid: number }[];
+  /**
+   * Process groups of upstream children (leader pid = group id, and the leader's start time in
+   * clock ticks since boot), so a SIGKILLed daemon's orphans can be reaped later.
+   */
+  children?: { server: string; pid: number; start?: number }[];
+  /** The run tag in every upstream process's environment (upstream/ownership.ts). */
+  process_tag?: string;
 }
 
 export class StateError extends Error {}

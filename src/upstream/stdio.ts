@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ErrorCode, type JsonRpcMessage, RpcError } from '../protocol/jsonrpc.js';
 import { deliverStdioLine, LineSplitter } from './framing.js';
+import { killTagged, OWNER_VAR, upstreamTag } from './ownership.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
 import type {
   UpstreamClient,
@@ -28,6 +29,8 @@ export class StdioUpstream implements UpstreamClient {
   private session: RpcSession | undefined;
   private exited: Promise<void> | undefined;
   private closing = false;
+  /** In the environment of the process and all it starts, so escaped helpers are found too. */
+  private readonly tag = upstreamTag();
 
   constructor(
     readonly name: string,
@@ -55,7 +58,7 @@ export class StdioUpstream implements UpstreamClient {
 
     const child = spawn(cmd, args, {
       cwd: this.opts.cwd,
-      env: { ...process.env, ...this.opts.env },
+      env: { ...process.env, ...this.opts.env, [OWNER_VAR]: this.tag },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true, // own process group: one signal reaches every descendant
     });
@@ -93,8 +96,10 @@ export class StdioUpstream implements UpstreamClient {
       });
       child.once('exit', (code, signal) => {
         const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
-        // Take down whatever the server left in its group, so stdout closes and nothing leaks.
+        // Take down whatever the server left in its group, so stdout closes and nothing leaks, and
+        // the helpers that left the group (setsid, double fork): they still carry the tag.
         this.killGroup('SIGKILL');
+        killTagged(this.tag);
         child.once('close', () => finish(`process ${how}`));
         // Bound the wait in case a descendant escaped the group but holds our pipe.
         setTimeout(() => finish(`process ${how}`), 1000).unref();
