@@ -4,13 +4,69 @@
 // - network/networks: from the parent only when the child has neither.
 // - never inherited: clients, groups, limits, skills, link, telemetry, experimental, model_preferences.
 // Every merged value remembers the file it came from (Origin), for positions and relative paths.
-import { readFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Issue } from './issues.js';
 import type { Path } from './path.js';
 import { locate, type ParsedFile, parseYaml } from './source.js';
 
 export const MAX_EXTENDS_DEPTH = 10;
+/** Stack files are hand-written; anything bigger is a mistake (a log, a disk image, /dev/urandom). */
+export const MAX_STACK_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The text of a stack file, or why it cannot be one. Only regular files are read: a FIFO would block
+ * the read (and the open: hence O_NONBLOCK) forever, a device never ends. The size is checked on the
+ * open descriptor and the read stops one byte past the cap, so a file that grows is caught too.
+ */
+export async function readStackFile(file: string): Promise<string | { message: string; hint?: string }> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const reason =
+      e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    return { message: `cannot read ${file}: ${reason}` };
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      return {
+        message: `cannot read ${file}: it is ${kindOf(st)}, not a regular file`,
+        hint: 'a stack file (and an `extends` parent) must be a regular YAML file',
+      };
+    }
+    const tooBig = {
+      message: `cannot read ${file}: it is larger than the ${MAX_STACK_FILE_BYTES / 1024 / 1024} MiB a stack file may have`,
+      hint: 'check that the path names the stack file you meant',
+    };
+    if (st.size > MAX_STACK_FILE_BYTES) return tooBig;
+    const chunks: Buffer[] = [];
+    let len = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await fh.read({ buffer: Buffer.alloc(64 * 1024) });
+      if (bytesRead === 0) break;
+      chunks.push(buffer.subarray(0, bytesRead));
+      len += bytesRead;
+      if (len > MAX_STACK_FILE_BYTES) return tooBig;
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } catch (err) {
+    return { message: `cannot read ${file}: ${(err as Error).message}` };
+  } finally {
+    await fh.close();
+  }
+}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'a special file';
+}
 
 export interface Origin {
   prefix: Path;
@@ -60,20 +116,12 @@ export async function compose(
   issues: Issue[],
   chain: string[] = [],
 ): Promise<Composed | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    issues.push({
-      severity: 'error',
-      code: 'FILE_UNREADABLE',
-      field: 'stack',
-      message: `cannot read ${file}: ${reason}`,
-      file,
-    });
+  const read = await readStackFile(file);
+  if (typeof read !== 'string') {
+    issues.push({ severity: 'error', code: 'FILE_UNREADABLE', field: 'stack', ...read, file });
     return undefined;
   }
+  const text = read;
   const { parsed, issues: yamlIssues } = parseYaml(file, text);
   issues.push(...yamlIssues);
   const self: Composed = {
@@ -120,9 +168,24 @@ export async function compose(
   for (let i = before; i < issues.length; i++) {
     const it = issues[i]!;
     if (it.code === 'FILE_UNREADABLE' && it.file === parentFile)
-      issues[i] = { ...issueAt(parsed, ['extends'], 'FILE_UNREADABLE', it.message) };
+      issues[i] = issueAt(parsed, ['extends'], 'FILE_UNREADABLE', it.message, it.hint);
   }
   if (!parent) return self;
+  const parentData = parent.files[0]!.data;
+  if (!isObj(parentData)) {
+    // Only a real parse result is judged: YAML errors in the parent are already reported.
+    if (issues.length === before)
+      issues.push(
+        issueAt(
+          parsed,
+          ['extends'],
+          'NOT_A_MAPPING',
+          `${parentRef} is not a stack file: it holds ${parentData === undefined || parentData === null ? 'nothing' : Array.isArray(parentData) ? 'a list' : `a ${typeof parentData}`}, not a mapping of keys to values`,
+          'point `extends` at a stack file (a mapping with `name`, `mcp-servers`, ...)',
+        ),
+      );
+    return self;
+  }
   return merge(self, parent);
 }
 

@@ -1,5 +1,6 @@
 // Stack files that look valid, or are garbage, through the real CLI: what validate says about them
 // must be safe to print and must point at the right place.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -44,5 +45,89 @@ describe('binary garbage in a stack file', () => {
     const r = await runCli(['validate', file]);
     expect(r.stdout).not.toMatch(CONTROL);
     expect(r.stdout).toContain('bad\\x1b[2Jkey\\x07');
+  });
+});
+
+interface JsonIssue {
+  code: string;
+  field: string;
+  message: string;
+  hint?: string;
+  line?: number;
+  column?: number;
+}
+async function validateJson(file: string) {
+  const r = await runCli(['validate', file, '--json']);
+  return { code: r.code, issues: (JSON.parse(r.stdout) as { issues: JsonIssue[] }).issues };
+}
+
+describe('files that are not stack files', () => {
+  const child = (parent: string) => write(`name: child\nextends: ${parent}\nmcp-servers: []\n`);
+
+  it('an extends FIFO, device or directory is refused at once, pointing at the extends line', async () => {
+    const fifo = path.join(dir, 'parent.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const [parent, kind] of [
+      [fifo, 'a named pipe (FIFO)'],
+      ['/dev/urandom', 'a device'],
+      ['/dev/zero', 'a device'],
+      [dir, 'a directory'],
+    ] as const) {
+      const started = Date.now();
+      const { code, issues } = await validateJson(child(parent));
+      expect(Date.now() - started, parent).toBeLessThan(2000);
+      expect(code).toBe(1);
+      expect(issues).toEqual([
+        expect.objectContaining({
+          code: 'FILE_UNREADABLE',
+          field: 'extends',
+          message: `cannot read ${parent}: it is ${kind}, not a regular file`,
+          line: 2,
+          column: 10,
+        }),
+      ]);
+    }
+  }, 15_000);
+
+  it('the stack file itself must be a regular file too', async () => {
+    const fifo = path.join(dir, 'main.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const { code, issues } = await validateJson(fifo);
+    expect(code).toBe(1);
+    expect(issues[0]).toMatchObject({ code: 'FILE_UNREADABLE', message: expect.stringContaining('FIFO') });
+  }, 15_000);
+
+  it('a stack file over the 1 MiB cap is refused (main file and parent)', async () => {
+    const big = write(`name: big\n# ${'x'.repeat(1024 * 1024)}\n`);
+    const main = await validateJson(big);
+    expect(main.issues[0]).toMatchObject({
+      code: 'FILE_UNREADABLE',
+      message: expect.stringContaining('larger than the 1 MiB'),
+    });
+    const viaParent = await validateJson(child(big));
+    expect(viaParent.issues[0]).toMatchObject({ code: 'FILE_UNREADABLE', field: 'extends', line: 2 });
+  });
+
+  it('a parent that is not a mapping (like /etc/passwd) is an error, not a valid stack', async () => {
+    const passwd = write(
+      'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n',
+    );
+    const list = write('- a\n- b\n');
+    for (const [parent, holds] of [
+      [passwd, 'a string'],
+      [list, 'a list'],
+      [write(''), 'nothing'],
+    ] as const) {
+      const { code, issues } = await validateJson(child(parent));
+      expect(code, parent).toBe(1);
+      expect(issues).toEqual([
+        expect.objectContaining({
+          code: 'NOT_A_MAPPING',
+          field: 'extends',
+          message: `${parent} is not a stack file: it holds ${holds}, not a mapping of keys to values`,
+          line: 2,
+        }),
+      ]);
+    }
   });
 });
