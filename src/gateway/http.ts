@@ -1,8 +1,12 @@
 // Downstream transports on node:http: MCP streamable HTTP at /mcp (POST, GET, DELETE), legacy
 // HTTP+SSE (GET /sse + POST /message?sessionId=), /health and /ready. The same transports serve
 // tool groups at /groups/<name>/mcp and /groups/<name>/sse; the group is bound to the session when
-// it is created. Bodies are parsed once; the
-// core answers with a ready-made JSON string that is written as-is.
+// it is created. Bodies are parsed once; the core answers with a ready-made JSON string that is
+// written as-is. Every route, /health and /ready included, passes the Host/Origin guard first.
+//
+// Client identity: `?client=<id>` on the endpoint URL, else the `X-Gridctl-Client-Id` header, else
+// the client's clientInfo.name, bound to the session at initialize (pipeline/identity.ts). The URL
+// wins because it is what the user wrote into that one client's configuration.
 //
 // Response mode for a POST request: the response is held until either the result is ready (then
 // one JSON body, the common case) or something related to the request must reach the client first
@@ -17,7 +21,8 @@ import {
   type JsonRpcRequest,
 } from '../protocol/jsonrpc.js';
 import type { RequestGuard } from './origin.js';
-import { openSse, type Session, type SessionStore, sseEvent } from './session.js';
+import { accessIdOf } from './pipeline/identity.js';
+import { openSse, Session, type SessionStore, sseEvent } from './session.js';
 
 export const SUPPORTED_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
 export const LATEST_VERSION = '2025-11-25';
@@ -190,9 +195,29 @@ class PostResponse {
   }
 }
 
+/** The explicit client id of a request: `?client=` wins over `X-Gridctl-Client-Id`. */
+export function explicitClientId(req: IncomingMessage, url: URL): string | undefined {
+  const q = url.searchParams.get('client');
+  if (q?.trim()) return q;
+  const h = req.headers['x-gridctl-client-id'];
+  return typeof h === 'string' && h.trim() ? h : undefined;
+}
+
+function clientNameOf(params: Record<string, unknown> | undefined): string | undefined {
+  const info = params?.clientInfo;
+  if (!info || typeof info !== 'object') return undefined;
+  const name = (info as { name?: unknown }).name;
+  return typeof name === 'string' ? name : undefined;
+}
+
 export function createHandler(core: McpCore) {
-  const forbidden = (res: ServerResponse, what: string) =>
-    sendJson(res, 403, errorJson(null, ErrorCode.ConnectionClosed, `Forbidden: ${what}`));
+  /** Legacy SSE sessions: the explicit id of their GET /sse, applied at initialize on /message. */
+  const legacyExplicit = new WeakMap<Session, string | undefined>();
+
+  const forbidden = (res: ServerResponse, what: string, probe: boolean) =>
+    probe
+      ? sendJson(res, 403, JSON.stringify({ error: `Forbidden: ${what}` }))
+      : sendJson(res, 403, errorJson(null, ErrorCode.ConnectionClosed, `Forbidden: ${what}`));
 
   const cors = (req: IncomingMessage): Record<string, string> => {
     const origin = req.headers.origin;
@@ -275,26 +300,20 @@ export function createHandler(core: McpCore) {
     legacy: boolean,
     id: JsonRpcId | null,
     group: string | undefined,
+    accessId: string,
   ): Session | undefined => {
-    const s = core.sessions.create(legacy);
-    if (s) s.group = group;
-    if (!s) {
-      sendJson(
-        res,
-        503,
-        errorJson(
-          id,
-          ErrorCode.ConnectionClosed,
-          `Too many sessions: the gateway holds its maximum of ${core.sessions.max}; close idle clients or raise maxSessions`,
-          { maxSessions: core.sessions.max },
-        ),
-        { 'Retry-After': '5' },
-      );
+    const s = core.sessions.create(legacy, accessId);
+    if (s instanceof Session) {
+      s.group = group;
+      return s;
     }
-    return s;
+    sendJson(res, s.status, errorJson(id, ErrorCode.ConnectionClosed, s.message, s.data), {
+      'Retry-After': String(s.retryAfter),
+    });
+    return undefined;
   };
 
-  const postMcp = async (req: IncomingMessage, res: ServerResponse, group?: string) => {
+  const postMcp = async (req: IncomingMessage, res: ServerResponse, url: URL, group?: string) => {
     const parsed = await readJson(req, res);
     if (!parsed.ok) return;
     const value = parsed.value;
@@ -304,7 +323,8 @@ export function createHandler(core: McpCore) {
     const c = classify(value);
     if (c.kind === 'invalid') return sendJson(res, 400, errorJson(c.id, c.code, c.message));
     if (c.kind === 'request' && c.msg.method === 'initialize') {
-      const session = createSession(res, false, c.msg.id, group);
+      const accessId = accessIdOf(explicitClientId(req, url), clientNameOf(c.msg.params));
+      const session = createSession(res, false, c.msg.id, group, accessId);
       if (!session) return;
       let body: string;
       try {
@@ -332,6 +352,7 @@ export function createHandler(core: McpCore) {
     for (const [k, v] of Object.entries(cors(req))) res.setHeader(k, v);
     const out = new PostResponse(res, acceptsSse);
     out.finish(await core.handleRequest(session, c.msg, out.push));
+    session.touch(); // a long call ends now: its session was in use until this moment
   };
 
   const postBatch = async (req: IncomingMessage, res: ServerResponse, items: unknown[]) => {
@@ -378,6 +399,7 @@ export function createHandler(core: McpCore) {
     }
     if (answers.length === 0) return sendEmpty(res, 202);
     sendJson(res, 200, `[${(await Promise.all(answers)).join(',')}]`);
+    session.touch();
   };
 
   const getMcp = (req: IncomingMessage, res: ServerResponse) => {
@@ -401,9 +423,12 @@ export function createHandler(core: McpCore) {
     sendEmpty(res, 200, cors(req));
   };
 
-  const getSse = (req: IncomingMessage, res: ServerResponse, group?: string) => {
-    const session = createSession(res, true, null, group);
+  const getSse = (req: IncomingMessage, res: ServerResponse, url: URL, group?: string) => {
+    const explicit = explicitClientId(req, url);
+    // clientInfo comes later (initialize on /message); until then only the explicit id is known.
+    const session = createSession(res, true, null, group, accessIdOf(explicit, undefined));
     if (!session) return;
+    legacyExplicit.set(session, explicit);
     openSse(res, cors(req));
     session.attachStream(res);
     sseEvent(res, `/message?sessionId=${session.id}`, 'endpoint');
@@ -444,6 +469,13 @@ export function createHandler(core: McpCore) {
       else if (c.kind === 'notification') core.handleNotification(session, c.msg);
       else if (c.kind === 'response') session.answer(c.msg);
       else if (c.msg.method === 'initialize') {
+        const accessId = accessIdOf(legacyExplicit.get(session), clientNameOf(c.msg.params));
+        const refused = core.sessions.bind(session, accessId);
+        if (refused) {
+          push(errorJson(c.msg.id, ErrorCode.ConnectionClosed, refused.message, refused.data));
+          session.close();
+          return;
+        }
         try {
           push(
             JSON.stringify({ jsonrpc: '2.0', id: c.msg.id, result: core.initialize(session, c.msg.params) }),
@@ -451,7 +483,11 @@ export function createHandler(core: McpCore) {
         } catch (err) {
           push(errorJson(c.msg.id, ErrorCode.InvalidParams, (err as Error).message));
         }
-      } else void core.handleRequest(session, c.msg, push).then(push);
+      } else
+        void core.handleRequest(session, c.msg, push).then((j) => {
+          session.touch();
+          push(j);
+        });
     }
   };
 
@@ -464,25 +500,27 @@ export function createHandler(core: McpCore) {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    if (path === '/health' || path === '/ready') {
-      if (method !== 'GET' && method !== 'HEAD') return sendEmpty(res, 405, { Allow: 'GET, HEAD' });
-      const r = path === '/health' ? core.health() : core.ready();
-      return sendJson(res, r.status, JSON.stringify(r.body));
-    }
+    const probe = path === '/health' || path === '/ready';
     let isMcp = path === '/mcp';
     let group: string | undefined;
     let isSse = path === '/sse';
-    if (!isMcp && !isSse && path !== '/message') {
+    if (!probe && !isMcp && !isSse && path !== '/message') {
       const m = GROUP_PATH.exec(path);
       if (!m) return sendJson(res, 404, JSON.stringify({ error: `not found: ${path}` }));
       group = m[1]!;
       isMcp = m[2] === 'mcp';
       isSse = !isMcp;
     }
+    // Probes too: a DNS-rebinding page must not read which servers failed.
     if (!core.guard.hostAllowed(req.headers.host))
-      return forbidden(res, `Host "${req.headers.host}" is not allowed`);
+      return forbidden(res, `Host "${req.headers.host}" is not allowed`, probe);
     if (!core.guard.originAllowed(req.headers.origin))
-      return forbidden(res, `Origin "${req.headers.origin}" is not allowed`);
+      return forbidden(res, `Origin "${req.headers.origin}" is not allowed`, probe);
+    if (probe) {
+      if (method !== 'GET' && method !== 'HEAD') return sendEmpty(res, 405, { Allow: 'GET, HEAD' });
+      const r = path === '/health' ? core.health() : core.ready();
+      return sendJson(res, r.status, JSON.stringify(r.body));
+    }
     if (group !== undefined && !core.hasGroup(group) && !boundTo(req, group)) {
       // Before any MCP handling, so no session is created. Sessions opened on a group that a
       // reload removed still get through, and are told the group no longer exists.
@@ -498,12 +536,12 @@ export function createHandler(core: McpCore) {
       });
     }
     if (isMcp) {
-      if (method === 'POST') return postMcp(req, res, group);
+      if (method === 'POST') return postMcp(req, res, url, group);
       if (method === 'GET') return getMcp(req, res);
       if (method === 'DELETE') return deleteMcp(req, res);
       return sendEmpty(res, 405, { Allow: 'GET, POST, DELETE, OPTIONS' });
     }
-    if (isSse) return method === 'GET' ? getSse(req, res, group) : sendEmpty(res, 405, { Allow: 'GET' });
+    if (isSse) return method === 'GET' ? getSse(req, res, url, group) : sendEmpty(res, 405, { Allow: 'GET' });
     return method === 'POST' ? postMessage(req, res, url) : sendEmpty(res, 405, { Allow: 'POST' });
   };
 

@@ -1,6 +1,11 @@
 // Client sessions: identity, negotiated version, the server-to-client stream (streamable HTTP GET
 // or the legacy SSE connection), requests in flight (for cancellation and for routing server-to-
 // client requests), requests we sent to the client, log level and resource subscriptions.
+//
+// The store bounds them. Clients often vanish without DELETE (the SDK client's close() sends
+// none), so when a cap is reached the least recently used idle session makes room; a session with
+// an open stream or a request in flight is live and never evicted. Only when every session under
+// the cap is live is a new one refused.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { ErrorCode, type JsonRpcId, RpcError } from '../protocol/jsonrpc.js';
@@ -47,6 +52,11 @@ export class Session {
   lastSeen = Date.now();
   protocolVersion = '2025-11-25';
   clientInfo: { name?: string; version?: string } = {};
+  /**
+   * Who the client is (src/gateway/pipeline/identity.ts), bound at initialize: scoping, rate limits
+   * and the per-client session cap are keyed on it. "" is an anonymous client.
+   */
+  accessId = '';
   clientCapabilities: Record<string, unknown> = {};
   logLevel: string | undefined;
   /** The tool group this session was opened on (/groups/<name>/...), frozen at creation. */
@@ -77,6 +87,11 @@ export class Session {
 
   get hasStream(): boolean {
     return this.stream !== undefined && !this.stream.writableEnded;
+  }
+
+  /** An open stream or a request in flight: the client is still there, so never evict this one. */
+  get live(): boolean {
+    return this.hasStream || this.inflight.size > 0;
   }
 
   /** Attach the server-to-client stream; a newer GET replaces an older one. */
@@ -208,17 +223,64 @@ export class Session {
   }
 }
 
+export const SESSION_DEFAULTS = {
+  idleMs: 30 * 60_000,
+  max: 1000,
+  /** Below the total, so one runaway client recycles its own sessions instead of everyone's. */
+  perClient: 100,
+};
+
+/** Why a new session (or a client binding) was refused, with what the client should do. */
+export class SessionRefused {
+  constructor(
+    /** 503 when the gateway is full, 429 when this one client holds its share. */
+    readonly status: 503 | 429,
+    readonly message: string,
+    /** Seconds: soon when a request in flight holds a slot, later when only open streams do. */
+    readonly retryAfter: number,
+    readonly data: Record<string, unknown>,
+  ) {}
+}
+
+export interface SessionStats {
+  total: number;
+  /** Sessions with an open stream or a request in flight. */
+  live: number;
+  /** Sessions per access id ("" = anonymous). */
+  byClient: Record<string, number>;
+  /** Idle sessions closed to make room under a cap, since start. */
+  evicted: number;
+  /** Sessions closed for being idle longer than the idle timeout, since start. */
+  expired: number;
+  /** New sessions refused because every session under the cap was live, since start. */
+  refused: number;
+}
+
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
-  private readonly sweeper: NodeJS.Timeout;
+  private readonly byClient = new Map<string, Set<Session>>();
+  private readonly sweeper: NodeJS.Timeout | undefined;
+  readonly idleMs: number;
+  readonly max: number;
+  readonly perClient: number;
+  private evicted = 0;
+  private expired = 0;
+  private refused = 0;
 
+  /** `idleMs` 0 = no idle timeout (sessions then leave only by DELETE, stream end or eviction). */
   constructor(
-    readonly idleMs: number,
-    readonly max: number,
+    idleMs: number | undefined,
+    max: number | undefined,
     private readonly onClosed: (s: Session) => void,
+    perClient?: number,
   ) {
-    this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.min(idleMs / 2, 60_000)));
-    this.sweeper.unref();
+    this.idleMs = idleMs ?? SESSION_DEFAULTS.idleMs;
+    this.max = Math.max(1, max ?? SESSION_DEFAULTS.max);
+    this.perClient = Math.max(1, Math.min(this.max, perClient ?? SESSION_DEFAULTS.perClient));
+    if (this.idleMs > 0) {
+      this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.min(this.idleMs / 2, 60_000)));
+      this.sweeper.unref();
+    }
   }
 
   get size(): number {
@@ -233,28 +295,141 @@ export class SessionStore {
     return this.sessions.get(id);
   }
 
-  /** A new session, or undefined when the cap is reached even after dropping idle ones. */
-  create(legacy: boolean): Session | undefined {
-    if (this.sessions.size >= this.max) this.sweep();
-    if (this.sessions.size >= this.max) return undefined;
+  /** A new session for client `accessId`, evicting idle ones to make room; refused if none is idle. */
+  create(legacy: boolean, accessId = ''): Session | SessionRefused {
+    const refusal = this.makeRoom(accessId, undefined, true);
+    if (refusal) return refusal;
     const s = new Session(legacy, (closed) => {
       this.sessions.delete(closed.id);
+      this.leave(closed);
       this.onClosed(closed);
     });
+    s.accessId = accessId;
     this.sessions.set(s.id, s);
+    this.join(s);
     return s;
+  }
+
+  /**
+   * Re-key a session to another client (a legacy SSE session learns its clientInfo only at
+   * initialize), within that client's cap. Undefined when done.
+   */
+  bind(s: Session, accessId: string): SessionRefused | undefined {
+    if (s.accessId === accessId || s.closed) return undefined;
+    const refusal = this.makeRoom(accessId, s, false);
+    if (refusal) return refusal;
+    this.leave(s);
+    s.accessId = accessId;
+    this.join(s);
+    return undefined;
   }
 
   /** Drop sessions idle past the limit; an open stream or a request in flight counts as activity. */
   sweep(now = Date.now()): void {
+    if (this.idleMs <= 0) return;
     for (const s of [...this.sessions.values()]) {
-      if (s.hasStream || s.inflight.size > 0) continue;
-      if (now - s.lastSeen > this.idleMs) s.close();
+      if (!s.live && now - s.lastSeen > this.idleMs) {
+        this.expired++;
+        s.close();
+      }
     }
   }
 
+  stats(): SessionStats {
+    let live = 0;
+    for (const s of this.sessions.values()) if (s.live) live++;
+    const byClient: Record<string, number> = {};
+    for (const [id, set] of this.byClient) byClient[id] = set.size;
+    return {
+      total: this.sessions.size,
+      live,
+      byClient,
+      evicted: this.evicted,
+      expired: this.expired,
+      refused: this.refused,
+    };
+  }
+
   closeAll(): void {
-    clearInterval(this.sweeper);
+    if (this.sweeper) clearInterval(this.sweeper);
     for (const s of [...this.sessions.values()]) s.close();
+  }
+
+  /** Room for one more session of `accessId` (`except` is already counted in the total). */
+  private makeRoom(
+    accessId: string,
+    except: Session | undefined,
+    counts: boolean,
+  ): SessionRefused | undefined {
+    const mine = this.byClient.get(accessId);
+    // A per-client cap equal to the total is no cap of its own: the total's message is the true one.
+    const capped = this.perClient < this.max && mine !== undefined && mine.size >= this.perClient;
+    if (capped && !this.evictOne(mine.values(), except)) {
+      this.refused++;
+      const who = accessId === '' ? 'anonymous clients' : `client "${accessId}"`;
+      return this.refusal(
+        429,
+        `Too many sessions for ${who}: all ${this.perClient} of its sessions are in use`,
+        'gateway.max_sessions_per_client',
+        mine.values(),
+        { client: accessId, maxSessionsPerClient: this.perClient },
+      );
+    }
+    if (counts && this.sessions.size >= this.max && !this.evictOne(this.sessions.values(), except)) {
+      this.refused++;
+      return this.refusal(
+        503,
+        `Too many sessions: all ${this.max} sessions of the gateway are in use`,
+        'gateway.max_sessions',
+        this.sessions.values(),
+        { maxSessions: this.max },
+      );
+    }
+    return undefined;
+  }
+
+  /** Close the least recently used idle session among `candidates`; false when all are live. */
+  private evictOne(candidates: Iterable<Session>, except: Session | undefined): boolean {
+    let victim: Session | undefined;
+    for (const s of candidates) {
+      if (s !== except && !s.live && (!victim || s.lastSeen < victim.lastSeen)) victim = s;
+    }
+    if (!victim) return false;
+    this.evicted++;
+    victim.close();
+    return true;
+  }
+
+  private refusal(
+    status: 503 | 429,
+    what: string,
+    setting: string,
+    held: Iterable<Session>,
+    data: Record<string, unknown>,
+  ): SessionRefused {
+    let streams = 0;
+    let busy = 0;
+    for (const s of held) {
+      if (s.hasStream) streams++;
+      else busy++;
+    }
+    return new SessionRefused(
+      status,
+      `${what} (${streams} with an open stream, ${busy} with a request in flight), so none can be evicted; retry later, close clients you no longer use, or raise ${setting}`,
+      busy > 0 ? 5 : 60,
+      { ...data, streams, busy },
+    );
+  }
+
+  private join(s: Session): void {
+    const set = this.byClient.get(s.accessId);
+    if (set) set.add(s);
+    else this.byClient.set(s.accessId, new Set([s]));
+  }
+
+  private leave(s: Session): void {
+    const set = this.byClient.get(s.accessId);
+    if (!set?.delete(s)) return;
+    if (set.size === 0) this.byClient.delete(s.accessId);
   }
 }

@@ -1,5 +1,6 @@
 // Shared setup for gateway integration tests: real upstream processes, a real Gateway on a free
 // loopback port, and SDK clients over both downstream transports.
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -103,4 +104,43 @@ export async function rawSession(url: string, protocolVersion = '2025-06-18'): P
     'mcp-session-id': sid,
   });
   return sid;
+}
+
+/** node:http, because fetch does not let a caller set Host. Reads the whole body. */
+export function rawPost(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  method = 'POST',
+): Promise<{ status: number; sessionId: string | undefined; text: string }> {
+  return new Promise((resolve, reject) => {
+    const r = request(
+      url,
+      {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => {
+          const sid = res.headers['mcp-session-id'];
+          resolve({
+            status: res.statusCode ?? 0,
+            sessionId: typeof sid === 'string' ? sid : undefined,
+            text,
+          });
+        });
+      },
+    );
+    r.on('error', reject);
+    r.end(body);
+  });
 }
