@@ -43,19 +43,23 @@ describe('upstream crash and restart', () => {
     // The GET stream carries list_changed; wait until the SDK client opened it.
     await waitFor(() => gw.gateway.listSessions()[0]?.stream, { what: 'the client GET stream' });
 
-    const running = Array.from(
-      { length: 4 },
-      () =>
-        client.callTool({
-          name: 'fx__slow',
-          arguments: { ms: 10_000, progressEveryMs: 100 },
+    // Each call counts the progress the upstream sends back: a call with progress is running there.
+    const progress = [0, 0, 0, 0];
+    const started = Date.now();
+    const running = progress.map(
+      (_, i) =>
+        client.callTool({ name: 'fx__slow', arguments: { ms: 10_000, progressEveryMs: 100 } }, undefined, {
+          onprogress: () => {
+            progress[i]!++;
+          },
         }) as Promise<ToolResult>,
     );
-    await new Promise((r) => setImmediate(r));
+    await waitFor(() => progress.every((n) => n > 0), { what: 'all four calls running on the upstream' });
     process.kill(oldPid, 'SIGKILL');
 
-    // In-flight calls end with an error result naming the server; none hangs.
+    // In-flight calls end with an error result naming the server, at once rather than after 10 s.
     const results = await Promise.all(running);
+    expect(Date.now() - started).toBeLessThan(10_000);
     for (const r of results) {
       expect(r.isError).toBe(true);
       expect(r.content[0]?.text).toMatch(/server "fx"/);

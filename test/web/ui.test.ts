@@ -26,7 +26,7 @@ declare const window: Record<string, unknown>;
 declare const document: {
   querySelector(selector: string): El | null;
   querySelectorAll(selector: string): { length: number };
-  documentElement: { dataset: Record<string, string | undefined> };
+  documentElement: { dataset: Record<string, string | undefined>; scrollWidth: number; clientWidth: number };
 };
 declare class MutationObserver {
   constructor(fn: () => void);
@@ -50,6 +50,34 @@ interface Row {
   restarts: number;
 }
 const servers = async () => (await (await fetch(`${base}/api/mcp-servers`)).json()) as Row[];
+
+type Box = { x: number; y: number; width: number; height: number };
+
+/** Where the stack view put its parts, as the user sees them. */
+async function stackLayout(page: Session['page']) {
+  const box = async (selector: string): Promise<Box> => {
+    const b = await page.locator(selector).boundingBox();
+    if (!b) throw new Error(`${selector} is not displayed`);
+    return b;
+  };
+  const boxes: (Box & { name: string })[] = [];
+  for (const { name } of await servers())
+    boxes.push({ name, ...(await box(`[data-testid=server-${name}]`)) });
+  boxes.sort((a, b) => a.y - b.y || a.x - b.x);
+  const navLinks = await page.locator('nav a').count();
+  let labelsShown = 0;
+  for (let i = 0; i < navLinks; i++) if (await page.locator('nav a .label').nth(i).isVisible()) labelsShown++;
+  return {
+    gateway: await box('.node-gateway'),
+    servers: boxes,
+    navLinks,
+    labelsShown,
+    edges: await page.locator('[data-testid=graph] svg.edges').isVisible(),
+    overflowX: await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    ),
+  };
+}
 
 beforeAll(async () => {
   await ensureWebBuilt();
@@ -258,14 +286,34 @@ describe('web UI (Chromium)', () => {
 
   it('dark theme and a narrow screen', async () => {
     const { page } = ui!;
-    await page.setViewportSize({ width: 700, height: 900 });
     await page.goto(`${base}/stack`);
     await waitText(page, '[data-testid=server-everything] [data-testid=state]', /^healthy$/);
+    // Wide: gateway and servers side by side, nav links labelled. The contrast for the narrow case.
+    const wide = await stackLayout(page);
+    expect(wide.gateway.x + wide.gateway.width).toBeLessThanOrEqual(wide.servers[0]!.x);
+    expect(wide.labelsShown).toBe(wide.navLinks);
+
+    await page.setViewportSize({ width: 700, height: 900 });
     await page.click('button[aria-label="Toggle dark theme"]');
     // The theme is applied by an effect after the click's render: wait for it, with a deadline.
     await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark', null, {
       timeout: 10_000,
     });
+    const narrow = await stackLayout(page);
+    // One column: the gateway above the servers, each server below the last, all within the screen,
+    // nothing to scroll sideways; the nav shows icons only and the edge drawing is gone.
+    expect(narrow.overflowX).toBeLessThanOrEqual(0);
+    expect(narrow.servers.length).toBeGreaterThanOrEqual(2); // the earlier tests removed one of three
+    let above = narrow.gateway.y + narrow.gateway.height;
+    for (const b of narrow.servers) {
+      expect(b.y, `${b.name} below what precedes it`).toBeGreaterThanOrEqual(above);
+      expect(b.x).toBeGreaterThanOrEqual(0);
+      expect(b.x + b.width).toBeLessThanOrEqual(700);
+      above = b.y + b.height;
+    }
+    expect(narrow.navLinks).toBeGreaterThanOrEqual(5);
+    expect(narrow.labelsShown).toBe(0);
+    expect(narrow.edges).toBe(false);
     await shot(page, 'stack-dark-narrow');
     await page.setViewportSize({ width: 1280, height: 800 });
   });

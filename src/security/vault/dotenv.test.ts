@@ -64,11 +64,16 @@ describe('.env parsing', () => {
     expect(() => parseDotenv("A='s3cret' trailing")).toThrow(
       /^line 1: unexpected text after the closing quote$/,
     );
+    // The error must be thrown and must not carry the value.
+    let thrown: unknown;
     try {
       parseDotenv('A="secret-never-closed');
     } catch (err) {
-      expect((err as Error).message).not.toContain('secret-never-closed');
+      thrown = err;
     }
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as Error).message).toBe('line 1: unterminated "-quoted value');
+    expect((thrown as Error).message).not.toContain('secret-never-closed');
   });
 
   it('counts lines through multi-line values', () => {
