@@ -2,6 +2,7 @@
 // health, restart), the aggregated catalog, client sessions, and the relays in both directions.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { callError, rpcError } from '../errors/catalogue.js';
 import type { Logger } from '../logging/logger.js';
 import {
   ErrorCode,
@@ -25,6 +26,11 @@ import { type GroupMap, Groups } from './groups.js';
 import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
 import { ManagedServer, messageOf } from './managed-server.js';
 import { RequestGuard } from './origin.js';
+import { accessIdOf } from './pipeline/identity.js';
+import { CallPipeline, type CallPolicies } from './pipeline/pipeline.js';
+import type { BucketState } from './pipeline/rate-limit/rate-limit.js';
+import type { ScopeSummary } from './pipeline/scope/scope.js';
+import type { CallContext, ToolResult } from './pipeline/types.js';
 import { type InFlight, LOG_LEVELS, type Session, SessionStore } from './session.js';
 import type { AutoscalePolicy, GatewayOptions, ServerSpec, ServerStatus } from './types.js';
 
@@ -59,6 +65,10 @@ export interface SessionInfo {
   transport: 'streamable-http' | 'sse';
   protocolVersion: string;
   client: string | undefined;
+  /** Normalised client id that scope and limits key on ("" = anonymous). */
+  accessId: string;
+  /** What the session may reach under the stack's `clients:` block. */
+  scope: ScopeSummary;
   /** The tool group the session was opened on, if any. */
   group?: string;
   /** Whether a server-to-client stream (GET /mcp or the SSE connection) is open. */
@@ -74,8 +84,10 @@ export interface ListenAddress {
   url: string;
 }
 
-function toolError(text: string): Obj {
-  return { content: [{ type: 'text', text }], isError: true };
+/** The id a session's scope and limits are keyed on. */
+function accessOf(s: Session): string {
+  const bound = (s as Session & { accessId?: string }).accessId;
+  return bound !== undefined ? bound : accessIdOf(undefined, s.clientInfo.name);
 }
 
 function mentionServer(server: string, err: unknown): string {
@@ -106,6 +118,8 @@ export class Gateway {
   private withheld = new Map<string, Route>();
   /** Tool groups (/groups/<name>/mcp); consulted only by sessions bound to a group. */
   private readonly groups: Groups;
+  /** tools/call policies and per-session list views; replaced whole by setPolicies. */
+  private pipeline: CallPipeline;
 
   constructor(private readonly opts: GatewayOptions) {
     this.log = opts.logger?.child({ component: 'gateway' });
@@ -114,6 +128,7 @@ export class Gateway {
       this.onSessionClosed(s),
     );
     this.groups = new Groups(opts.groups);
+    this.pipeline = this.buildPipeline(opts.policies ?? {});
     for (const spec of opts.servers) this.addManaged(spec);
     const guard = new RequestGuard(opts.allowedHosts, opts.allowedOrigins);
     this.core = {
@@ -236,19 +251,47 @@ export class Gateway {
    */
   setGroups(groups: GroupMap | undefined): void {
     this.groups.replace(groups ?? {});
+    this.pipeline.views.clear();
     this.broadcast(
       JSON.stringify({ jsonrpc: '2.0', method: LIST_CHANGED.tools }),
       (s) => s.group !== undefined,
     );
   }
 
+  /**
+   * Swap the call policies (a reload of `clients`, `limits`, ...). Live sessions get the new policy
+   * on their next request; rate-limit buckets whose definition is unchanged keep their tokens.
+   */
+  setPolicies(policies: CallPolicies): void {
+    const before = this.pipeline.policies.clients;
+    this.pipeline = this.buildPipeline(policies, this.pipeline);
+    if (JSON.stringify(before) !== JSON.stringify(policies.clients)) {
+      for (const kind of ['tools', 'prompts', 'resources'] as const) {
+        this.broadcast(JSON.stringify({ jsonrpc: '2.0', method: LIST_CHANGED[kind] }));
+      }
+    }
+  }
+
+  /** Rate-limit buckets with their live state (the API's /api/limits, `gridctl limits`). */
+  limits(): BucketState[] {
+    return this.pipeline.limiter.snapshot();
+  }
+
+  /** Run a tools/call through the full pipeline on behalf of `session` (code mode's inner calls). */
+  callToolAs(session: Session | undefined, params: Obj, inner: boolean, f?: InFlight): Promise<ToolResult> {
+    return this.pipeline.handler(this.callContext(session, params, inner, f));
+  }
+
   /** Live client sessions (for the API and tests). */
   listSessions(): SessionInfo[] {
+    const scopes = this.pipeline.scopes;
     return [...this.sessions.all()].map((s) => ({
       id: s.id,
       transport: s.legacy ? 'sse' : 'streamable-http',
       protocolVersion: s.protocolVersion,
       client: s.clientInfo.name,
+      accessId: accessOf(s),
+      scope: scopes.of(accessOf(s)).describe(),
       ...(s.group !== undefined ? { group: s.group } : {}),
       stream: s.hasStream,
       inflight: s.inflight.size,
@@ -428,18 +471,21 @@ export class Gateway {
       const name = `${this.opts.name}/${session.group}`;
       result.serverInfo = { name, title: name, version: this.opts.version };
     }
-    const instructions = this.instructions(session.group);
+    const instructions = this.instructions(session);
     if (instructions) result.instructions = instructions;
     return result;
   }
 
-  private instructions(group?: string): string {
+  private instructions(session: Session): string {
+    const group = session.group;
     if (group !== undefined) {
       const view = this.groups.view(group, this.catalog);
       const about = this.groups.description(group);
       return `Tool group "${group}" of stack "${this.opts.stackName}": ${view?.tools.length ?? 0} tool(s) from the gateway's servers.${about ? ` ${about}` : ''}`;
     }
-    const live = [...this.servers.values()].filter((s) => s.healthy);
+    // Only the servers the client may reach: a scoped client is not told what it cannot use.
+    const scope = this.pipeline.scopes.of(accessOf(session));
+    const live = [...this.servers.values()].filter((s) => s.healthy && (scope.all || scope.server(s.name)));
     if (live.length === 0) return '';
     const lines = [
       `This gateway (stack "${this.opts.stackName}") aggregates ${live.length} MCP server(s): ${live
@@ -494,14 +540,13 @@ export class Gateway {
       case 'ping':
         return {};
       case 'tools/list':
-        if (f.session.group !== undefined) return this.groupPage(f, p.cursor);
-        return this.page('tools', f.id, p.cursor);
+        return this.listPage('tools', f, p.cursor);
       case 'prompts/list':
-        return this.page('prompts', f.id, p.cursor);
+        return this.listPage('prompts', f, p.cursor);
       case 'resources/list':
-        return this.page('resources', f.id, p.cursor);
+        return this.listPage('resources', f, p.cursor);
       case 'resources/templates/list':
-        return this.page('resourceTemplates', f.id, p.cursor);
+        return this.listPage('resourceTemplates', f, p.cursor);
       case 'tools/call':
         return this.callTool(f, p);
       case 'prompts/get':
@@ -540,55 +585,100 @@ export class Gateway {
     return undefined;
   }
 
-  private groupPage(f: InFlight, cursor: unknown): string {
-    const group = f.session.group as string;
-    const view = this.groups.view(group, this.catalog);
-    if (!view) throw new RpcError(ErrorCode.InvalidRequest, groupGone(group));
-    return this.page('tools', f.id, cursor, view.tools, view.json);
+  /** One page of what this session may see: its client scope, then its group. */
+  private listPage(kind: ListKind, f: InFlight, cursor: unknown): string {
+    const session = f.session;
+    const view = this.pipeline.views.view(this.catalog, this.groups, accessOf(session), session.group);
+    if (!view) throw new RpcError(ErrorCode.InvalidRequest, groupGone(session.group as string));
+    return this.page(kind, f.id, cursor, view.lists[kind], view.json[kind]);
   }
 
-  private async callTool(f: InFlight, p: Record<string, unknown>): Promise<unknown> {
+  private buildPipeline(policies: CallPolicies, previous?: CallPipeline): CallPipeline {
+    return new CallPipeline(
+      {
+        groups: { view: (g) => this.groups.view(g, this.catalog) },
+        router: { route: (name) => this.routeTool(name) },
+        terminal: (ctx) => this.terminal(ctx),
+      },
+      policies,
+      previous,
+    );
+  }
+
+  private callContext(session: Session | undefined, params: Obj, inner: boolean, f?: InFlight): CallContext {
+    const name = params.name as string;
+    return {
+      session,
+      inflight: f,
+      accessId: session ? accessOf(session) : '',
+      group: session?.group,
+      requested: name,
+      name,
+      server: undefined,
+      tool: undefined,
+      params,
+      inner,
+    };
+  }
+
+  private callTool(f: InFlight, p: Record<string, unknown>): Promise<unknown> {
     if (typeof p.name !== 'string')
       throw new RpcError(ErrorCode.InvalidParams, 'tools/call: params.name must be a string');
-    let name: string = p.name;
-    if (f.session.group !== undefined) {
-      const group = f.session.group;
-      const view = this.groups.view(group, this.catalog);
-      if (!view) return toolError(`Error: ${groupGone(group)}`);
-      const canonical = view.resolve(name);
-      if (canonical === undefined) {
-        return toolError(
-          `Tool "${name}" is not in group "${group}". The group exposes ${view.tools.length} tool(s); list them with tools/list.`,
-        );
-      }
-      if (canonical !== name) {
-        name = canonical;
-        p = { ...p, name };
-      }
-    }
+    return this.pipeline.handler(this.callContext(f.session, p, false, f));
+  }
+
+  /** The owner of an exposed tool name: listed, withheld for drift, or on a server that is down. */
+  private routeTool(name: string): { server: string; tool: string } | undefined {
+    const r = this.catalog.toolRoute.get(name) ?? this.withheld.get(name);
+    if (r) return { server: r.server, tool: r.name };
+    const down = this.downOwner(name, 'tools');
+    if (!down) return undefined;
+    return {
+      server: down.name,
+      tool: down.spec.unprefixed ? name : name.slice(down.name.length + SEPARATOR.length),
+    };
+  }
+
+  /** The end of the pipeline: drift and health checks, then the forward with its error shaping. */
+  private async terminal(ctx: CallContext): Promise<ToolResult> {
+    const name = ctx.name;
     const route = this.catalog.toolRoute.get(name);
     if (!route) {
       const held = this.withheld.get(name);
-      if (held) {
-        return toolError(
-          `Error: tool "${name}" of server "${held.server}" is withheld: its definition changed since it was pinned (schema drift). ` +
-            `Review the change with \`gridctl pins diff ${held.server}\` and approve it with \`gridctl pins approve ${held.server}\`.`,
-        );
-      }
+      if (held) return callError('TOOL_WITHHELD', { tool: name, server: held.server });
       const down = this.downOwner(name, 'tools');
-      if (down) return toolError(`Error: ${down.unavailableError().message}; tool "${name}" cannot run now`);
-      throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      if (down) {
+        return callError('SERVER_UNAVAILABLE', {
+          reason: `${down.unavailableError().message}; tool "${name}" cannot run now`,
+        });
+      }
+      throw rpcError('UNKNOWN_TOOL', { tool: name });
     }
     const s = this.servers.get(route.server);
-    if (!s?.healthy)
-      return toolError(`Error: ${(s ?? this.server(route.server)).unavailableError().message}`);
+    if (!s?.healthy) {
+      return callError('SERVER_UNAVAILABLE', {
+        reason: (s ?? this.server(route.server)).unavailableError().message,
+      });
+    }
+    const f = ctx.inflight;
+    if (!f) throw new RpcError(ErrorCode.InternalError, 'a tool call needs a request to relay for');
+    const params = ctx.params.name === route.name ? ctx.params : { ...ctx.params, name: route.name };
     try {
-      return await this.forward(f, s, 'tools/call', route.name === name ? p : { ...p, name: route.name });
+      return (await this.forward(f, s, 'tools/call', params)) as ToolResult;
     } catch (err) {
       if (err instanceof RpcError && !TRANSPORT_CODES.has(err.code)) {
         throw new RpcError(err.code, mentionServer(s.name, err), err.data);
       }
-      return toolError(`Error calling tool "${name}": ${mentionServer(s.name, err)}`);
+      return callError('UPSTREAM_FAILED', { tool: name, reason: mentionServer(s.name, err) });
+    }
+  }
+
+  /** Prompts, resources, templates and completions are scoped by their server. */
+  private checkScope(session: Session, kind: string, name: string, server: string): void {
+    const id = accessOf(session);
+    const scope = this.pipeline.scopes.of(id);
+    if (!scope.all && !scope.server(server)) {
+      throw rpcError('SCOPE_DENIED_ENTRY', { kind, name, client: id || 'anonymous' });
     }
   }
 
@@ -599,9 +689,13 @@ export class Gateway {
     const route = this.catalog.promptRoute.get(name);
     if (!route) {
       const down = this.downOwner(name, 'prompts');
-      if (down) throw down.unavailableError();
+      if (down) {
+        this.checkScope(f.session, 'prompt', name, down.name);
+        throw down.unavailableError();
+      }
       throw new RpcError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
     }
+    this.checkScope(f.session, 'prompt', name, route.server);
     return this.forward(
       f,
       this.server(route.server),
@@ -610,7 +704,11 @@ export class Gateway {
     );
   }
 
-  private routeUri(uri: unknown, method: string): { s: ManagedServer; uri: string; exposed: string } {
+  private routeUri(
+    uri: unknown,
+    method: string,
+    session: Session,
+  ): { s: ManagedServer; uri: string; exposed: string } {
     if (typeof uri !== 'string')
       throw new RpcError(ErrorCode.InvalidParams, `${method}: params.uri must be a string`);
     const route = this.catalog.routeUri(uri);
@@ -619,11 +717,12 @@ export class Gateway {
         uri,
       });
     }
+    this.checkScope(session, 'resource', uri, route.server);
     return { s: this.server(route.server), uri: route.name, exposed: uri };
   }
 
   private async readResource(f: InFlight, p: Record<string, unknown>): Promise<unknown> {
-    const { s, uri, exposed } = this.routeUri(p.uri, 'resources/read');
+    const { s, uri, exposed } = this.routeUri(p.uri, 'resources/read', f.session);
     const result = (await this.forward(f, s, 'resources/read', uri === exposed ? p : { ...p, uri })) as Obj;
     if (uri !== exposed && Array.isArray(result?.contents)) {
       result.contents = result.contents.map((c: Obj) => (c && c.uri === uri ? { ...c, uri: exposed } : c));
@@ -633,7 +732,7 @@ export class Gateway {
 
   private async subscribe(session: Session, p: Record<string, unknown>, on: boolean): Promise<unknown> {
     const method = on ? 'resources/subscribe' : 'resources/unsubscribe';
-    const { s, uri } = this.routeUri(p.uri, method);
+    const { s, uri } = this.routeUri(p.uri, method, session);
     const key = `${s.name}\0${uri}`;
     let set = this.subscribers.get(key);
     if (on) {
@@ -676,10 +775,11 @@ export class Gateway {
     if (ref.type === 'ref/prompt' && typeof ref.name === 'string') {
       const route = this.catalog.promptRoute.get(ref.name);
       if (!route) throw new RpcError(ErrorCode.InvalidParams, `Unknown prompt: ${ref.name}`);
+      this.checkScope(f.session, 'prompt', ref.name, route.server);
       server = this.server(route.server);
       newRef = route.name === ref.name ? ref : { ...ref, name: route.name };
     } else if (ref.type === 'ref/resource' && typeof ref.uri === 'string') {
-      const { s, uri } = this.routeUri(ref.uri, 'completion/complete');
+      const { s, uri } = this.routeUri(ref.uri, 'completion/complete', f.session);
       server = s;
       newRef = uri === ref.uri ? ref : { ...ref, uri };
     } else {

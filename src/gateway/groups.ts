@@ -40,6 +40,8 @@ const HINTS = [
 export class GroupView {
   /** The rewritten tools, in catalog order. */
   readonly tools: Obj[] = [];
+  /** The canonical exposed name of each entry of `tools`, same order (for scope filtering). */
+  readonly canonical: string[] = [];
   readonly json: string;
   /** Name as the group shows it (alias or canonical) → canonical exposed name. */
   private readonly names = new Map<string, string>();
@@ -60,6 +62,7 @@ export class GroupView {
       const ov = overrides[canonical];
       const shown = ov ? rewrite(tool, ov) : tool;
       this.tools.push(shown);
+      this.canonical.push(canonical);
       this.names.set(shown.name as string, canonical);
     }
     // The canonical name of a renamed member stays callable unless an alias took it.
@@ -72,6 +75,10 @@ export class GroupView {
   /** The canonical name for a name the client used, or undefined when it is not a member. */
   resolve(name: string): string | undefined {
     return this.names.get(name);
+  }
+
+  get size(): number {
+    return this.tools.length;
   }
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from '../logging/logger.js';
 import type { UpstreamClient, UpstreamTransportKind } from '../upstream/types.js';
 import type { BackoffOptions } from './backoff.js';
 import type { GroupMap } from './groups.js';
+import type { CallPolicies } from './pipeline/pipeline.js';
 import type { Spawner } from './spawner.js';
 
 /** How a call picks one replica of a server (see docs/scaling.md). */
@@ -69,6 +70,8 @@ export interface ReplicaStatus {
   /** ISO time of the next reconnect attempt while unhealthy. */
   nextRetryAt?: string;
   startedAt: string;
+  /** The last lines its process wrote to stderr before it failed (bounded), while not healthy. */
+  stderr?: string[];
 }
 
 export type AutoscaleDirection = 'up' | 'down' | 'noop' | 'up-noop' | 'down-noop';
@@ -117,6 +120,8 @@ export interface ServerStatus {
   state: ServerState;
   /** Why the server is unhealthy or failed. */
   reason?: string;
+  /** The last stderr lines of the replica that failed most recently (see ReplicaStatus.stderr). */
+  stderr?: string[];
   transport?: UpstreamTransportKind;
   pid?: number;
   /** Tools after the whitelist (what the server contributes when healthy). */
@@ -146,10 +151,12 @@ export interface GatewayOptions {
   stackName: string;
   servers: ServerSpec[];
   logger?: Logger;
-  /** Sessions idle longer than this are dropped. Default 30 min. */
+  /** Sessions idle (no stream, no request in flight) longer than this are closed; 0 = never. Default 30 min. */
   sessionIdleMs?: number;
-  /** Live sessions at most; initialize beyond it is refused with a JSON-RPC error. Default 1000. */
+  /** Sessions at most; past it the least recently used idle one is evicted. Default 1000. */
   maxSessions?: number;
+  /** Sessions per client access id at most, evicted the same way within that client. Default 100. */
+  maxSessionsPerClient?: number;
   /** Extra Host header values accepted besides loopback (exact `host` or `host:port`). */
   allowedHosts?: string[];
   /** Browser origins accepted besides loopback; `*` accepts any. */
@@ -168,6 +175,8 @@ export interface GatewayOptions {
   pins?: ToolPinGuard;
   /** Tool groups served at /groups/<name>/mcp (the stack's `groups`); swap with setGroups. */
   groups?: GroupMap;
+  /** tools/call policies (client scope, rate limits, ...); swap with setPolicies. */
+  policies?: CallPolicies;
 }
 
 /**

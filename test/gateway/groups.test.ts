@@ -141,7 +141,9 @@ describe('tool groups', () => {
       c.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve());
     });
     // A GET stream carries the list_changed notification.
-    await waitFor(() => gw.gateway.listSessions().some((s) => s.group === 'curated' && s.stream), {
+    // This client's own stream: earlier tests left other curated sessions with streams open.
+    const sid = (c.transport as { sessionId?: string } | undefined)?.sessionId;
+    await waitFor(() => gw.gateway.listSessions().some((s) => s.id === sid && s.stream), {
       what: 'the group session stream',
     });
     gw.gateway.setGroups({

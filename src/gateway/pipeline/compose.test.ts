@@ -4,6 +4,7 @@ import type { CallContext, Interceptor } from './types.js';
 
 const ctx = (): CallContext => ({
   session: undefined,
+  inflight: undefined,
   accessId: '',
   group: undefined,
   requested: 'a__t',

@@ -1,6 +1,6 @@
 // The call pipeline's vocabulary: a tools/call travels as a CallContext through interceptors, each
 // `(next) => handler`, composed once per policy set (see compose.ts) and ending in the forward.
-import type { Session } from '../session.js';
+import type { InFlight, Session } from '../session.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -10,6 +10,8 @@ export type ToolResult = Obj;
 export interface CallContext {
   /** The downstream session the call arrived on; undefined for calls made by the gateway itself. */
   readonly session: Session | undefined;
+  /** The downstream request the call relays for (progress, cancellation, server-to-client requests). */
+  readonly inflight?: InFlight;
   /** Normalised client id for scope and limits ("" = anonymous); see identity.ts. */
   readonly accessId: string;
   /** The tool group of the session, if any. */

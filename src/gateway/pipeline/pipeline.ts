@@ -1,0 +1,56 @@
+// The call pipeline: every tools/call, from a client or from inside code mode, runs the same
+// interceptors in the order declared here, ending in the gateway's forward. Policies swap whole on
+// reload (a new CallPipeline built from the old one keeps unchanged rate-limit buckets).
+import { compose } from './compose.js';
+import { type GroupResolver, groupInterceptor } from './group/group.js';
+import { RateLimiter, type RateLimitSpec, rateLimitInterceptor } from './rate-limit/rate-limit.js';
+import { routeInterceptor, type ToolRouter } from './route/route.js';
+import { ClientScopes, type ClientsPolicy, scopeInterceptor } from './scope/scope.js';
+import type { CallHandler, Interceptor } from './types.js';
+import { ListViews } from './views.js';
+
+/** The stack's call policies, as the controller maps them from stack.yaml. */
+export interface CallPolicies {
+  /** The `clients:` block; undefined = no block, every client sees everything. */
+  clients?: ClientsPolicy;
+  rateLimits?: readonly RateLimitSpec[];
+}
+
+export interface PipelineDeps {
+  groups: GroupResolver;
+  router: ToolRouter;
+  terminal: CallHandler;
+}
+
+export class CallPipeline {
+  readonly handler: CallHandler;
+  readonly scopes: ClientScopes;
+  readonly limiter: RateLimiter;
+  readonly views: ListViews;
+  /** Names of the interceptors in effect, in call order (status and tests). */
+  readonly stages: string[];
+
+  constructor(
+    deps: PipelineDeps,
+    readonly policies: CallPolicies,
+    previous?: CallPipeline,
+  ) {
+    this.scopes = new ClientScopes(policies.clients);
+    this.limiter = new RateLimiter(policies.rateLimits ?? [], previous?.limiter);
+    this.views = new ListViews(this.scopes);
+    // The declared order. A policy with nothing configured is left out, so an unconfigured
+    // gateway pays for none of them.
+    const stages: [string, Interceptor | undefined][] = [
+      ['group', groupInterceptor(deps.groups)],
+      ['route', routeInterceptor(deps.router)],
+      ['scope', this.scopes.open ? undefined : scopeInterceptor(this.scopes)],
+      ['rate-limit', this.limiter.empty ? undefined : rateLimitInterceptor(this.limiter)],
+    ];
+    const active = stages.filter((s): s is [string, Interceptor] => s[1] !== undefined);
+    this.stages = active.map(([name]) => name);
+    this.handler = compose(
+      active.map(([, i]) => i),
+      deps.terminal,
+    );
+  }
+}
