@@ -81,6 +81,11 @@ function convert(zi: ZIssue, prefix: Path, data: unknown, out: ShapeIssue[], str
     case 'unrecognized_keys': {
       const known = knownKeys(schemaAt(path));
       for (const key of zi.keys) {
+        // Top-level `x-…` keys are extension fields, a home for anchors (`x-base: &base`), as in Compose.
+        if (path.length === 0 && key.startsWith('x-')) {
+          strip.push([key]);
+          continue;
+        }
         const guess = closest(key, known);
         const strict = strictAt(path);
         out.push({

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadStack } from '../../src/config/index.js';
 import { runCli } from './cli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gridctl-hostile-'));
@@ -127,6 +128,112 @@ describe('files that are not stack files', () => {
           message: `${parent} is not a stack file: it holds ${holds}, not a mapping of keys to values`,
           line: 2,
         }),
+      ]);
+    }
+  });
+});
+
+describe('YAML anchors, aliases and merge keys', () => {
+  it('a stack written with `<<: *base` validates, own keys winning, with x- keys as the anchor home', async () => {
+    const file = write(
+      [
+        'name: merged',
+        'x-base: &base',
+        '  command: [node, server.js]',
+        '  timeout: 5s',
+        'x-more: &more',
+        '  timeout: 9s',
+        '  tools: [echo]',
+        'mcp-servers:',
+        '  - <<: *base',
+        '    name: one',
+        '  - <<: [*more, *base]',
+        '    name: two',
+        '    timeout: 1s',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['validate', file]);
+    expect(r.stdout).toMatch(/is valid$/m);
+    expect(r.code).toBe(0);
+    const { stack } = await loadStack(file);
+    expect(stack?.['mcp-servers'].map((s) => [s.name, s.command, s.timeout, s.tools])).toEqual([
+      ['one', ['node', 'server.js'], '5s', []],
+      ['two', ['node', 'server.js'], '1s', ['echo']],
+    ]);
+  });
+
+  it('an issue in a merged or aliased field points at the line where the anchor wrote it', async () => {
+    const file = write(
+      [
+        'name: merged',
+        'x-base: &base',
+        '  command: [node, server.js]',
+        '  replicas: 40',
+        'x-env: &env',
+        '  A: [not, a, string]',
+        'mcp-servers:',
+        '  - <<: *base',
+        '    name: one',
+        '    env: *env',
+        '',
+      ].join('\n'),
+    );
+    const { code, issues } = await validateJson(file);
+    expect(code).toBe(1);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          field: 'mcp-servers[0].replicas',
+          code: 'OUT_OF_RANGE',
+          line: 4,
+          column: 13,
+        }),
+        expect.objectContaining({
+          field: 'mcp-servers[0].env[A]',
+          code: 'TYPE_MISMATCH',
+          line: 6,
+          column: 6,
+        }),
+      ]),
+    );
+  });
+
+  it('each use of an alias is expanded once (a shared `$$` is not expanded twice)', async () => {
+    const file = write(
+      'name: shared\nx-cmd: &cmd [sh, -c, "echo $$HOME"]\nmcp-servers:\n  - {name: a, command: *cmd}\n  - {name: b, command: *cmd}\n',
+    );
+    const { stack } = await loadStack(file, { env: { HOME: '/home/me' } });
+    expect(stack?.['mcp-servers'].map((s) => s.command)).toEqual([
+      ['sh', '-c', 'echo $HOME'],
+      ['sh', '-c', 'echo $HOME'],
+    ]);
+  });
+
+  it('alias bombs, through aliases or merge keys, stop at the alias cap with a coded issue', async () => {
+    const level0 = `a0: &a0 {${Array.from({ length: 10 }, (_, i) => `k${i}: lol`).join(', ')}}`;
+    const laughs = (use: (prev: string, i: number, l: number) => string) =>
+      [
+        'name: bomb',
+        level0,
+        ...Array.from(
+          { length: 8 },
+          (_, l) =>
+            `a${l + 1}: &a${l + 1} {${Array.from({ length: 10 }, (_, i) => use(`a${l}`, i, l)).join(', ')}}`,
+        ),
+        'mcp-servers: []',
+        '',
+      ].join('\n');
+    for (const text of [
+      laughs((prev, i, l) => `k${i}${l}: *${prev}`),
+      laughs((prev, i, l) => `m${i}${l}: {<<: *${prev}}`),
+    ]) {
+      const started = Date.now();
+      const { code, issues } = await validateJson(write(text));
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(code).toBe(1);
+      expect(issues).toEqual([
+        expect.objectContaining({ code: 'YAML_SYNTAX', message: expect.stringContaining('alias bomb') }),
       ]);
     }
   });
