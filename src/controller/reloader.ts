@@ -6,10 +6,12 @@ import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { diffStacks } from '../config/diff.js';
 import { type LoadResult, type McpServer, type Stack, serverKind } from '../config/index.js';
+import type { CallPolicies } from '../gateway/pipeline/pipeline.js';
 import type { AutoscalePolicy } from '../gateway/types.js';
 import type { Logger } from '../logging/logger.js';
 import { pinFields } from '../security/pins/identity.js';
 import type { HomePaths } from '../state/paths.js';
+import { callPolicies } from './policies.js';
 import { loadForRun } from './secrets.js';
 import { autoscalePolicy, serverSpec } from './server-registrar.js';
 import type { ContainerView } from './workloads.js';
@@ -31,6 +33,8 @@ export interface ReloadTarget {
   updateAutoscale?(name: string, policy: AutoscalePolicy): boolean;
   /** Swap the tool groups served at /groups/<name>/mcp. */
   setGroups?(groups: Stack['groups']): void;
+  /** Swap the call policies (clients, limits, result shaping); live sessions see them next request. */
+  setPolicies?(policies: CallPolicies): void;
 }
 
 export interface ReloaderOptions {
@@ -198,6 +202,8 @@ export class Reloader {
       ...[...servers.values()].filter((s) => !wanted.has(s.name)),
     ];
     this.applied = next;
+    // Policies are swapped whole from what is now applied, whichever items changed.
+    this.opts.target.setPolicies?.(callPolicies(next));
     this.opts.onApplied?.(next);
     result.success = result.errors.length === 0;
     result.message = result.success ? 'reloaded' : 'reloaded with errors; the rest of the stack is unchanged';
