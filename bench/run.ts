@@ -19,6 +19,7 @@ import {
   startupScenario,
 } from './lib/scenarios.js';
 import { toSvg } from './lib/svg.js';
+import { type TokenReport, tokenScenario } from './lib/tokens.js';
 
 interface Args {
   quick: boolean;
@@ -100,12 +101,20 @@ async function main(): Promise<number> {
   ctx.log(`${args.quick ? 'quick' : 'full'} run; paths: ${args.paths.join(', ')}; work dir ${workDir}`);
 
   const scenarios: Scenario[] = [];
+  let tokens: TokenReport | undefined;
   try {
     scenarios.push(...(await echoScenarios(ctx, 'everything')));
     if (cfg.fixtureEcho) scenarios.push(...(await echoScenarios(ctx, 'fixture')));
     scenarios.push(...(await startupScenario(ctx)));
     scenarios.push(...(await largeListScenario(ctx)));
     scenarios.push(...(await idleSessionsScenario(ctx)));
+    if (args.paths.includes('gridctl')) {
+      try {
+        tokens = await tokenScenario(ctx);
+      } catch (err) {
+        ctx.errors.push(`tokens: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      }
+    }
   } finally {
     killAllNow();
     rmSync(workDir, { recursive: true, force: true });
@@ -163,6 +172,7 @@ async function main(): Promise<number> {
     },
     paths,
     scenarios,
+    ...(tokens ? { tokens } : {}),
     processes: [...seenProcesses].map(([pid, cmdline]) => ({ pid, cmdline })),
     stopIssues: ctx.stopIssues,
     errors: ctx.errors,

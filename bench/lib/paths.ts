@@ -70,6 +70,8 @@ export interface UpstreamSpec {
   name: string;
   command: string;
   args: string[];
+  /** extra environment for the upstream (gridctl and the stdio floor pass it) */
+  env?: Record<string, string>;
   /** the tools it serves, for the in-process floor's tools/list */
   tools: ToolDef[];
 }
@@ -251,6 +253,7 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
           const transport = new StdioClientTransport({
             command: up.command,
             args: up.args,
+            ...(up.env ? { env: { ...(process.env as Record<string, string>), ...up.env } } : {}),
             stderr: 'ignore',
           });
           const client = await connectWith(transport);
@@ -289,6 +292,7 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
       for (const u of upstreams) {
         lines.push(`  - name: ${u.name}`);
         lines.push(`    command: ${JSON.stringify([u.command, ...u.args])}`);
+        if (u.env) lines.push(`    env: ${JSON.stringify(u.env)}`);
       }
       writeFileSync(stack, `${lines.join('\n')}\n`);
       const home = join(dir, 'home');

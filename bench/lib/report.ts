@@ -1,6 +1,7 @@
 // The report: one table per scenario (figures per path) plus the ratios gridctl/peer and
 // gridctl/floor, as JSON and Markdown.
 import type { PathId } from './paths.js';
+import type { TokenReport } from './tokens.js';
 
 export interface Metric {
   key: string;
@@ -66,6 +67,8 @@ export interface Report {
   };
   paths: PathStatus[];
   scenarios: Scenario[];
+  /** output formats and client scoping in tokens (absent in reports from before the scenario) */
+  tokens?: TokenReport;
   /** every process the harness started or saw under one it started */
   processes: Array<{ pid: number; cmdline: string }>;
   /** processes that had to be SIGKILLed: a proxy that ignored SIGTERM, or upstreams that outlived it */
@@ -325,6 +328,7 @@ export function toMarkdown(report: Report): string {
     for (const n of s.notes) out.push(`- ${n}`);
     if (s.notes.length > 0) out.push('');
   }
+  if (report.tokens) out.push(...tokensMarkdown(report.tokens));
   if (report.stopIssues.length > 0 || report.errors.length > 0) {
     out.push('## Problems seen during the run');
     out.push('');
@@ -335,4 +339,53 @@ export function toMarkdown(report: Report): string {
   out.push(`Processes started (or seen under one started) and verified gone: ${report.processes.length}.`);
   out.push('');
   return out.join('\n');
+}
+
+function tokensMarkdown(t: TokenReport): string[] {
+  const out: string[] = [];
+  const ratio = (a: number, b: number) => fmtRatio(b > 0 ? a / b : null);
+  const same = (r: TokenReport['results'][number], f: 'toon' | 'csv') =>
+    r.unchanged.includes(f) ? ' =' : '';
+  out.push('## Tokens of real tool results: json vs toon vs csv', '');
+  out.push(`Tokenizer: ${t.tokenizer}. Ratios are format ÷ json tokens (lower is better).`, '');
+  out.push(
+    '| Result | JSON bytes | json tokens | compact json | toon tokens | csv tokens | toon ÷ json | csv ÷ json | toon ÷ compact | toon ÷ json (o200k) | csv ÷ json (o200k) |',
+  );
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  type R = TokenReport['results'][number];
+  const total: R = {
+    call: '**all of the above**',
+    bytes: 0,
+    tokens: { json: 0, compact: 0, toon: 0, csv: 0 },
+    tokensO200k: { json: 0, compact: 0, toon: 0, csv: 0 },
+    unchanged: [],
+  };
+  for (const r of t.results) {
+    total.bytes += r.bytes;
+    for (const k of ['json', 'compact', 'toon', 'csv'] as const) {
+      total.tokens[k] += r.tokens[k];
+      total.tokensO200k[k] += r.tokensO200k[k];
+    }
+  }
+  for (const r of [...t.results, total]) {
+    const c = r.tokens;
+    const o = r.tokensO200k;
+    out.push(
+      `| ${cell(r.call)} | ${fmt(r.bytes, 'count')} | ${fmt(c.json, 'count')} | ${fmt(c.compact, 'count')} | ${fmt(c.toon, 'count')}${same(r, 'toon')} | ${fmt(c.csv, 'count')}${same(r, 'csv')} | ${ratio(c.toon, c.json)} | ${ratio(c.csv, c.json)} | ${ratio(c.toon, c.compact)} | ${ratio(o.toon, o.json)} | ${ratio(o.csv, o.json)} |`,
+    );
+  }
+  out.push('');
+  out.push('## tools/list with and without client scoping', '');
+  out.push('| View | Tools | Bytes | Tokens | Tokens (o200k) | Tokens ÷ unscoped |');
+  out.push('|---|---:|---:|---:|---:|---:|');
+  const base = t.lists[0];
+  for (const l of t.lists) {
+    out.push(
+      `| ${cell(l.view)} | ${l.tools} | ${fmt(l.bytes, 'count')} | ${fmt(l.tokens, 'count')} | ${fmt(l.tokensO200k, 'count')} | ${base ? ratio(l.tokens, base.tokens) : '—'} |`,
+    );
+  }
+  out.push('');
+  for (const n of t.notes) out.push(`- ${n}`);
+  out.push('');
+  return out;
 }

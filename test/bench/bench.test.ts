@@ -85,6 +85,26 @@ describe('bench --quick', () => {
       }
     }
 
+    // The token scenario: real results re-encoded by the gateway's own converter, counted by a real
+    // tokenizer. TOON beats the servers' JSON on the memory graph, CSV on the flat relation list;
+    // plain-text results are left alone; a scoped tools/list is smaller than the whole catalogue.
+    const md = readFileSync(join(out, 'latest.md'), 'utf8');
+    expect(md).toContain('## Tokens of real tool results: json vs toon vs csv');
+    expect(md).toContain('## tools/list with and without client scoping');
+    const tokens = report.tokens!;
+    const row = (prefix: string) => tokens.results.find((r) => r.call.startsWith(prefix))!;
+    const graph = row('memory__read_graph');
+    expect(graph.tokens.toon).toBeLessThan(graph.tokens.compact);
+    expect(graph.unchanged).toEqual(['csv']);
+    const relations = row('memory__create_relations');
+    expect(relations.tokens.csv).toBeLessThan(relations.tokens.compact);
+    expect(relations.unchanged).toEqual([]);
+    expect(row('fs__search_files').unchanged).toEqual(['toon', 'csv']);
+    for (const r of tokens.results) expect(r.tokens.json, r.call).toBeGreaterThan(0);
+    const [all, oneServer] = tokens.lists;
+    expect(all!.tools).toBeGreaterThan(oneServer!.tools);
+    expect(oneServer!.tokens).toBeLessThan(all!.tokens);
+
     // Nothing it started survives: not the proxies, not the upstreams they spawned. (Match pid and
     // command line, so a recycled pid or another bench run on the same machine is not mistaken for ours.)
     expect(report.processes.length).toBeGreaterThan(5);
@@ -95,5 +115,5 @@ describe('bench --quick', () => {
     expect(report.meta.workDir).toContain('gridctl-bench-');
     expect(processesMatching(report.meta.workDir)).toEqual([]);
     expect(report.errors).toEqual([]);
-  }, 120_000);
+  }, 180_000); // ~60–95 s on a shared 2-core machine
 });

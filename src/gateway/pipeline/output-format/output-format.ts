@@ -36,9 +36,14 @@ export function outputFormat(opts: OutputFormatOptions): Interceptor {
   return (next: CallHandler) => async (ctx) => {
     const result = await next(ctx);
     const format = (ctx.server !== undefined ? opts.perServer.get(ctx.server) : undefined) ?? opts.format;
-    const convert = CONVERTERS[format];
-    return convert ? convertResult(result, convert) : result;
+    return formatResult(result, format);
   };
+}
+
+/** One result in `format`, as the interceptor would answer it (also what the token bench measures). */
+export function formatResult(result: ToolResult, format: Format): ToolResult {
+  const convert = CONVERTERS[format];
+  return convert ? convertResult(result, convert) : result;
 }
 
 /** The conversion over one result; returns `result` itself when no item changed. */
