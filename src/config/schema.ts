@@ -69,6 +69,18 @@ const gateway = z
     }),
     allowed_hosts: z.array(z.string()).default([]),
     auth: gatewayAuth.optional(),
+    // Sessions (docs/gateway.md, Sessions). Unset = the gateway's defaults, kept in one place there.
+    session_idle_timeout: duration(
+      'Close a client session idle this long (no open stream, no request in flight); "0" = never. Default 30m.',
+    ).optional(),
+    max_sessions: z.number().int().min(1).optional().meta({
+      description:
+        'Client sessions at most (default 1000). When full, the least recently used idle session is evicted; a session with an open stream or a request in flight never is.',
+    }),
+    max_sessions_per_client: z.number().int().min(1).optional().meta({
+      description:
+        'Sessions of one client (its ?client= id, X-Gridctl-Client-Id or clientInfo.name) at most, evicted the same way within that client; refused when all of them are live. Default: max_sessions (no cap of its own).',
+    }),
     code_mode: z.enum(['off', 'on']).default('off'),
     code_mode_timeout: z.number().int().min(0).default(30).meta({ description: 'Seconds; 0 means 30.' }),
     output_format: outputFormat.default('json'),

@@ -10,7 +10,7 @@ import { pinsView } from '../api/pins.js';
 import { createApiHandler, type StackView } from '../api/server.js';
 import { createStaticHandler } from '../api/static.js';
 import type { ServerStatusRow } from '../api/types.js';
-import type { LoadResult, Stack } from '../config/index.js';
+import { type LoadResult, parseDuration, type Stack } from '../config/index.js';
 import { Gateway } from '../gateway/index.js';
 import { RequestGuard } from '../gateway/origin.js';
 import type { ServerStatus } from '../gateway/types.js';
@@ -66,6 +66,16 @@ export interface RunStackOptions {
   runtimeFlag?: string;
 }
 
+/** The stack's session settings; unset ones keep the gateway's defaults. */
+function sessionLimits(stack: Stack | undefined) {
+  const g = stack?.gateway;
+  return {
+    sessionIdleMs: g?.session_idle_timeout === undefined ? undefined : parseDuration(g.session_idle_timeout),
+    maxSessions: g?.max_sessions,
+    maxSessionsPerClient: g?.max_sessions_per_client,
+  };
+}
+
 export async function runStack(o: RunStackOptions): Promise<void> {
   const { paths } = o;
   const stack = o.loaded?.stack;
@@ -101,6 +111,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     logger,
     allowedHosts: stack?.gateway?.allowed_hosts,
     allowedOrigins: stack?.gateway?.allowed_origins,
+    ...sessionLimits(stack),
     pins,
     groups: stack?.groups,
   });
@@ -216,6 +227,16 @@ export async function runStack(o: RunStackOptions): Promise<void> {
   const ui = createStaticHandler({ auth: auth && { type: auth.type, header: auth.header } });
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    // The same DNS-rebinding and cross-site defence as the MCP routes (which check it in the
+    // gateway's handler): the API can restart servers and rewrite the stack file, /ready names
+    // failed servers.
+    if (
+      (path.startsWith('/api/') || path === '/ready') &&
+      (!apiGuard.hostAllowed(req.headers.host) || !apiGuard.originAllowed(req.headers.origin))
+    ) {
+      sendJson(res, 403, { error: { code: 'forbidden', message: 'Host or Origin not allowed' } });
+      return;
+    }
     if (path === '/ready' && !reloader) {
       sendJson(res, 503, { ready: false, stack: stateName, message: 'no stack loaded' });
       return;
@@ -226,15 +247,8 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'missing or wrong credentials' } }));
       return;
     }
-    if (path.startsWith('/api/')) {
-      // The same DNS-rebinding and cross-site defence as the MCP routes: the API can restart
-      // servers and rewrite the stack file.
-      if (!apiGuard.hostAllowed(req.headers.host) || !apiGuard.originAllowed(req.headers.origin)) {
-        sendJson(res, 403, { error: { code: 'forbidden', message: 'Host or Origin not allowed' } });
-        return;
-      }
-      api(req, res);
-    } else gateway.handler(req, res);
+    if (path.startsWith('/api/')) api(req, res);
+    else gateway.handler(req, res);
   });
   http.headersTimeout = 10_000;
 

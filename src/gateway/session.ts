@@ -223,12 +223,8 @@ export class Session {
   }
 }
 
-export const SESSION_DEFAULTS = {
-  idleMs: 30 * 60_000,
-  max: 1000,
-  /** Below the total, so one runaway client recycles its own sessions instead of everyone's. */
-  perClient: 100,
-};
+/** Without a per-client cap, one client may hold every session (a cap refuses live clients). */
+export const SESSION_DEFAULTS = { idleMs: 30 * 60_000, max: 1000 };
 
 /** Why a new session (or a client binding) was refused, with what the client should do. */
 export class SessionRefused {
@@ -276,7 +272,7 @@ export class SessionStore {
   ) {
     this.idleMs = idleMs ?? SESSION_DEFAULTS.idleMs;
     this.max = Math.max(1, max ?? SESSION_DEFAULTS.max);
-    this.perClient = Math.max(1, Math.min(this.max, perClient ?? SESSION_DEFAULTS.perClient));
+    this.perClient = Math.max(1, Math.min(this.max, perClient ?? this.max));
     if (this.idleMs > 0) {
       this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.min(this.idleMs / 2, 60_000)));
       this.sweeper.unref();

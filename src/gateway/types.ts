@@ -155,7 +155,7 @@ export interface GatewayOptions {
   sessionIdleMs?: number;
   /** Sessions at most; past it the least recently used idle one is evicted. Default 1000. */
   maxSessions?: number;
-  /** Sessions per client access id at most, evicted the same way within that client. Default 100. */
+  /** Sessions per client access id at most, evicted the same way within that client. Default: maxSessions. */
   maxSessionsPerClient?: number;
   /** Extra Host header values accepted besides loopback (exact `host` or `host:port`). */
   allowedHosts?: string[];
