@@ -1,6 +1,7 @@
 // `gridctl apply [FILE]`: bring a stack up behind one MCP endpoint, as a daemon by default.
 import { resolve } from 'node:path';
 import type { StatusBody } from '../api/types.js';
+import type { Issue } from '../config/index.js';
 import { assertExposure, runStack } from '../controller/gateway-builder.js';
 import { ApplyError, loadForApply, preflight, startDaemon } from '../controller/stack-controller.js';
 import { apiGet } from '../controller/targets.js';
@@ -98,6 +99,10 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
     scrub = redact;
     const { stack } = loaded;
     report.done(`Loaded stack '${stack.name}' (${stack['mcp-servers'].length} servers)`);
+    // Warnings never block an apply, but none passes in silence (NOT_IMPLEMENTED fields, ...).
+    for (const i of loaded.issues) {
+      if (i.severity === 'warning') report.note(`${issuePlace(i, file)} ${i.field}: ${i.message}`);
+    }
     if (flags.verbose && !flags.daemonChild) {
       ctx.stderr.write(`${redact(JSON.stringify(redactStack(stack), null, 2))}\n`);
     }
@@ -207,14 +212,19 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
     if (err instanceof ApplyError) {
       fail(ctx, scrub(err.message));
       for (const i of err.issues) {
-        const where = i.line ? `${i.file ?? file}:${i.line}:${i.column ?? 1}` : (i.file ?? file);
-        ctx.stderr.write(scrub(`  ${ctx.paint('red', '✗')} ${where} ${i.field}: ${i.message}\n`));
+        ctx.stderr.write(
+          scrub(`  ${ctx.paint('red', '✗')} ${issuePlace(i, file)} ${i.field}: ${i.message}\n`),
+        );
         if (i.hint) ctx.stderr.write(scrub(`      ${i.hint}\n`));
       }
       return;
     }
     fail(ctx, scrub((err as Error).message));
   }
+}
+
+function issuePlace(i: Issue, file: string): string {
+  return i.line ? `${i.file ?? file}:${i.line}:${i.column ?? 1}` : (i.file ?? file);
 }
 
 function strictCode(ctx: CliContext, flags: ApplyFlags, servers: StatusBody['servers']): number {

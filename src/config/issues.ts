@@ -112,6 +112,10 @@ export const ISSUE_CODES = {
     summary: 'an environment variable used without a default is unset or empty',
   },
   // Advice
+  NOT_IMPLEMENTED: {
+    severity: 'warning',
+    summary: 'a field that is accepted but not acted on yet; the message says what happens instead',
+  },
   GATEWAY_NO_AUTH: {
     severity: 'warning',
     summary: 'a gateway block without auth: anyone who can reach it can call tools',

@@ -23,8 +23,8 @@ function unwrap(s: z.ZodType): z.ZodType {
   let cur = s;
   for (let i = 0; i < 20; i++) {
     const d = defOf(cur);
-    if ((d.type === 'optional' || d.type === 'default' || d.type === 'nullable') && d.innerType)
-      cur = d.innerType;
+    const wrapper = ['optional', 'default', 'prefault', 'nullable'].includes(d.type);
+    if (wrapper && d.innerType) cur = d.innerType;
     else if (d.type === 'pipe' && d.in) cur = d.in;
     else break;
   }
@@ -90,4 +90,30 @@ export function getAt(data: unknown, path: Path): unknown {
     cur = (cur as Record<string | number, unknown>)[seg];
   }
   return cur;
+}
+
+/**
+ * Every place the schema defines, in the notation of not-implemented.ts: `gateway.tracing`,
+ * `mcp-servers[].auth.type`, `groups.*.overrides.*.name`. Objects are listed as well as their fields.
+ */
+export function schemaPaths(root: z.ZodType = stackSchema): string[] {
+  const out: string[] = [];
+  const walk = (s: z.ZodType, p: string) => {
+    const d = defOf(unwrap(s));
+    if (d.type === 'array' && d.element) return walk(d.element, `${p}[]`);
+    if (d.type === 'record' && d.valueType) {
+      out.push(p);
+      return walk(d.valueType, `${p}.*`);
+    }
+    if (p !== '') out.push(p);
+    const objects = d.type === 'union' ? (d.options ?? []) : [s];
+    for (const o of objects) {
+      const od = defOf(unwrap(o));
+      for (const [k, v] of Object.entries(od.type === 'object' ? (od.shape ?? {}) : {})) {
+        walk(v, p === '' ? k : `${p}.${k}`);
+      }
+    }
+  };
+  walk(root, '');
+  return [...new Set(out)];
 }

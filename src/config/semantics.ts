@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { parseDuration } from './duration.js';
 import type { IssueCode } from './issues.js';
 import { nameProblem } from './names.js';
+import { checkNotImplemented } from './not-implemented.js';
 import type { Path } from './path.js';
 
 export type Report = (code: IssueCode, path: Path, message: string, hint?: string) => void;
@@ -183,6 +184,8 @@ export function checkSemantics(data: unknown, report: Report): void {
     report('AUTH_INVALID', ['gateway', 'auth', 'header'], '`header` is only used with `type: api_key`');
   }
 
+  // Accepted but not acted on: say so, and what happens instead (not-implemented.ts).
+  checkNotImplemented(root, (p, message, hint) => report('NOT_IMPLEMENTED', p, message, hint));
   checkTelemetry(obj(root.telemetry), report);
   checkSecrets(obj(root.secrets), serverNames, resourceNames, report);
   const hasUnprefixed = unprefixed.length > 0;

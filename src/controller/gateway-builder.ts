@@ -89,6 +89,13 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     sinks: [textSink((l) => out.write(l)), perServerFileSink(join(paths.logsDir, stateName), formatText)],
   });
   if (!isLoopback(o.bind) && !auth) logger.warn(`listening on ${o.bind} WITHOUT authentication`);
+  // The daemon's log repeats the stack's warnings (NOT_IMPLEMENTED, TLS_VERIFY_DISABLED, ...) at every
+  // start; in the foreground, apply has just printed them.
+  if (!o.foreground) {
+    for (const i of o.loaded?.issues ?? []) {
+      if (i.severity === 'warning') logger.warn(`${i.field}: ${i.message} [${i.code}]`);
+    }
+  }
 
   // Tool-schema pins (docs/pins.md): loaded before the gateway so the first listing is compared.
   const pins = await openPins(paths.root, stateName, stack, logger);

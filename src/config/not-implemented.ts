@@ -1,0 +1,149 @@
+// Fields the schema accepts but gridctl does not act on yet. They stay in the schema so that stack
+// files written for the reference design load unchanged; a stack that sets one gets a NOT_IMPLEMENTED
+// warning at validate and apply saying what happens instead, so nothing is silently ignored.
+// docs/configuration.md ("Not implemented yet") lists the same fields, and
+// test/config/fields.test.ts holds every schema path to this list or to the implemented one.
+import { formatPath, type Path } from './path.js';
+
+export interface NotImplemented {
+  /**
+   * Schema path where the warning points: dotted keys, `[]` for a list entry, `*` for a map key
+   * (`mcp-servers[].protocol_generation`, `groups.*.x`). Covers everything below it.
+   */
+  path: string;
+  /** Further schema paths this entry accounts for (warned through `path`). */
+  covers?: readonly string[];
+  /** How the field reads in the message when only some values act (e.g. "`code_mode: on`"). */
+  label?: string;
+  /** What happens instead; completes "<field> is not implemented yet: …". */
+  instead: string;
+  /** Whether the value that was set would act; default: any value. Defaults never warn (unset). */
+  acts?: (value: unknown) => boolean;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
+  {
+    path: 'gateway.code_mode',
+    acts: (v) => v === 'on',
+    label: '`gateway.code_mode: on`',
+    instead: 'clients get every tool as usual; there are no `search` and `execute` tools',
+  },
+  {
+    path: 'gateway.code_mode_timeout',
+    instead: 'there is no code mode for it to time out',
+  },
+  {
+    path: 'gateway.tokenizer',
+    instead: 'no tokens are counted',
+  },
+  {
+    path: 'gateway.tokenizer_api_key',
+    instead: 'no tokenizer API is called and the key is not used',
+  },
+  {
+    path: 'gateway.tracing',
+    // `enabled: false` asks for what happens anyway.
+    acts: (v) => !isObj(v) || v.enabled !== false,
+    instead: 'no traces are recorded or exported',
+  },
+  {
+    path: 'logging',
+    instead:
+      'the daemon logs to <home>/logs/<stack>.log (or `apply --log-file`), keeping the last 3 runs; file, maxSizeMB, maxAgeDays and maxBackups are not used',
+  },
+  {
+    path: 'telemetry',
+    instead: 'no logs, metrics or traces are persisted beyond the daemon and per-server log files',
+  },
+  {
+    path: 'mcp-servers[].telemetry',
+    instead: 'no logs, metrics or traces are persisted beyond the daemon and per-server log files',
+  },
+  {
+    path: 'mcp-servers[].protocol_generation',
+    acts: (v) => v === 'stateless',
+    label: '`protocol_generation: stateless`',
+    instead: 'the gateway always connects with the initialize handshake (`auto` and `handshake` do the same)',
+  },
+  {
+    path: 'mcp-servers[].auth.type',
+    covers: [
+      'mcp-servers[].auth.scopes[]',
+      'mcp-servers[].auth.client_id',
+      'mcp-servers[].auth.client_secret',
+    ],
+    acts: (v) => v === 'oauth',
+    label: '`auth: {type: oauth}`',
+    instead: 'no OAuth flow runs and no token is sent: the server gets requests without credentials',
+  },
+  {
+    path: 'mcp-servers[].source.auth.ssh_user',
+    instead: 'git connects as the user in the source URL (e.g. git@host:org/repo.git)',
+  },
+  {
+    path: 'skills',
+    instead: 'no skills are served, so there is nothing for the policy to filter',
+  },
+  {
+    path: 'model_preferences',
+    instead: 'it is ignored',
+  },
+  {
+    path: 'link',
+    instead: 'no client configuration is written; point each client at the gateway URL yourself',
+  },
+  {
+    path: 'limits.budgets',
+    instead: 'it is ignored (a legacy field of the reference, which ignores it too)',
+  },
+];
+
+/** Every place in `data` that a schema path names, with its value (set ones only). */
+export function instancesOf(data: unknown, schemaPath: string): { path: Path; value: unknown }[] {
+  let found: { path: Path; value: unknown }[] = [{ path: [], value: data }];
+  for (const seg of parseSchemaPath(schemaPath)) {
+    const next: typeof found = [];
+    for (const { path, value } of found) {
+      if (seg === '[]') {
+        if (Array.isArray(value))
+          for (const [i, v] of value.entries()) next.push({ path: [...path, i], value: v });
+      } else if (isObj(value)) {
+        const keys = seg === '*' ? Object.keys(value) : [seg];
+        for (const k of keys) if (value[k] !== undefined) next.push({ path: [...path, k], value: value[k] });
+      }
+    }
+    found = next;
+  }
+  return found;
+}
+
+/** `mcp-servers[].auth.type` → ['mcp-servers', '[]', 'auth', 'type']. */
+export function parseSchemaPath(schemaPath: string): string[] {
+  return schemaPath.split('.').flatMap((part) => {
+    const list = part.endsWith('[]');
+    const key = list ? part.slice(0, -2) : part;
+    return list ? [key, '[]'] : [key];
+  });
+}
+
+export type NotImplementedReport = (path: Path, message: string, hint: string) => void;
+
+/** One NOT_IMPLEMENTED warning per set field (or block) that would act. */
+export function checkNotImplemented(data: unknown, report: NotImplementedReport): void {
+  for (const entry of NOT_IMPLEMENTED) {
+    for (const { path, value } of instancesOf(data, entry.path)) {
+      if (entry.acts && !entry.acts(value)) continue;
+      // The issue's field has the full place; a field inside a server or a map is named by its key.
+      const name = /\[\]|\*/.test(entry.path) ? String(path.at(-1)) : formatPath(path);
+      const label = entry.label ?? `\`${name}\``;
+      report(
+        path,
+        `${label} is not implemented yet: ${entry.instead}`,
+        'it is accepted so that stack files written for the reference load; remove it to silence this warning',
+      );
+    }
+  }
+}
