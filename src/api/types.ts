@@ -19,6 +19,8 @@ export interface ServerStatusRow {
   transport: string;
   state: ServerState;
   reason?: string;
+  /** The last lines the server wrote to stderr before it failed (gateway ServerStatus.stderr). */
+  stderr?: string[];
   tools: number;
   restarts: number;
   pid?: number;

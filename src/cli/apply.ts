@@ -12,7 +12,7 @@ import type { CliContext } from './context.js';
 import type { CommandRegistrar } from './main.js';
 import { fail, homeFor, withHome } from './options.js';
 import { createReporter } from './progress.js';
-import { table } from './render.js';
+import { stderrTails, table } from './render.js';
 
 export interface ApplyFlags {
   foreground?: boolean;
@@ -236,7 +236,7 @@ function strictCode(ctx: CliContext, flags: ApplyFlags, servers: StatusBody['ser
 }
 
 function summary(servers: StatusBody['servers']): string {
-  return table(
+  return `${table(
     ['NAME', 'KIND', 'TRANSPORT', 'STATE', 'TOOLS'],
     servers.map((s) => [
       s.name,
@@ -245,7 +245,7 @@ function summary(servers: StatusBody['servers']): string {
       s.reason ? `${s.state} (${s.reason})` : s.state,
       String(s.tools),
     ]),
-  );
+  )}${stderrTails(servers)}`;
 }
 
 function hostFor(bind: string): string {

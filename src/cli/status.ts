@@ -6,7 +6,7 @@ import { listStates } from '../state/state-file.js';
 import type { CliContext } from './context.js';
 import type { CommandRegistrar } from './main.js';
 import { homeFor, withHome } from './options.js';
-import { ago, table } from './render.js';
+import { ago, stderrTails, table } from './render.js';
 
 interface GatewayRow {
   name: string;
@@ -114,6 +114,7 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
             ]),
           ),
         );
+        ctx.stdout.write(stderrTails(g.servers));
         if (opts.replicas) writeReplicas(ctx, g.name, g.servers);
       }
     });

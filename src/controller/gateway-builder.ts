@@ -375,6 +375,7 @@ function toRow(s: ServerStatus, servers: Stack['mcp-servers']): ServerStatusRow 
     transport,
     state: s.state,
     reason: s.reason,
+    stderr: s.stderr,
     tools: s.tools,
     restarts: s.restarts,
     pid: s.pid,

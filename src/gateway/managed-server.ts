@@ -145,6 +145,8 @@ export class ManagedServer implements ReplicaOwner {
       replicas: this.set.members.map((r) => r.status()),
     };
     if (this.reason !== undefined) s.reason = this.reason;
+    const stderr = this.failedTail();
+    if (stderr) s.stderr = stderr;
     if (this.transport !== undefined) s.transport = this.transport;
     const pid = this.primary()?.pid ?? this.set.members.find((r) => r.pid !== undefined)?.pid;
     if (pid !== undefined) s.pid = pid;
@@ -154,6 +156,15 @@ export class ManagedServer implements ReplicaOwner {
     if (this.multi) s.replicaPolicy = this.set.policy;
     if (this.autoscaler) s.autoscale = this.autoscaler.status();
     return s;
+  }
+
+  /** The stderr tail of the replica (not serving) whose error is the newest. */
+  private failedTail(): string[] | undefined {
+    let newest: Replica | undefined;
+    for (const r of this.set.members) {
+      if (r.stderr && r.state !== 'healthy' && (!newest || r.lastErrorAt >= newest.lastErrorAt)) newest = r;
+    }
+    return newest?.stderr;
   }
 
   /** First registration. Never rejects: failures are recorded and retried with backoff. */

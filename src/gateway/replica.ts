@@ -42,6 +42,8 @@ export class Replica {
   lastError: string | undefined;
   /** When lastError was set (to report the server's most recent error). */
   lastErrorAt = 0;
+  /** The last stderr lines of the connection that failed (cleared once a connection comes up). */
+  stderr: string[] | undefined;
   restarts = 0;
   /** Calls dispatched to this replica and not answered yet. */
   inFlight = 0;
@@ -98,6 +100,7 @@ export class Replica {
     const pid = this.client?.pid;
     if (pid !== undefined) s.pid = pid;
     if (this.spawned?.container !== undefined) s.container = this.spawned.container;
+    if (this.stderr?.length) s.stderr = this.stderr;
     if (this.nextRetryAt !== undefined) s.nextRetryAt = new Date(this.nextRetryAt).toISOString();
     return s;
   }
@@ -151,6 +154,7 @@ export class Replica {
     if (gen !== this.gen || this.stopped) throw new Error('superseded');
     this.state = 'healthy';
     this.reason = undefined;
+    this.stderr = undefined;
     this.attempt = 0;
     this.nextRetryAt = undefined;
     this.startPing();
@@ -223,6 +227,12 @@ export class Replica {
     this.gen++;
     this.state = state;
     this.reason = reason;
+    // What the process said before it failed: "exited with code 3" alone rarely says why. Without
+    // a client this is a second report of the same failure (closed, then initialize rejected).
+    if (this.client) {
+      const tail = this.client.stderrTail?.();
+      this.stderr = tail?.length ? tail : undefined;
+    }
     this.recordError(reason);
     this.stopPing();
     void this.drop();

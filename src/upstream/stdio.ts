@@ -5,6 +5,7 @@ import { ErrorCode, type JsonRpcMessage, RpcError } from '../protocol/jsonrpc.js
 import { deliverStdioLine, LineSplitter } from './framing.js';
 import { killTagged, OWNER_VAR, upstreamTag } from './ownership.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
+import { StderrTail } from './stderr-tail.js';
 import type {
   UpstreamClient,
   UpstreamEvents,
@@ -31,6 +32,7 @@ export class StdioUpstream implements UpstreamClient {
   private closing = false;
   /** In the environment of the process and all it starts, so escaped helpers are found too. */
   private readonly tag = upstreamTag();
+  private readonly tail = new StderrTail();
 
   constructor(
     readonly name: string,
@@ -43,6 +45,10 @@ export class StdioUpstream implements UpstreamClient {
 
   get initResult(): UpstreamInitResult | undefined {
     return this.session?.initResult;
+  }
+
+  stderrTail(): string[] {
+    return this.tail.snapshot();
   }
 
   async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
@@ -73,7 +79,11 @@ export class StdioUpstream implements UpstreamClient {
     );
     child.stdout!.on('data', (chunk: Buffer) => splitter.push(chunk));
     child.stdout!.on('end', () => splitter.flush());
-    const errLines = new LineSplitter((line) => events.onLog?.(line.toString('utf8').trimEnd()));
+    const errLines = new LineSplitter((line) => {
+      const text = line.toString('utf8').trimEnd();
+      this.tail.push(text);
+      events.onLog?.(text);
+    });
     child.stderr!.on('data', (chunk: Buffer) => errLines.push(chunk));
     child.stderr!.on('end', () => errLines.flush());
     // EPIPE after the process died: the exit handler reports it.

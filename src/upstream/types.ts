@@ -65,6 +65,8 @@ export interface UpstreamClient {
   readonly pid?: number;
   /** Result of the initialize handshake; set once connect() resolved. */
   readonly initResult?: UpstreamInitResult;
+  /** The last lines the process wrote to stderr, oldest first (process-backed transports). */
+  stderrTail?(): string[];
 
   /** Start (spawn / connect), perform initialize + notifications/initialized. */
   connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult>;

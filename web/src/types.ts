@@ -15,6 +15,8 @@ export interface ServerRow {
   transport: string;
   state: ServerState;
   reason?: string;
+  /** The last lines the server wrote to stderr before it failed. */
+  stderr?: string[];
   tools: number;
   restarts: number;
   pid?: number;

@@ -142,6 +142,14 @@ function ServerPanel({
           All logs
         </button>
       </div>
+      {server.stderr && server.stderr.length > 0 && server.state !== 'healthy' && (
+        <>
+          <h3>Last stderr lines</h3>
+          <pre class="mini-log stderr-tail" data-testid="panel-stderr">
+            {server.stderr.join('\n')}
+          </pre>
+        </>
+      )}
       <h3>Tools ({tools.length})</h3>
       {tools.length === 0 ? (
         <p class="muted">
