@@ -87,17 +87,19 @@ export async function post(
   return { status: r.status, headers: r.headers, json, text };
 }
 
+/** The body of an initialize request from a client named `name`. */
+export function initializeBody(name = 'raw', protocolVersion = '2025-06-18'): string {
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion, capabilities: {}, clientInfo: { name, version: '1' } },
+  });
+}
+
 /** initialize over raw HTTP; returns the session id. */
 export async function rawSession(url: string, protocolVersion = '2025-06-18'): Promise<string> {
-  const r = await post(
-    url,
-    JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-    }),
-  );
+  const r = await post(url, initializeBody('raw', protocolVersion));
   const sid = r.headers.get('mcp-session-id');
   if (r.status !== 200 || !sid) throw new Error(`initialize failed: ${r.status} ${r.text}`);
   await post(url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), {

@@ -12,6 +12,7 @@ import { waitFor } from '../support/wait.js';
 import {
   connectSse,
   connectStreamable,
+  initializeBody,
   post,
   type RunningGateway,
   rawPost,
@@ -25,14 +26,6 @@ const sessionIdOf = (c: Client) => (c.transport as StreamableHTTPClientTransport
 
 const streamOpen = (gw: RunningGateway, id: string) =>
   gw.gateway.listSessions().find((s) => s.id === id)?.stream === true;
-
-const initialize = (name = 'raw') =>
-  JSON.stringify({
-    jsonrpc: '2.0',
-    id: 0,
-    method: 'initialize',
-    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name, version: '1' } },
-  });
 
 /** An SDK client whose GET stream the gateway holds (the SDK opens it right after initialize). */
 async function streamingClient(gw: RunningGateway): Promise<Client> {
@@ -80,7 +73,7 @@ describe('session cap', () => {
     const a = await streamingClient(gw);
     const b = await streamingClient(gw);
     clients.push(b);
-    const refused = await post(gw.url, initialize());
+    const refused = await post(gw.url, initializeBody());
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('60');
     expect(refused.json).toMatchObject({
@@ -91,7 +84,7 @@ describe('session cap', () => {
       },
     });
     await closeWithoutDelete(gw, a);
-    expect((await post(gw.url, initialize())).status).toBe(200);
+    expect((await post(gw.url, initializeBody())).status).toBe(200);
     expect(streamOpen(gw, sessionIdOf(b))).toBe(true);
   });
 });
@@ -110,7 +103,7 @@ describe('client identity', () => {
       [`${gw.base}/groups/ops/mcp?client=ops-bot`, {}, 'ops-bot'],
     ];
     for (const [url, headers, want] of cases) {
-      const r = await post(url, initialize('Claude Code'), headers);
+      const r = await post(url, initializeBody('Claude Code'), headers);
       expect(r.status, url).toBe(200);
       expect(accessIdOfSession(r.headers.get('mcp-session-id')), url).toBe(want);
     }

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EVERYTHING, gridctl, localServer, type Sandbox, sandbox, stackYaml } from '../lifecycle/cli.js';
 import { freePort } from '../support/net.js';
 import { waitFor } from '../support/wait.js';
-import { post, rawPost, rawSession } from './helpers.js';
+import { initializeBody, post, rawPost, rawSession } from './helpers.js';
 
 const started: [Sandbox, string[]][] = [];
 const streams: AbortController[] = [];
@@ -16,13 +16,6 @@ afterAll(async () => {
     await gridctl(sb, stop).catch(() => undefined);
     rmSync(sb.dir, { recursive: true, force: true });
   }
-});
-
-const initialize = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 0,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 });
 
 /** Hold a session's GET /mcp stream open; once the response arrives, the gateway holds it too. */
@@ -74,7 +67,7 @@ describe('gateway session settings from the stack file', () => {
 
     // max_sessions: two live sessions fill the gateway.
     for (let i = 0; i < 2; i++) await holdStream(url, await rawSession(url));
-    const refused = await post(url, initialize);
+    const refused = await post(url, initializeBody());
     expect(refused.status).toBe(503);
     expect(refused.json).toMatchObject({
       error: {
