@@ -5,6 +5,7 @@ import type { LogEntry, Logger, LogLevel } from '../logging/logger.js';
 import { ApiError, sendError, sendJson } from './errors.js';
 import { EventHub } from './events.js';
 import { type PinsView, pinRoutes } from './pins.js';
+import { policyRoutes } from './policy.js';
 import { stackEditRoutes } from './stack-edit.js';
 import { varRoutes } from './vars.js';
 
@@ -23,6 +24,8 @@ export interface StackView {
   pins?: PinsView;
   /** Connected MCP clients (the UI's graph shows them). */
   sessions?(): { id: string; client: string | undefined; transport: string }[];
+  /** Rate-limit buckets and their live state (`limits.rate_limits`). */
+  limits?(): unknown[];
   /** Absolute path of the loaded stack file, if any (the UI's Spec view edits it). */
   stackFile?(): string | undefined;
 }
@@ -88,6 +91,7 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
     ['GET', /^\/api\/events$/, (req, res) => events.handle(req, res)],
     ...stackEditRoutes(view, opts.home),
     ...pinRoutes(view),
+    ...policyRoutes(view),
     ...varRoutes({
       view,
       logger,

@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<CommandRegistrar>> = {
   logs: async () => (await import('./logs.js')).registerLogs,
   plan: async () => (await import('./plan.js')).registerPlan,
   pins: async () => (await import('./pins.js')).registerPins,
+  limits: async () => (await import('./limits.js')).registerLimits,
   reload: async () => (await import('./reload.js')).registerReload,
   serve: async () => (await import('./serve.js')).registerServe,
   stop: async () => (await import('./serve.js')).registerServe,

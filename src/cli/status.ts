@@ -17,6 +17,18 @@ interface GatewayRow {
   stack_file?: string;
   error?: string;
   servers?: StatusBody['servers'];
+  sessions?: SessionRow[];
+}
+
+/** A live client session as /api/sessions lists it. */
+interface SessionRow {
+  id: string;
+  client?: string;
+  accessId: string;
+  scope: { access: 'all' | 'none' | 'some'; profile?: string; servers?: string[]; tools?: string[] };
+  group?: string;
+  transport: string;
+  lastSeen: string;
 }
 
 export const registerStatus: CommandRegistrar = (program, ctx) => {
@@ -50,6 +62,7 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
         if (read.alive) {
           try {
             row.servers = (await apiGet<StatusBody>(s, '/api/status')).servers;
+            row.sessions = await apiGet<SessionRow[]>(s, '/api/sessions');
           } catch (err) {
             row.error = `API not answering: ${(err as Error).message}`;
           }
@@ -116,9 +129,36 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
         );
         ctx.stdout.write(stderrTails(g.servers));
         if (opts.replicas) writeReplicas(ctx, g.name, g.servers);
+        if (g.sessions && g.sessions.length > 0) writeSessions(ctx, g.name, g.sessions);
       }
     });
 };
+
+/** Each connected client with the id its scope and limits key on, and what that scope allows. */
+function writeSessions(ctx: CliContext, gateway: string, sessions: SessionRow[]): void {
+  const scopeText = (s: SessionRow['scope']) =>
+    s.access !== 'some'
+      ? s.access
+      : [s.servers && `servers ${s.servers.join(',')}`, s.tools && `tools ${s.tools.join(',')}`]
+          .filter(Boolean)
+          .join('; ');
+  ctx.stdout.write(`\n${ctx.paint('bold', gateway)} sessions\n`);
+  ctx.stdout.write(
+    table(
+      ['SESSION', 'CLIENT', 'CLIENT ID', 'PROFILE', 'SCOPE', 'GROUP', 'TRANSPORT', 'LAST SEEN'],
+      sessions.map((s) => [
+        s.id.slice(0, 8),
+        s.client ?? '-',
+        s.accessId || '(anonymous)',
+        s.scope.profile ?? '-',
+        truncate(scopeText(s.scope), 50),
+        s.group ?? '-',
+        s.transport,
+        ago(s.lastSeen),
+      ]),
+    ),
+  );
+}
 
 /** `healthy/total` (draining and stopped replicas are not counted). */
 function replicaCount(s: ServerStatusRow): string {

@@ -178,6 +178,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     tools: async () => gateway.tools(),
     pins: pinsView(pins, gateway, () => reloader?.current.gateway?.allowed_hosts ?? []),
     sessions: () => gateway.listSessions(),
+    limits: () => gateway.limits(),
     stackFile: () => stackFile,
     appliedSpec: () => {
       const spec = reloader?.current;
