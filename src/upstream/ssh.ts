@@ -222,8 +222,6 @@ export function explainSshFailure(
   return undefined;
 }
 
-const STDERR_TAIL = 40;
-
 /**
  * StdioUpstream over the ssh client. Reported kind is 'stdio': the wire is the remote process's
  * stdin/stdout, and the local pid (the ssh client) is what close() takes down.
@@ -231,8 +229,6 @@ const STDERR_TAIL = 40;
 export class SshUpstream implements UpstreamClient {
   readonly kind = 'stdio' as const;
   private readonly inner: StdioUpstream;
-  /** The last stderr lines, where ssh explains why a connection failed. */
-  private readonly stderr: string[] = [];
 
   constructor(
     readonly name: string,
@@ -262,18 +258,17 @@ export class SshUpstream implements UpstreamClient {
     return this.inner.initResult;
   }
 
+  /** The ssh client's stderr: its own complaints and the remote command's stderr. */
+  stderrTail(): string[] {
+    return this.inner.stderrTail();
+  }
+
   async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
     const wrapped: UpstreamEvents = {
       onNotification: (msg, ctx) => events.onNotification(msg, ctx),
       onRequest: (msg, ctx) => events.onRequest(msg, ctx),
       onClose: (error) => events.onClose(error === undefined ? undefined : this.explain(error)),
-      onLog: (line) => {
-        if (!line.startsWith('stdout: ')) {
-          this.stderr.push(line);
-          if (this.stderr.length > STDERR_TAIL) this.stderr.shift();
-        }
-        events.onLog?.(line);
-      },
+      onLog: (line) => events.onLog?.(line),
     };
     try {
       return await this.inner.connect(wrapped, init);
@@ -300,7 +295,7 @@ export class SshUpstream implements UpstreamClient {
     const exit = /exited with code (\d+)/.exec(message);
     // Only a process that ended can be explained; timeouts and upstream errors pass unchanged.
     if (!exit) return err instanceof Error ? err : new Error(message);
-    const why = explainSshFailure(this.opts.ssh, this.stderr, Number(exit[1]));
+    const why = explainSshFailure(this.opts.ssh, this.inner.stderrTail(), Number(exit[1]));
     if (!why) return err instanceof Error ? err : new Error(message);
     const code = err instanceof RpcError ? err.code : ErrorCode.ConnectionClosed;
     return new RpcError(code, `server "${this.name}": ${why}`, { sshExitCode: Number(exit[1]) });
