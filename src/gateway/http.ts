@@ -531,7 +531,7 @@ export function createHandler(core: McpCore) {
         ...cors(req),
         'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
         'Access-Control-Allow-Headers':
-          'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID',
+          'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, X-Gridctl-Client-Id',
         'Access-Control-Max-Age': '600',
       });
     }

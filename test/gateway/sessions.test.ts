@@ -109,6 +109,20 @@ describe('client identity', () => {
     }
   });
 
+  it('lets browser clients send the header (CORS preflight)', async () => {
+    gw = await startGateway([]);
+    const pre = await fetch(gw.url, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:5173',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'x-gridctl-client-id',
+      },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-gridctl-client-id');
+  });
+
   it('binds it on legacy SSE sessions: ?client= on GET /sse, else clientInfo.name at initialize', async () => {
     gw = await startGateway([]);
     const named = new Client({ name: 'test-sse-client', version: '1.0.0' });
