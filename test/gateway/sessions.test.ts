@@ -89,6 +89,30 @@ describe('session cap', () => {
   });
 });
 
+describe('session cap on legacy SSE', () => {
+  it('evicts an idle streamable session for GET /sse, and refuses when all are live', async () => {
+    gw = await startGateway([], { maxSessions: 1 });
+    const idle = await post(gw.url, initializeBody());
+    const legacy = await connectSse(gw.base);
+    clients.push(legacy);
+    expect(gw.gateway.listSessions().map((s) => s.transport)).toEqual(['sse']);
+    expect(
+      (
+        await post(gw.url, '{"jsonrpc":"2.0","id":1,"method":"ping"}', {
+          'mcp-session-id': idle.headers.get('mcp-session-id')!,
+        })
+      ).status,
+    ).toBe(404);
+    const refused = await fetch(`${gw.base}/sse`, { headers: { accept: 'text/event-stream' } });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('60');
+    expect(await refused.json()).toMatchObject({
+      error: { message: expect.stringMatching(/^Too many sessions: all 1 sessions/) },
+    });
+    await legacy.ping(); // the live legacy session is untouched
+  });
+});
+
 describe('client identity', () => {
   const accessIdOfSession = (id: string | null | undefined) =>
     gw && id ? storeOf(gw.gateway).get(id)?.accessId : undefined;
