@@ -253,6 +253,18 @@ const mcpServer = z
       description: 'argv: local process (cwd = stack folder), ssh remote command, or container CMD.',
     }),
     env: stringMap.optional(),
+    pass_env: z
+      .array(
+        z.string().regex(/^(?!GRIDCTL_)[A-Za-z_][A-Za-z0-9_]*\*?$/, {
+          error:
+            'must be a variable name like HTTPS_PROXY or a prefix like AWS_* (GRIDCTL_* variables are never passed to servers)',
+        }),
+      )
+      .optional()
+      .meta({
+        description:
+          'Host variables to pass to this server on top of the basics every server gets (docs/variables.md); an entry ending in * is a prefix. Local processes, the local ssh client and containers (gridctl addition).',
+      }),
     build_args: stringMap.optional(),
     network: z.string().min(1).optional(),
     ssh: ssh.optional(),

@@ -86,6 +86,7 @@ export function upstreamSpec(server: McpServer, opts: RegistrarOptions): Upstrea
         transport: 'stdio',
         command: server.command ?? [],
         env: server.env,
+        passEnv: server.pass_env,
         cwd: dirname(opts.stackFile),
       };
     case 'external':
@@ -100,6 +101,7 @@ export function upstreamSpec(server: McpServer, opts: RegistrarOptions): Upstrea
         ssh: server.ssh!,
         command: server.command ?? [],
         env: server.env,
+        passEnv: server.pass_env,
       };
     case 'openapi': {
       const { spec, baseUrl, auth, operations, tls } = server.openapi!;

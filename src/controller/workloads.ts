@@ -36,6 +36,7 @@ import {
 } from '../runtime/index.js';
 import type { HomePaths } from '../state/paths.js';
 import { readState } from '../state/state-file.js';
+import { serverEnv, withoutOwn } from '../upstream/env.js';
 import { LineSplitter } from '../upstream/framing.js';
 import {
   type ContainerLogSource,
@@ -172,7 +173,13 @@ function resourceSpec(stack: Stack, r: Resource, rt: WorkloadRuntime, stackDir: 
   };
 }
 
-function serverSpecs(stack: Stack, s: McpServer, rt: WorkloadRuntime, ports: PortAllocator): Desired[] {
+function serverSpecs(
+  stack: Stack,
+  s: McpServer,
+  rt: WorkloadRuntime,
+  ports: PortAllocator,
+  host: NodeJS.ProcessEnv,
+): Desired[] {
   const n = replicasOf(s);
   const transport = transportOf(s);
   const image = s.image ?? builtImageTag(stack.name, s.name);
@@ -199,7 +206,7 @@ function serverSpecs(stack: Stack, s: McpServer, rt: WorkloadRuntime, ports: Por
         name,
         image,
         cmd: s.command && s.command.length > 0 ? s.command : undefined,
-        env: s.env ?? {},
+        env: serverEnv({ host, declared: s.env, pass: s.pass_env, base: 'container' }),
         labels,
         network: networkOf(stack, s.network),
         aliases: [short, name],
@@ -235,7 +242,7 @@ export async function up(stack: Stack, o: UpOptions): Promise<UpResult> {
       ...stack.resources.map((r) => resourceSpec(stack, r, rt, stackDir)),
       ...stack['mcp-servers']
         .filter((s) => serverKind(s) === 'container')
-        .flatMap((s) => serverSpecs(stack, s, rt, ports)),
+        .flatMap((s) => serverSpecs(stack, s, rt, ports, o.env)),
     ];
 
     // Images: build every `source` (layer cache keeps it quick), pull what is missing.
@@ -530,7 +537,7 @@ async function sourceFolder(s: McpServer, stackDir: string, o: UpOptions): Promi
   const url = src.url!;
   const ref = src.ref ?? 'main';
   const dir = join(o.home, 'cache', 'repos', createHash('sha256').update(url).digest('hex').slice(0, 16));
-  const env: NodeJS.ProcessEnv = { ...o.env, GIT_TERMINAL_PROMPT: '0' };
+  const env: NodeJS.ProcessEnv = { ...withoutOwn(o.env), GIT_TERMINAL_PROMPT: '0' };
   const cfg: string[] = [];
   const auth = src.auth;
   if (auth?.method === 'token' && auth.credential_ref) {

@@ -10,11 +10,23 @@ import { StreamableHttpUpstream } from './streamable-http.js';
 import type { UpstreamClient } from './types.js';
 
 export type UpstreamSpec =
-  | { transport: 'stdio'; command: string[]; env?: Record<string, string>; cwd: string }
+  | {
+      transport: 'stdio';
+      command: string[];
+      env?: Record<string, string>;
+      passEnv?: readonly string[];
+      cwd: string;
+    }
   | { transport: 'http'; url: string; headers?: Record<string, string> }
   | { transport: 'sse'; url: string; headers?: Record<string, string> }
   | { transport: 'container-stdio'; container: ContainerStdioHandle }
-  | { transport: 'ssh'; ssh: SshTarget; command: string[]; env?: Record<string, string> }
+  | {
+      transport: 'ssh';
+      ssh: SshTarget;
+      command: string[];
+      env?: Record<string, string>;
+      passEnv?: readonly string[];
+    }
   | { transport: 'openapi'; openapi: OpenApiConfig; stackDir: string };
 
 export interface UpstreamFactoryOptions {
@@ -34,7 +46,13 @@ export function createUpstream(
   switch (spec.transport) {
     case 'stdio':
       if (spec.command.length === 0) throw new Error(`server "${name}": empty command`);
-      return new StdioUpstream(name, { ...opts, command: spec.command, env: spec.env, cwd: spec.cwd });
+      return new StdioUpstream(name, {
+        ...opts,
+        command: spec.command,
+        env: spec.env,
+        passEnv: spec.passEnv,
+        cwd: spec.cwd,
+      });
     case 'http':
       return new StreamableHttpUpstream(name, {
         ...opts,
@@ -45,7 +63,13 @@ export function createUpstream(
       return new SseUpstream(name, { ...opts, url: checkUrl(spec.url, name), headers: spec.headers });
     case 'ssh':
       if (spec.command.length === 0) throw new Error(`server "${name}": empty remote command`);
-      return new SshUpstream(name, { ...opts, ssh: spec.ssh, command: spec.command, env: spec.env });
+      return new SshUpstream(name, {
+        ...opts,
+        ssh: spec.ssh,
+        command: spec.command,
+        env: spec.env,
+        passEnv: spec.passEnv,
+      });
     case 'openapi':
       return new OpenApiUpstream(name, {
         openapi: spec.openapi,

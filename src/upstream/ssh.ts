@@ -63,8 +63,10 @@ export interface SshUpstreamOptions extends SshCommandOptions {
   ssh: SshTarget;
   /** The command run on the remote host, as argv; each word is quoted for the remote shell. */
   command: string[];
-  /** Environment of the local ssh client only (e.g. SSH_AUTH_SOCK); never sent to the remote. */
+  /** Declared env of the local ssh client only; never sent to the remote. */
   env?: Record<string, string>;
+  /** Host variables passed to the local ssh client on top of the basics and SSH_AUTH_SOCK. */
+  passEnv?: readonly string[];
   /** Working directory of the local ssh client (relative key paths resolve against it). */
   cwd?: string;
   defaultTimeoutMs?: number;
@@ -239,6 +241,8 @@ export class SshUpstream implements UpstreamClient {
     this.inner = new StdioUpstream(name, {
       command: sshCommand(opts.ssh, opts.command, opts),
       env: opts.env,
+      passEnv: opts.passEnv,
+      envBase: 'ssh',
       cwd: opts.cwd ?? process.cwd(),
       defaultTimeoutMs: opts.defaultTimeoutMs,
       killGraceMs: opts.killGraceMs,

@@ -2,6 +2,7 @@
 // The process gets its own process group so close() can signal the whole tree it started.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ErrorCode, type JsonRpcMessage, RpcError } from '../protocol/jsonrpc.js';
+import { type EnvBase, serverEnv } from './env.js';
 import { deliverStdioLine, LineSplitter } from './framing.js';
 import { killTagged, OWNER_VAR, upstreamTag } from './ownership.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
@@ -17,8 +18,10 @@ import type {
 export interface StdioUpstreamOptions extends RpcSessionOptions {
   /** argv: the command and its arguments. */
   command: string[];
-  /** Merged over the gateway's own environment. */
+  /** Declared env; with `passEnv`, what the process gets on top of the basics (see env.ts). */
   env?: Record<string, string>;
+  passEnv?: readonly string[];
+  envBase?: EnvBase;
   cwd: string;
   /** Time between SIGTERM and SIGKILL on close(). */
   killGraceMs?: number;
@@ -64,7 +67,15 @@ export class StdioUpstream implements UpstreamClient {
 
     const child = spawn(cmd, args, {
       cwd: this.opts.cwd,
-      env: { ...process.env, ...this.opts.env, [OWNER_VAR]: this.tag },
+      env: {
+        ...serverEnv({
+          host: process.env,
+          declared: this.opts.env,
+          pass: this.opts.passEnv,
+          base: this.opts.envBase,
+        }),
+        [OWNER_VAR]: this.tag,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true, // own process group: one signal reaches every descendant
     });
