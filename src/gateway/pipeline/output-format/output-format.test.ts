@@ -74,6 +74,11 @@ describe('outputFormat', () => {
     );
   });
 
+  it('never reads a column named like an Object.prototype member from a row that lacks it', async () => {
+    const out = await handler('csv', {}, jsonResult([{}, { valueOf: false, constructor: 'x' }]))(ctx('fs'));
+    expect(textOf(out)).toBe('valueOf,constructor\n,\nfalse,x\n');
+  });
+
   it('leaves CSV-unfit JSON alone: nested values, objects, empty arrays', async () => {
     for (const value of [graph, [{ a: { b: 1 } }], [{ a: [1] }], [], [1, 2], [{}], { a: 1 }]) {
       const upstream = jsonResult(value);
@@ -148,7 +153,11 @@ describe('outputFormat properties', () => {
     fc.boolean(),
     fc.constant(null),
   );
-  const key = fc.string({ minLength: 1, maxLength: 8 });
+  // Names of Object.prototype members too: a row lacking one must not read the inherited value.
+  const key = fc.oneof(
+    fc.string({ minLength: 1, maxLength: 8 }),
+    fc.constantFrom('valueOf', 'toString', 'constructor', '__proto__'),
+  );
   const flatRows = fc.array(fc.dictionary(key, scalar, { maxKeys: 5 }), { minLength: 1, maxLength: 8 });
 
   it('CSV parses back to the rows it replaced, cell by cell', async () => {
@@ -165,7 +174,7 @@ describe('outputFormat properties', () => {
         expect(back).toEqual(
           parsed.map((r) =>
             Object.fromEntries(
-              columns.map((c) => [c, r[c] === null || r[c] === undefined ? '' : String(r[c])]),
+              columns.map((c) => [c, !Object.hasOwn(r, c) || r[c] === null ? '' : String(r[c])]),
             ),
           ),
         );

@@ -114,13 +114,12 @@ function toCsv(value: unknown): string | undefined {
   }
   if (columns.length === 0) return undefined;
   // Columns are the union of all rows' keys in first-seen order; a missing key and null are both an
-  // empty cell. Booleans as words (csv-stringify's default writes 1 and "").
-  return stringifyCsv(value as Array<Record<string, Cell>>, {
-    header: true,
-    columns,
-    record_delimiter: 'unix',
-    cast: { boolean: (b) => String(b) },
-  });
+  // empty cell. Rows go in as arrays of own values, so a column named like an Object.prototype member
+  // (`valueOf`) never reads the inherited function. Booleans as words (the default is 1 and "").
+  const rows = (value as Obj[]).map((row) =>
+    columns.map((c) => (Object.hasOwn(row, c) ? (row[c] as Cell) : null)),
+  );
+  return stringifyCsv([columns, ...rows], { record_delimiter: 'unix', cast: { boolean: (b) => String(b) } });
 }
 
 function isObj(v: unknown): v is Obj {
