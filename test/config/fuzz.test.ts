@@ -1,14 +1,14 @@
 // A generated corpus of broken stack files: truncated examples, values replaced by arbitrary data,
 // random keys. The loader must never throw: every outcome is a structured issue list.
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ISSUE_CODES, type LoadResult, loadStack } from '../../src/config/index.js';
+import { tempDir } from '../support/temp.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const sources = readdirSync(path.join(root, 'examples'), { recursive: true, encoding: 'utf8' })
@@ -23,7 +23,7 @@ const corpus = [...sources, ...fixtures];
 let dir = '';
 let n = 0;
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'gridctl-fuzz-'));
+  dir = tempDir('fuzz');
 });
 
 async function load(text: string): Promise<LoadResult> {

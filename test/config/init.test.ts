@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp.js';
 import { runCli } from './cli.js';
 
 describe('gridctl init', () => {
   it('writes a commented starter stack.yaml that validates clean and points editors at the schema', async () => {
-    const base = await mkdtemp(path.join(tmpdir(), 'gridctl-init-'));
+    const base = tempDir('init');
     const r = await runCli(['init', 'my project'], { cwd: base });
     expect(r.code).toBe(0);
     const file = path.join(base, 'my project', 'stack.yaml');
@@ -24,7 +24,7 @@ describe('gridctl init', () => {
   });
 
   it('refuses to overwrite without --force, and overwrites with it', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'gridctl-init-'));
+    const dir = tempDir('init');
     const file = path.join(dir, 'stack.yaml');
     await writeFile(file, 'name: mine\n');
     const refused = await runCli(['init', dir, '--name', 'other']);

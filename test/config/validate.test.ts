@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp.js';
 import { fixture, runCli } from './cli.js';
 
 interface JsonIssue {
@@ -110,7 +110,7 @@ describe('gridctl validate (acceptance)', () => {
   });
 
   it('says which character of a name is wrong', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'gridctl-names-'));
+    const dir = tempDir('names');
     const file = path.join(dir, 'stack.yaml');
     await writeFile(file, 'name: my stack\nmcp-servers:\n  - name: web/api\n    command: [x]\n');
     const { report } = await validateJson(file);
@@ -128,7 +128,7 @@ describe('gridctl validate (acceptance)', () => {
 
   it('shows a YAML syntax error with the line and a caret, exit 1', async () => {
     // Written at test time: the repository's formatter parses every .yaml file it holds.
-    const dir = await mkdtemp(path.join(tmpdir(), 'gridctl-syntax-'));
+    const dir = tempDir('syntax');
     const file = path.join(dir, 'syntax-error.yaml');
     await writeFile(
       file,
@@ -163,7 +163,7 @@ describe('gridctl validate (acceptance)', () => {
   });
 
   it('exits 1 with a message (no stack trace) for a missing file, an empty file and a list', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'gridctl-bad-'));
+    const dir = tempDir('bad');
     await writeFile(path.join(dir, 'empty.yaml'), '');
     await writeFile(path.join(dir, 'list.yaml'), '- a\n- b\n');
     const missing = await runCli(['validate', path.join(dir, 'nope.yaml')]);

@@ -1,9 +1,9 @@
 // Runs the real gridctl CLI (from the TypeScript sources through tsx) in an isolated home.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tempDir } from '../support/temp.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const ENTRY = join(ROOT, 'src/cli/main-run.ts');
@@ -20,7 +20,7 @@ export interface Sandbox {
 }
 
 export function sandbox(): Sandbox {
-  const dir = mkdtempSync(join(tmpdir(), 'gridctl-life-'));
+  const dir = tempDir('life');
   const home = join(dir, 'home');
   const env = { ...process.env, GRIDCTL_HOME: home, NO_COLOR: '1' };
   return {

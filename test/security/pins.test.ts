@@ -2,10 +2,9 @@
 // a changed description is drift (warn: served + logged; block: withheld, calls refused with the
 // approve hint, the server's other tools still work); approve over the REST API brings the tool back
 // at once with list_changed; a poisoned description is flagged; the pins file is 0600.
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -16,6 +15,7 @@ import { type LogEntry, Logger } from '../../src/logging/logger.js';
 import { PinManager, type PinSettings, pinsFile } from '../../src/security/pins/index.js';
 import { connectStreamable, type RunningGateway, spec, startGateway, stdio } from '../gateway/helpers.js';
 import { isAlive } from '../support/processes.js';
+import { tempDir } from '../support/temp.js';
 import { waitFor } from '../support/wait.js';
 
 const FIXTURE = resolve(import.meta.dirname, '../fixtures/pins/server.mjs');
@@ -39,7 +39,7 @@ afterEach(async () => {
 });
 
 async function setup(settings: Partial<PinSettings>, echo = 'Echo the text back.'): Promise<Setup> {
-  const root = mkdtempSync(join(tmpdir(), 'gridctl-pins-it-'));
+  const root = tempDir('pins-it');
   const defs = join(root, 'defs.json');
   const setEcho = (d: string) => writeFileSync(defs, JSON.stringify({ echo: d }));
   setEcho(echo);

@@ -1,7 +1,6 @@
 // Real-browser harness for the web UI tests: Debian's Chromium driven by playwright-core, every
 // request URL recorded (to prove nothing leaves localhost), and small wait helpers.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildWeb, OUT } from '../../web/build.js';
@@ -12,8 +11,11 @@ import { waitFor } from '../support/wait.js';
 declare const document: { querySelector(selector: string): { textContent: string | null } | null };
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Screenshots go to a temp folder; GRIDCTL_UI_SHOTS=docs/ui refreshes the ones in the docs. */
-export const SHOTS = resolve(ROOT, process.env.GRIDCTL_UI_SHOTS ?? join(tmpdir(), 'gridctl-ui-shots'));
+/**
+ * Screenshots go to node_modules/.cache (kept for a look after the run, ignored by git, never the
+ * temp dir, which the run must leave empty); GRIDCTL_UI_SHOTS=docs/ui refreshes the ones in the docs.
+ */
+export const SHOTS = resolve(ROOT, process.env.GRIDCTL_UI_SHOTS ?? 'node_modules/.cache/gridctl-ui-shots');
 
 let built: Promise<unknown> | undefined;
 

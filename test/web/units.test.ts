@@ -1,13 +1,13 @@
 // The UI's pure parts (SSE parsing, schema → form → arguments, wizard YAML) and the static handler.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify, createStaticHandler, safeJoin } from '../../src/api/static.js';
 import { fieldsOf, initialValues, toArguments } from '../../web/src/schema-form.js';
 import { SseParser } from '../../web/src/sse.js';
+import { tempDir } from '../support/temp.js';
 
 describe('SseParser', () => {
   it('assembles events across arbitrary chunk boundaries, CRLF and comments', () => {
@@ -113,14 +113,16 @@ describe('static handler', () => {
   let base: string;
   let root: string;
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'gridctl-web-'));
-    mkdirSync(join(root, 'assets'));
+    // The UI root with a file beside it that traversal must not reach.
+    const parent = tempDir('web');
+    root = join(parent, 'root');
+    mkdirSync(join(root, 'assets'), { recursive: true });
     writeFileSync(join(root, 'index.html'), '<html><meta name="gridctl-auth" content="none"></html>');
     writeFileSync(join(root, 'assets', 'main-ABC.js'), 'export {}');
     writeFileSync(join(root, 'assets', 'main-ABC.css'), 'body{}');
     writeFileSync(join(root, 'assets', '.hidden'), 'secret');
     writeFileSync(join(root, 'favicon.svg'), '<svg/>');
-    writeFileSync(join(tmpdir(), 'outside.txt'), 'outside');
+    writeFileSync(join(parent, 'outside.txt'), 'outside');
     const ui = createStaticHandler({ root, auth: { type: 'api_key', header: 'X-Key' } });
     server = createServer((req, res) => {
       if (!ui(req, res)) {

@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/support/temp.js';
 import { type LogEntry, Logger } from '../../logging/logger.js';
 import { approveRecorded, PinManager, type PinSettings } from './manager.js';
 import { PinError, pinsFile, readPins, updatePins } from './store.js';
@@ -18,7 +17,7 @@ let logs: LogEntry[];
 let logger: Logger;
 
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'gridctl-pins-'));
+  root = tempDir('pins');
   logs = [];
   logger = Logger.create({ level: 'debug', sinks: [(e) => logs.push(e)] });
 });
