@@ -1,6 +1,7 @@
 // The stack's call policies as the gateway's pipeline takes them: one mapping from stack.yaml, used
 // at start-up and after every reload (the policies swap whole).
 import type { Stack } from '../config/index.js';
+import type { Format } from '../gateway/pipeline/output-format/output-format.js';
 import type { CallPolicies } from '../gateway/pipeline/pipeline.js';
 import type { LimitScope, RateLimitSpec } from '../gateway/pipeline/rate-limit/rate-limit.js';
 
@@ -9,13 +10,24 @@ export function callPolicies(stack: Stack | undefined): CallPolicies {
   const rateLimits: RateLimitSpec[] = [];
   for (const r of stack.limits?.rate_limits ?? []) {
     const scope: LimitScope | undefined =
-      r.client !== undefined ? 'client' : r.server !== undefined ? 'server' : r.tool !== undefined ? 'tool' : undefined;
+      r.client !== undefined
+        ? 'client'
+        : r.server !== undefined
+          ? 'server'
+          : r.tool !== undefined
+            ? 'tool'
+            : undefined;
     const key = r.client ?? r.server ?? r.tool;
     if (!scope || key === undefined) continue; // validation requires exactly one
     rateLimits.push({ scope, key, callsPerMinute: r.calls_per_minute, burst: r.burst });
   }
+  const serverFormats: Record<string, Format> = {};
+  for (const s of stack['mcp-servers']) if (s.output_format) serverFormats[s.name] = s.output_format;
   return {
     ...(stack.clients ? { clients: stack.clients } : {}),
     rateLimits,
+    maxToolResultBytes: stack.gateway?.maxToolResultBytes ?? 0,
+    outputFormat: stack.gateway?.output_format ?? 'json',
+    serverFormats,
   };
 }

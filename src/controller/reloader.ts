@@ -16,6 +16,13 @@ import { loadForRun } from './secrets.js';
 import { autoscalePolicy, serverSpec } from './server-registrar.js';
 import type { ContainerView } from './workloads.js';
 
+/** gateway fields that are call policies, swapped live by setPolicies. */
+const HOT_GATEWAY_FIELDS = new Set(['maxToolResultBytes', 'output_format']);
+
+function pick(o: object | undefined, keys: Set<string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([k]) => keys.has(k)));
+}
+
 export interface ReloadResult {
   success: boolean;
   message: string;
@@ -144,6 +151,18 @@ export class Reloader {
     for (const item of diff.items) {
       const label = `${item.kind}:${item.name}`;
       try {
+        if (
+          item.kind === 'gateway' &&
+          item.details.every((d) => HOT_GATEWAY_FIELDS.has(d.split(/[.: ]/, 1)[0] ?? ''))
+        ) {
+          // Result shaping is a call policy: it swaps with the others below, no restart.
+          next.gateway = {
+            ...(next.gateway ?? {}),
+            ...pick(proposed.gateway, HOT_GATEWAY_FIELDS),
+          } as Stack['gateway'];
+          result.modified.push(label);
+          continue;
+        }
         switch (item.kind) {
           case 'mcp-server': {
             if (containerError && isContainer(item.name)) {

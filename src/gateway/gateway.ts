@@ -26,7 +26,6 @@ import { type GroupMap, Groups } from './groups.js';
 import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
 import { ManagedServer, messageOf } from './managed-server.js';
 import { RequestGuard } from './origin.js';
-import { accessIdOf } from './pipeline/identity.js';
 import { CallPipeline, type CallPolicies } from './pipeline/pipeline.js';
 import type { BucketState } from './pipeline/rate-limit/rate-limit.js';
 import type { ScopeSummary } from './pipeline/scope/scope.js';
@@ -84,10 +83,9 @@ export interface ListenAddress {
   url: string;
 }
 
-/** The id a session's scope and limits are keyed on. */
+/** The id a session's scope and limits are keyed on (bound at initialize; "" = anonymous). */
 function accessOf(s: Session): string {
-  const bound = (s as Session & { accessId?: string }).accessId;
-  return bound !== undefined ? bound : accessIdOf(undefined, s.clientInfo.name);
+  return s.accessId;
 }
 
 function mentionServer(server: string, err: unknown): string {
@@ -124,8 +122,11 @@ export class Gateway {
   constructor(private readonly opts: GatewayOptions) {
     this.log = opts.logger?.child({ component: 'gateway' });
     this.pageSize = Math.max(1, opts.pageSize ?? 1000);
-    this.sessions = new SessionStore(opts.sessionIdleMs ?? 30 * 60_000, opts.maxSessions ?? 1000, (s) =>
-      this.onSessionClosed(s),
+    this.sessions = new SessionStore(
+      opts.sessionIdleMs,
+      opts.maxSessions,
+      (s) => this.onSessionClosed(s),
+      opts.maxSessionsPerClient,
     );
     this.groups = new Groups(opts.groups);
     this.pipeline = this.buildPipeline(opts.policies ?? {});
@@ -297,6 +298,11 @@ export class Gateway {
       inflight: s.inflight.size,
       lastSeen: new Date(s.lastSeen).toISOString(),
     }));
+  }
+
+  /** Session counts: total, live, by client, evicted, expired, refused (status, API, metrics). */
+  sessionStats(): ReturnType<SessionStore['stats']> {
+    return this.sessions.stats();
   }
 
   get sessionCount(): number {

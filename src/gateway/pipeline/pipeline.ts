@@ -3,7 +3,9 @@
 // reload (a new CallPipeline built from the old one keeps unchanged rate-limit buckets).
 import { compose } from './compose.js';
 import { type GroupResolver, groupInterceptor } from './group/group.js';
+import { type Format, outputFormat } from './output-format/output-format.js';
 import { RateLimiter, type RateLimitSpec, rateLimitInterceptor } from './rate-limit/rate-limit.js';
+import { resultCap } from './result-cap/result-cap.js';
 import { routeInterceptor, type ToolRouter } from './route/route.js';
 import { ClientScopes, type ClientsPolicy, scopeInterceptor } from './scope/scope.js';
 import type { CallHandler, Interceptor } from './types.js';
@@ -14,6 +16,12 @@ export interface CallPolicies {
   /** The `clients:` block; undefined = no block, every client sees everything. */
   clients?: ClientsPolicy;
   rateLimits?: readonly RateLimitSpec[];
+  /** gateway.maxToolResultBytes; 0 or absent: 65536. */
+  maxToolResultBytes?: number;
+  /** gateway.output_format; absent: json (no conversion). */
+  outputFormat?: Format;
+  /** mcp-servers[].output_format, for the servers that set one. */
+  serverFormats?: Readonly<Record<string, Format>>;
 }
 
 export interface PipelineDeps {
@@ -45,6 +53,10 @@ export class CallPipeline {
       ['route', routeInterceptor(deps.router)],
       ['scope', this.scopes.open ? undefined : scopeInterceptor(this.scopes)],
       ['rate-limit', this.limiter.empty ? undefined : rateLimitInterceptor(this.limiter)],
+      // Results come back through these in reverse: the cap first, then conversion, so a cut JSON
+      // text (no longer parseable) is passed through rather than converted.
+      ['output-format', converting(policies) ? outputFormat(formatOptions(policies)) : undefined],
+      ['result-cap', resultCap({ maxBytes: policies.maxToolResultBytes ?? 0 })],
     ];
     const active = stages.filter((s): s is [string, Interceptor] => s[1] !== undefined);
     this.stages = active.map(([name]) => name);
@@ -53,4 +65,13 @@ export class CallPipeline {
       deps.terminal,
     );
   }
+}
+
+function formatOptions(p: CallPolicies) {
+  return { format: p.outputFormat ?? 'json', perServer: new Map(Object.entries(p.serverFormats ?? {})) };
+}
+
+function converting(p: CallPolicies): boolean {
+  const acts = (f: Format | undefined) => f === 'toon' || f === 'csv';
+  return acts(p.outputFormat) || Object.values(p.serverFormats ?? {}).some(acts);
 }
