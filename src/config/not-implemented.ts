@@ -17,12 +17,18 @@ export interface NotImplemented {
   label?: string;
   /** What happens instead; completes "<field> is not implemented yet: …". */
   instead: string;
-  /** Whether the value that was set would act; default: any value. Defaults never warn (unset). */
-  acts?: (value: unknown) => boolean;
+  /**
+   * Whether the value that was set would act (`parent`: the mapping that holds it, e.g. the server);
+   * default: any value. Defaults never warn, since they are not set.
+   */
+  acts?: (value: unknown, parent: Record<string, unknown>) => boolean;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
+// The kind rule of semantics.ts: `image` or `source` makes a container server.
+const isContainer = (server: Record<string, unknown>) =>
+  server.image !== undefined || server.source !== undefined;
 
 export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
   {
@@ -80,6 +86,19 @@ export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
     instead: 'no OAuth flow runs and no token is sent: the server gets requests without credentials',
   },
   {
+    path: 'mcp-servers[].replicas',
+    acts: (v, server) => typeof v === 'number' && v > 1 && isContainer(server),
+    label: '`replicas` on a container server',
+    instead: 'that many containers are started, but every call goes to the first one',
+  },
+  {
+    path: 'mcp-servers[].autoscale',
+    acts: (_v, server) => isContainer(server),
+    label: '`autoscale` on a container server',
+    instead:
+      '`min` containers (at least one) are started, every call goes to the first one, and nothing scales',
+  },
+  {
     path: 'mcp-servers[].source.auth.ssh_user',
     instead: 'git connects as the user in the source URL (e.g. git@host:org/repo.git)',
   },
@@ -101,18 +120,26 @@ export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
   },
 ];
 
-/** Every place in `data` that a schema path names, with its value (set ones only). */
-export function instancesOf(data: unknown, schemaPath: string): { path: Path; value: unknown }[] {
-  let found: { path: Path; value: unknown }[] = [{ path: [], value: data }];
+/** A place in the data: its path, its value, and the mapping that holds it. */
+interface Found {
+  path: Path;
+  value: unknown;
+  parent: Record<string, unknown>;
+}
+
+/** Every place in `data` that a schema path names (set ones only). */
+export function instancesOf(data: unknown, schemaPath: string): Found[] {
+  let found: Found[] = [{ path: [], value: data, parent: {} }];
   for (const seg of parseSchemaPath(schemaPath)) {
-    const next: typeof found = [];
+    const next: Found[] = [];
     for (const { path, value } of found) {
       if (seg === '[]') {
-        if (Array.isArray(value))
-          for (const [i, v] of value.entries()) next.push({ path: [...path, i], value: v });
+        if (!Array.isArray(value)) continue;
+        for (const [i, v] of value.entries()) next.push({ path: [...path, i], value: v, parent: {} });
       } else if (isObj(value)) {
-        const keys = seg === '*' ? Object.keys(value) : [seg];
-        for (const k of keys) if (value[k] !== undefined) next.push({ path: [...path, k], value: value[k] });
+        for (const k of seg === '*' ? Object.keys(value) : [seg]) {
+          if (value[k] !== undefined) next.push({ path: [...path, k], value: value[k], parent: value });
+        }
       }
     }
     found = next;
@@ -134,8 +161,8 @@ export type NotImplementedReport = (path: Path, message: string, hint: string) =
 /** One NOT_IMPLEMENTED warning per set field (or block) that would act. */
 export function checkNotImplemented(data: unknown, report: NotImplementedReport): void {
   for (const entry of NOT_IMPLEMENTED) {
-    for (const { path, value } of instancesOf(data, entry.path)) {
-      if (entry.acts && !entry.acts(value)) continue;
+    for (const { path, value, parent } of instancesOf(data, entry.path)) {
+      if (entry.acts && !entry.acts(value, parent)) continue;
       // The issue's field has the full place; a field inside a server or a map is named by its key.
       const name = /\[\]|\*/.test(entry.path) ? String(path.at(-1)) : formatPath(path);
       const label = entry.label ?? `\`${name}\``;

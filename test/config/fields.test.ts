@@ -68,7 +68,6 @@ const IMPLEMENTED: Record<string, string> = {
   'mcp-servers[].env.*': 'src/controller/server-registrar.ts: env: server.env',
   'mcp-servers[].pass_env': 'src/controller/server-registrar.ts: passEnv: server.pass_env',
   'mcp-servers[].pass_env[]': 'src/upstream/env.ts: o.pass',
-  'mcp-servers[].pass_env[]': 'src/controller/server-registrar.ts: passEnv: server.pass_env',
   'mcp-servers[].build_args': 'src/controller/workloads.ts: s.build_args',
   'mcp-servers[].build_args.*': 'src/controller/workloads.ts: s.build_args',
   'mcp-servers[].network': 'src/controller/workloads.ts: s.network',
