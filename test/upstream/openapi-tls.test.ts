@@ -182,23 +182,26 @@ describe('openapi.tls', () => {
     );
   });
 
-  it('insecureSkipVerify from a stack file: a coded warning at load, a warning log line, calls go through', async () => {
-    const stackFile = file('stack.yaml');
-    writeFileSync(
-      stackFile,
-      [
-        'name: tls-skip',
-        'mcp-servers:',
-        '  - name: pets',
-        '    openapi:',
-        `      spec: ${SPECS.oas30}`,
-        `      baseUrl: ${plain.origin}/v1`,
-        '      tls:',
-        '        insecureSkipVerify: true',
-        '',
-      ].join('\n'),
-    );
+  /** A stack file with one OpenAPI server against `plain`, its `tls:` block as given; loaded. */
+  async function stackWithTls(name: string, tls: string[]) {
+    const stackFile = file(`${name}.yaml`);
+    const lines = [`name: ${name}`, 'mcp-servers:', '  - name: pets', '    openapi:'];
+    lines.push(`      spec: ${SPECS.oas30}`, `      baseUrl: ${plain.origin}/v1`, ...tls, '');
+    writeFileSync(stackFile, lines.join('\n'));
     const loaded = await loadStack(stackFile);
+    const client = () => {
+      const u = serverSpec(loaded.stack!['mcp-servers'][0]!, { stackFile, env: {} }).createClient();
+      open.push(u);
+      return u;
+    };
+    return { loaded, client };
+  }
+
+  it('insecureSkipVerify from a stack file: a coded warning at load, a warning log line, calls go through', async () => {
+    const { loaded, client } = await stackWithTls('tls-skip', [
+      '      tls:',
+      '        insecureSkipVerify: true',
+    ]);
     expect(loaded.ok).toBe(true);
     expect(loaded.issues).toContainEqual(
       expect.objectContaining({
@@ -208,9 +211,7 @@ describe('openapi.tls', () => {
         line: 8,
       }),
     );
-    const spec = serverSpec(loaded.stack!['mcp-servers'][0]!, { stackFile, env: {} });
-    const u = spec.createClient();
-    open.push(u);
+    const u = client();
     const ev = recorder();
     await u.connect(ev, INIT);
     expect(ev.logs).toContainEqual(expect.stringMatching(/^WARNING openapi\.tls\.insecureSkipVerify is on/));
@@ -218,24 +219,9 @@ describe('openapi.tls', () => {
   });
 
   it('caFile relative to the stack file reaches the client through the registrar', async () => {
-    const stackFile = file('stack-ca.yaml');
-    writeFileSync(
-      stackFile,
-      [
-        'name: tls-ca',
-        'mcp-servers:',
-        '  - name: pets',
-        '    openapi:',
-        `      spec: ${SPECS.oas30}`,
-        `      baseUrl: ${plain.origin}/v1`,
-        '      tls: {caFile: server-ca.pem}',
-        '',
-      ].join('\n'),
-    );
-    const loaded = await loadStack(stackFile);
+    const { loaded, client } = await stackWithTls('tls-ca', ['      tls: {caFile: server-ca.pem}']);
     expect(loaded.issues.filter((i) => i.severity !== 'info')).toEqual([]);
-    const u = serverSpec(loaded.stack!['mcp-servers'][0]!, { stackFile, env: {} }).createClient();
-    open.push(u);
+    const u = client();
     await u.connect(recorder(), INIT);
     expect((await getPet(u)).isError).toBeUndefined();
   });
