@@ -158,6 +158,8 @@ export class EventHub {
       id: s.id,
       client: s.client,
       transport: s.transport,
+      accessId: s.accessId,
+      scope: s.scope,
     }));
     let tools: unknown[] = [];
     try {

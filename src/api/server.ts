@@ -23,7 +23,13 @@ export interface StackView {
   /** Tool-schema pins (docs/pins.md). */
   pins?: PinsView;
   /** Connected MCP clients (the UI's graph shows them). */
-  sessions?(): { id: string; client: string | undefined; transport: string }[];
+  sessions?(): {
+    id: string;
+    client: string | undefined;
+    transport: string;
+    accessId?: string;
+    scope?: { access: string; profile?: string; servers?: string[]; tools?: string[] };
+  }[];
   /** Rate-limit buckets and their live state (`limits.rate_limits`). */
   limits?(): unknown[];
   /** Absolute path of the loaded stack file, if any (the UI's Spec view edits it). */

@@ -37,6 +37,9 @@ export interface SessionRow {
   id: string;
   client?: string;
   transport: string;
+  /** The id client scope and rate limits key on ("" = anonymous). */
+  accessId?: string;
+  scope?: { access: 'all' | 'none' | 'some'; profile?: string; servers?: string[]; tools?: string[] };
 }
 
 export interface LogEntry {

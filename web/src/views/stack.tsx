@@ -8,7 +8,7 @@ import { ago, clock, stateTone } from '../format.js';
 import { Icon } from '../icons.js';
 import { navigate, setQuery, useLocation } from '../router.js';
 import { note, useStore } from '../store.js';
-import type { ServerRow, Tool } from '../types.js';
+import type { ServerRow, SessionRow, Tool } from '../types.js';
 
 const TOOL_PREVIEW = 6;
 
@@ -203,9 +203,12 @@ export function StackView(): JSX.Element {
   }, [tools]);
 
   const clients = useMemo(() => {
-    const m = new Map<string, number>();
-    for (const s of sessions)
-      m.set(s.client ?? 'unknown client', (m.get(s.client ?? 'unknown client') ?? 0) + 1);
+    const m = new Map<string, { n: number; scope: string }>();
+    for (const s of sessions) {
+      const name = s.client ?? 'unknown client';
+      const seen = m.get(name);
+      m.set(name, { n: (seen?.n ?? 0) + 1, scope: seen?.scope ?? scopeText(s) });
+    }
     return [...m.entries()];
   }, [sessions]);
 
@@ -268,7 +271,7 @@ export function StackView(): JSX.Element {
                 </div>
               </div>
             ) : (
-              clients.map(([c, n]) => (
+              clients.map(([c, { n, scope }]) => (
                 <div key={c} class="node node-client" data-node={`client:${c}`}>
                   <Icon name="client" />
                   <div>
@@ -276,6 +279,7 @@ export function StackView(): JSX.Element {
                     <div class="muted small">
                       {n} session{n === 1 ? '' : 's'}
                     </div>
+                    {scope && <div class="muted small client-scope">{scope}</div>}
                   </div>
                 </div>
               ))
@@ -358,4 +362,16 @@ export function StackView(): JSX.Element {
       </div>
     </section>
   );
+}
+
+/** "id ops · profile ops · servers a, b": what the session's client may reach (empty without a clients block). */
+function scopeText(s: SessionRow): string {
+  const sc = s.scope;
+  if (!sc || (sc.access === 'all' && !sc.profile)) return '';
+  const parts = [`id ${s.accessId || 'anonymous'}`];
+  if (sc.profile) parts.push(`profile ${sc.profile}`);
+  if (sc.access === 'none') parts.push('no access');
+  if (sc.servers) parts.push(`servers ${sc.servers.join(', ')}`);
+  if (sc.tools) parts.push(`tools ${sc.tools.join(', ')}`);
+  return parts.join(' · ');
 }
