@@ -83,7 +83,7 @@ describe('helpers of a server never outlive gridctl', () => {
     expect(destroyed.stdout).not.toContain('leftover');
     for (const pid of [daemon, server, group, escaped]) expect(isAlive(pid), `pid ${pid}`).toBe(false);
     expect(processesMatching(sb.dir)).toEqual([]);
-  });
+  }, 120_000);
 
   it('after kill -9 of the daemon, destroy stops the grouped helper (leader gone) and the escaped one', async () => {
     const { sb, daemon, server, group, escaped } = await applyWithHelpers();
@@ -99,5 +99,5 @@ describe('helpers of a server never outlive gridctl', () => {
     expect(destroyed.stdout).toContain('Stopped 2 leftover server process(es)');
     for (const pid of [group, escaped]) expect(isAlive(pid), `pid ${pid}`).toBe(false);
     expect(processesMatching(sb.dir)).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -89,7 +89,7 @@ describe('the stderr of a server that fails', () => {
       const text = await res.text();
       expect(text, path).toContain('"boom: missing FOO"');
     }
-  });
+  }, 120_000);
 
   it('has the store’s secrets masked wherever it is shown', async () => {
     const { port, applied, status, json } = await failing();
@@ -101,5 +101,5 @@ describe('the stderr of a server that fails', () => {
       expect(text, path).not.toContain('hunter2');
     }
     for (const out of [applied.stdout, status.stdout, json.stdout]) expect(out).not.toContain('hunter2');
-  });
+  }, 120_000);
 });

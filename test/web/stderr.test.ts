@@ -23,7 +23,7 @@ beforeAll(async () => {
   const applied = await gridctl(sb, ['apply', file, '--port', String(port)]);
   expect(applied.code, applied.stderr).toBe(0);
   ui = await openBrowser();
-});
+}, 120_000);
 
 afterAll(async () => {
   await ui?.close();
