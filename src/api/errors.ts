@@ -25,8 +25,31 @@ export class ApiError extends Error {
   }
 }
 
+// Every body the gateway's HTTP server sends passes the redactor the request was bound to, so a
+// stored secret inside any string (a failure reason, an error message, a spec) never leaves, whichever
+// route produced it. The server binds each response first thing (bindRedactor); only the one route
+// that reveals a value on purpose uses sendRevealed.
+const redactors = new WeakMap<ServerResponse, (text: string) => string>();
+
+export function bindRedactor(res: ServerResponse, redact: (text: string) => string): void {
+  redactors.set(res, redact);
+}
+
+/** The redactor bound to this response (identity when none is). */
+export function redactorOf(res: ServerResponse): (text: string) => string {
+  return redactors.get(res) ?? ((t) => t);
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  writeJson(res, status, redactorOf(res)(JSON.stringify(body)));
+}
+
+/** A body that carries a stored value on purpose (GET /api/var/KEY with reveal): not redacted. */
+export function sendRevealed(res: ServerResponse, status: number, body: unknown): void {
+  writeJson(res, status, JSON.stringify(body));
+}
+
+function writeJson(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),

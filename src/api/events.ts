@@ -20,7 +20,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestGuard } from '../gateway/origin.js';
 import type { LogEntry, Logger } from '../logging/logger.js';
-import { sendJson } from './errors.js';
+import { redactorOf, sendJson } from './errors.js';
 import type { StackView } from './server.js';
 import { appliedStack } from './stack-edit.js';
 
@@ -67,8 +67,10 @@ export class EventHub {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
+    // The stream's one way out: every event passes the redactor (a reason may hold a secret).
+    const redact = redactorOf(res);
     const client: Client = (event, data) => {
-      res.write(`event: ${event}\ndata: ${data}\n\n`);
+      res.write(`event: ${event}\ndata: ${redact(data)}\n\n`);
     };
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     let closed = false;

@@ -2,7 +2,7 @@
 // flat table: few enough that a router library would add more than it saves.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LogEntry, Logger, LogLevel } from '../logging/logger.js';
-import { ApiError, sendError, sendJson } from './errors.js';
+import { ApiError, redactorOf, sendError, sendJson } from './errors.js';
 import { EventHub } from './events.js';
 import { type PinsView, pinRoutes } from './pins.js';
 import { policyRoutes } from './policy.js';
@@ -132,7 +132,10 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
       /^\/api\/mcp-servers\/([^/]+)\/restart$/,
       async (_req, res, _url, [name]) => {
         if (!view.restartServer) throw new ApiError('no_stack', 'no stack loaded');
-        const restarting = view.restartServer(decodeURIComponent(name!));
+        const server = decodeURIComponent(name!);
+        if (!view.servers().some((s) => (s as { name?: unknown }).name === server))
+          throw new ApiError('not_found', `no server "${server}" in this stack`);
+        const restarting = view.restartServer(server);
         events.changed(); // push the transient state ("starting") at once
         await restarting;
         sendJson(res, 200, { restarted: name });
@@ -191,8 +194,9 @@ function streamLogs(req: IncomingMessage, res: ServerResponse, url: URL, logger:
     'cache-control': 'no-store',
     connection: 'keep-alive',
   });
+  const redact = redactorOf(res);
   const send = (e: LogEntry) => {
-    if (server === undefined || e.server === server) res.write(`data: ${JSON.stringify(e)}\n\n`);
+    if (server === undefined || e.server === server) res.write(`data: ${redact(JSON.stringify(e))}\n\n`);
   };
   for (const e of logger.recent({ server, limit: 100 })) send(e);
   const unsubscribe = logger.subscribe(send);

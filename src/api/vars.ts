@@ -31,7 +31,7 @@ import {
   type Vault,
   vaultFile,
 } from '../security/vault/index.js';
-import { ApiError, sendJson } from './errors.js';
+import { ApiError, sendJson, sendRevealed } from './errors.js';
 import type { StackView } from './server.js';
 import { appliedStack, checkWrite, readBody } from './stack-edit.js';
 
@@ -196,7 +196,7 @@ export function varRoutes(o: VarRoutesOptions): Route[] {
         if (!o.auth) throw new ApiError('forbidden', REVEAL_NEEDS_AUTH);
         const value = await withStore((vault) => vault.get(key, set));
         if (value === undefined) throw new ApiError('not_found', `no variable ${where(key, set)}`);
-        sendJson(res, 200, { key, set: set ?? null, value });
+        sendRevealed(res, 200, { key, set: set ?? null, value }); // the one answer meant to carry a value
       }),
     ],
     [

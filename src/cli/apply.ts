@@ -92,11 +92,10 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
     silent: flags.daemonChild === true,
   });
   const watch = flags.watch === true;
-  let scrub = (text: string) => text; // becomes the store's redactor once it is open
   try {
     report.step(`Loading ${file}`);
     const { loaded, redact } = await loadForApply(resolve(ctx.cwd, file), ctx.env, paths);
-    scrub = redact;
+    ctx.setRedactor(redact); // everything printed from here on, errors included
     const { stack } = loaded;
     report.done(`Loaded stack '${stack.name}' (${stack['mcp-servers'].length} servers)`);
     // Warnings never block an apply, but none passes in silence (NOT_IMPLEMENTED fields, ...).
@@ -104,7 +103,7 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
       if (i.severity === 'warning') report.note(`${issuePlace(i, file)} ${i.field}: ${i.message}`);
     }
     if (flags.verbose && !flags.daemonChild) {
-      ctx.stderr.write(`${redact(JSON.stringify(redactStack(stack), null, 2))}\n`);
+      ctx.stderr.write(`${JSON.stringify(redactStack(stack), null, 2)}\n`);
     }
     const bind = flags.bind ?? stack.gateway?.bind ?? '127.0.0.1';
     const insecure = flags.insecureAllowUnauthenticated === true;
@@ -210,16 +209,14 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
   } catch (err) {
     report.stop();
     if (err instanceof ApplyError) {
-      fail(ctx, scrub(err.message));
+      fail(ctx, err.message);
       for (const i of err.issues) {
-        ctx.stderr.write(
-          scrub(`  ${ctx.paint('red', '✗')} ${issuePlace(i, file)} ${i.field}: ${i.message}\n`),
-        );
-        if (i.hint) ctx.stderr.write(scrub(`      ${i.hint}\n`));
+        ctx.stderr.write(`  ${ctx.paint('red', '✗')} ${issuePlace(i, file)} ${i.field}: ${i.message}\n`);
+        if (i.hint) ctx.stderr.write(`      ${i.hint}\n`);
       }
       return;
     }
-    fail(ctx, scrub((err as Error).message));
+    fail(ctx, (err as Error).message);
   }
 }
 

@@ -27,6 +27,7 @@ export const registerPlan: CommandRegistrar = (program, ctx) => {
       let redact: (text: string) => string;
       try {
         ({ loaded, redact } = await loadForRun(file, ctx.env, paths));
+        ctx.setRedactor(redact);
       } catch (err) {
         fail(ctx, (err as Error).message);
         return;
@@ -38,7 +39,8 @@ export const registerPlan: CommandRegistrar = (program, ctx) => {
         }
         return;
       }
-      const proposed = loaded.stack;
+      // The snapshot in the state file has its secrets masked: compare like with like.
+      const proposed = JSON.parse(redact(JSON.stringify(loaded.stack))) as Stack;
       const read = readState(paths, proposed.name);
       const running = read.kind === 'ok' && read.alive ? read.state : undefined;
       const current = running?.applied_spec as Stack | undefined;
@@ -49,7 +51,7 @@ export const registerPlan: CommandRegistrar = (program, ctx) => {
           `${JSON.stringify({ stack: proposed.name, running: Boolean(running), ...diff }, null, 2)}\n`,
         );
       } else {
-        render(ctx, proposed.name, Boolean(running), diff.items, diff.summary, redact);
+        render(ctx, proposed.name, Boolean(running), diff.items, diff.summary);
       }
       if (!diff.hasChanges) return;
       if (!opts.autoApprove && (opts.json || !(await confirm(ctx)))) return;
@@ -76,7 +78,6 @@ function render(
   running: boolean,
   items: DiffItem[],
   summary: { add: number; change: number; remove: number },
-  redact: (text: string) => string,
 ): void {
   if (items.length === 0) {
     ctx.stdout.write(`No changes. Stack '${name}' is up to date.\n`);
@@ -93,7 +94,7 @@ function render(
   };
   for (const i of items) {
     ctx.stdout.write(`  ${sign[i.action]} ${i.kind} "${i.name}"\n`);
-    for (const d of i.details) ctx.stdout.write(redact(`      ${d}\n`));
+    for (const d of i.details) ctx.stdout.write(`      ${d}\n`);
   }
 }
 

@@ -1,11 +1,12 @@
 // GatewayBuilder: builds the gateway for a loaded stack and runs it on one HTTP server together with
 // the REST API, writes the state file every CLI command reads, and tears it all down on SIGINT or
 // SIGTERM. The daemon child and the foreground mode both run exactly this.
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ApiError, sendJson } from '../api/errors.js';
+import { ApiError, bindRedactor, sendJson } from '../api/errors.js';
 import { pinsView } from '../api/pins.js';
 import { createApiHandler, type StackView } from '../api/server.js';
 import { createStaticHandler } from '../api/static.js';
@@ -34,6 +35,9 @@ import { loadForRun } from './secrets.js';
 import { describeServer, serverSpecs } from './server-registrar.js';
 import { ApplyError } from './stack-controller.js';
 import { type ContainerView, containerWorkloads, discover, down, up } from './workloads.js';
+
+/** Header of the CLI's per-run credential (see cliAuth). */
+const CLI_TOKEN_HEADER = 'x-gridctl-cli-token';
 
 /** State name of the stackless daemon (`gridctl serve`). */
 export const STACKLESS = 'gridctl';
@@ -125,6 +129,19 @@ export async function runStack(o: RunStackOptions): Promise<void> {
 
   const startedAt = new Date().toISOString();
   let state: DaemonState | undefined;
+  // The applied spec holds expanded values: the store's secrets and the stack's credentials are
+  // masked wherever it goes (API, events, the state file).
+  const masked = (spec: Stack | undefined): Stack | undefined =>
+    spec && JSON.parse(logger.redact(JSON.stringify(spec)));
+  // The CLI's credential for this run, in the state file instead of the stack's own token, which
+  // so never rests on disk. It dies with the daemon and opens only what the CLI uses: not /mcp,
+  // not the variable store's routes.
+  const cliAuth: InboundAuth = {
+    type: 'api_key',
+    header: CLI_TOKEN_HEADER,
+    token: randomBytes(32).toString('base64url'),
+  };
+  const cliMay = (path: string) => path.startsWith('/api/') && !/^\/api\/var(\/|$)/.test(path);
   // Reload recreates the containers whose spec changed, here in the gateway process.
   let containerView = o.containers;
   const containersFor = (file: string) => ({
@@ -162,7 +179,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       pingIntervalMs: o.pingIntervalMs,
       onApplied: (spec) => {
         if (!state) return;
-        state.applied_spec = spec;
+        state.applied_spec = masked(spec);
         state.stack_file = file;
         writeState(paths, state);
       },
@@ -180,11 +197,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     sessions: () => gateway.listSessions(),
     limits: () => gateway.limits(),
     stackFile: () => stackFile,
-    appliedSpec: () => {
-      const spec = reloader?.current;
-      // The applied spec holds expanded values: mask the store's secrets before it leaves.
-      return spec && JSON.parse(logger.redact(JSON.stringify(spec)));
-    },
+    appliedSpec: () => masked(reloader?.current),
     reload: () => {
       if (!reloader) throw new ApiError('no_stack', 'no stack loaded; POST /api/stack/initialize first');
       return reloader.reload();
@@ -234,6 +247,8 @@ export async function runStack(o: RunStackOptions): Promise<void> {
   // The web UI's shell and assets: open like /health (the data behind them needs auth).
   const ui = createStaticHandler({ auth: auth && { type: auth.type, header: auth.header } });
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // Whatever this answer carries passes the store's current redactor (api/errors.ts).
+    bindRedactor(res, (t) => logger.redact(t));
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     // The same DNS-rebinding and cross-site defence as the MCP routes (which check it in the
     // gateway's handler): the API can restart servers and rewrite the stack file, /ready names
@@ -250,7 +265,13 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       return;
     }
     if (ui(req, res)) return;
-    if (auth && req.method !== 'OPTIONS' && !isOpenPath(path) && !authorized(req, auth)) {
+    if (
+      auth &&
+      req.method !== 'OPTIONS' &&
+      !isOpenPath(path) &&
+      !authorized(req, auth) &&
+      !(cliMay(path) && authorized(req, cliAuth))
+    ) {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
       res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'missing or wrong credentials' } }));
       return;
@@ -283,8 +304,8 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     started_at: startedAt,
     foreground: o.foreground,
     log_file: o.foreground ? undefined : paths.logFile(stateName),
-    auth: auth ? { type: auth.type, header: auth.header ?? 'Authorization', token: auth.token } : undefined,
-    applied_spec: stack,
+    auth: auth ? { type: 'api_key', header: cliAuth.header!, token: cliAuth.token } : undefined,
+    applied_spec: masked(stack),
     children: [],
     process_tag: RUN_TAG,
   };
@@ -362,7 +383,7 @@ export function assertExposure(bind: string, stack: Stack | undefined, insecure 
 function inboundAuth(stack: Stack): InboundAuth | undefined {
   const a = stack.gateway?.auth;
   if (!a) return undefined;
-  return { type: a.type, token: a.token, header: a.header };
+  return { type: a.type, token: a.token, header: a.header, clientTokens: a.client_tokens };
 }
 
 function toRow(s: ServerStatus, servers: Stack['mcp-servers']): ServerStatusRow {

@@ -1,6 +1,7 @@
 // The variable store as apply, reload and plan see it: `${var:KEY}` resolves from the store first,
 // `secrets.sets` inject a set's keys as env into the workloads they name, and every stored value
-// is known to the redactor.
+// (and the stack's own credentials) is known to the redactor. A locked store is opened only for a
+// stack that uses it: the others run without asking for its passphrase.
 import { existsSync } from 'node:fs';
 import { type LoadResult, loadStack, type Stack, type VariableResolver } from '../config/index.js';
 import {
@@ -23,7 +24,14 @@ export class SecretsError extends Error {}
 
 /** Loads a stack the way apply and reload must: store-backed expansion plus secret-set injection. */
 export async function loadForRun(file: string, env: NodeJS.ProcessEnv, paths: HomePaths): Promise<RunLoad> {
-  const vault = await openStore(paths, env);
+  let vault: Vault | undefined;
+  try {
+    vault = await openStore(paths, env);
+  } catch (err) {
+    // A store that cannot be opened (locked, no or a wrong passphrase) only matters to a stack
+    // that uses it; any other stack runs without it.
+    if (!(err instanceof StoreClosed) || (await usesStore(file, env))) throw err;
+  }
   let injectError: string | undefined;
   const loaded = await loadStack(file, {
     mode: 'apply',
@@ -43,7 +51,40 @@ export async function loadForRun(file: string, env: NodeJS.ProcessEnv, paths: Ho
       file,
     });
   }
-  return { loaded, redact: vault ? redactor(vault.allValues()) : (t) => t };
+  const values = [...(vault?.allValues() ?? []), ...(loaded.stack ? credentials(loaded.stack) : [])];
+  return { loaded, redact: redactor(values) };
+}
+
+/**
+ * Whether the stack references the store: `${var:KEY}` (the only lookups a validate-mode load
+ * makes of its resolver) or `secrets.sets`. Only asked when the store is locked and cannot be opened.
+ */
+async function usesStore(file: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  let asked = false;
+  const loaded = await loadStack(file, {
+    mode: 'validate',
+    env,
+    resolver: {
+      get: () => {
+        asked = true;
+        return undefined;
+      },
+    },
+  });
+  return asked || (loaded.stack?.secrets?.sets?.length ?? 0) > 0;
+}
+
+/**
+ * The stack's own credentials (inbound token, downstream auth), however they were written
+ * (`${var:}`, `$ENV` or literal): masked like stored values wherever the daemon's text goes.
+ */
+export function credentials(stack: Stack): string[] {
+  const out: (string | undefined)[] = [
+    stack.gateway?.auth?.token,
+    ...Object.values(stack.gateway?.auth?.client_tokens ?? {}),
+  ];
+  for (const s of stack['mcp-servers']) out.push(s.auth?.token, s.auth?.value, s.auth?.client_secret);
+  return out.filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
 /** `${var:KEY}` lookups for values resolved late (e.g. a git credential at clone time). */
@@ -55,12 +96,18 @@ export async function storeResolver(
   return vault ? resolverFor(vault) : undefined;
 }
 
+/** The store could not be opened for want of the right passphrase. */
+class StoreClosed extends SecretsError {}
+
 async function openStore(paths: Pick<HomePaths, 'root'>, env: NodeJS.ProcessEnv): Promise<Vault | undefined> {
   if (!existsSync(vaultFile(paths.root))) return undefined;
   try {
     return await openVault({ root: paths.root, env });
   } catch (err) {
-    if (isVaultError(err)) throw new SecretsError(`variable store: ${(err as Error).message}`);
+    const message = `variable store: ${(err as Error).message}`;
+    if (isVaultError(err, 'VAULT_LOCKED') || isVaultError(err, 'VAULT_BAD_PASSPHRASE'))
+      throw new StoreClosed(message);
+    if (isVaultError(err)) throw new SecretsError(message);
     throw err;
   }
 }

@@ -17,9 +17,12 @@ export interface DaemonState {
   started_at: string;
   foreground: boolean;
   log_file?: string;
-  /** Inbound auth the CLI must send to its own daemon (file mode 0600). */
+  /**
+   * What the CLI sends to its own daemon when the stack has inbound auth: a random credential of
+   * this daemon run (never the stack's own token, which so never rests on disk).
+   */
   auth?: { type: 'bearer' | 'api_key'; header: string; token: string };
-  /** The stack as applied (after expansion), for `plan` and reload diffs. */
+  /** The stack as applied (after expansion, secrets and credentials masked), for `plan`. */
   applied_spec?: unknown;
   /**
    * Process groups of upstream children (leader pid = group id, and the leader's start time in
