@@ -160,6 +160,33 @@ describe('resultCap properties', () => {
     );
   });
 
+  it('drops structuredContent exactly when its JSON is over the cap', () => {
+    // Strings of control characters, quotes and astral characters stress the cheap size bound.
+    const tricky = fc.string({
+      unit: fc.constantFrom('a', 'é', '\u0001', '"', '\\', '😀', '\n'),
+      maxLength: 40,
+    });
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        tricky,
+        fc.double(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('node'), { maxLength: 4 }),
+        fc.dictionary(tricky, tie('node'), { maxKeys: 4 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(value, fc.integer({ min: 1, max: 600 }), (structuredContent, limit) => {
+        const out = capResult(limit)({ content: [], structuredContent });
+        const over = bytes(JSON.stringify(structuredContent)) > limit;
+        return over ? !('structuredContent' in out) : Object.is(out.structuredContent, structuredContent);
+      }),
+      { numRuns: 500, interruptAfterTimeLimit: 3000 },
+    );
+  });
+
   it('returns the same object whenever everything is under the cap', () => {
     fc.assert(
       fc.property(fc.array(unicodeText, { maxLength: 4 }), (texts) => {

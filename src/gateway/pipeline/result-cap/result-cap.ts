@@ -51,7 +51,7 @@ export function capResult(maxBytes: number): (result: ToolResult) => ToolResult 
     }
     let structured = false;
     let structuredNote: Obj | undefined;
-    if (result.structuredContent !== undefined) {
+    if (result.structuredContent !== undefined && jsonBound(result.structuredContent, limit) < 0) {
       const bytes = jsonBytes(result.structuredContent);
       if (bytes > limit) {
         structured = true;
@@ -89,6 +89,38 @@ function textBytes(text: string, limit: number): number {
   // One UTF-16 unit is 1 to 3 UTF-8 bytes (a surrogate pair, two units, is 4).
   if (text.length * 3 <= limit) return text.length;
   return Buffer.byteLength(text, 'utf8');
+}
+
+/**
+ * `budget` minus an upper bound of `value`'s JSON size in UTF-8 bytes, stopping once below 0. Far
+ * cheaper than serialising, and it stops early, so only a value that might be over the cap is
+ * serialised to measure it exactly. Bounds: a string unit is at most 6 bytes (`\u001f`), a number
+ * at most 24 characters (`-2.2250738585072014e-308`).
+ */
+function jsonBound(value: unknown, budget: number): number {
+  switch (typeof value) {
+    case 'string':
+      return budget - 2 - 6 * value.length;
+    case 'number':
+      return budget - 24;
+    case 'object': {
+      if (value === null) return budget - 4;
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return -1; // serialises as it likes
+      if (Array.isArray(value)) {
+        let left = budget - 2 - value.length;
+        for (let i = 0; i < value.length && left >= 0; i++) left = jsonBound(value[i], left);
+        return left;
+      }
+      let left = budget - 2;
+      for (const key in value) {
+        if (left < 0) break;
+        left = jsonBound((value as Obj)[key], left - 4 - 6 * key.length);
+      }
+      return left;
+    }
+    default:
+      return budget - 5; // true, false, and null for what JSON cannot hold
+  }
 }
 
 function jsonBytes(value: unknown): number {
