@@ -2,20 +2,11 @@ import { decode as decodeToon } from '@toon-format/toon';
 import { parse as parseCsv } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CallContext, CallHandler, ToolResult } from '../types.js';
+import { callCtx } from '../test-context.js';
+import type { CallHandler, ToolResult } from '../types.js';
 import { convertResult, type Format, MAX_CONVERT_BYTES, outputFormat } from './output-format.js';
 
-const ctx = (server: string | undefined): CallContext => ({
-  session: undefined,
-  accessId: '',
-  group: undefined,
-  requested: `${server}__t`,
-  name: `${server}__t`,
-  server,
-  tool: 't',
-  params: { name: `${server}__t` },
-  inner: false,
-});
+const ctx = (server: string | undefined) => callCtx({ name: `${server}__t`, server, tool: 't' });
 
 function handler(format: Format, perServer: Record<string, Format> = {}, result?: ToolResult): CallHandler {
   return outputFormat({ format, perServer: new Map(Object.entries(perServer)) })(async () => result ?? {});

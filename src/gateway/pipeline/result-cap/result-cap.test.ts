@@ -1,23 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CallContext, ToolResult } from '../types.js';
+import { callCtx } from '../test-context.js';
+import type { ToolResult } from '../types.js';
 import { capResult, DEFAULT_MAX_TOOL_RESULT_BYTES, resultCap } from './result-cap.js';
-
-const ctx = (): CallContext => ({
-  session: undefined,
-  accessId: '',
-  group: undefined,
-  requested: 'fs__read',
-  name: 'fs__read',
-  server: 'fs',
-  tool: 'read',
-  params: { name: 'fs__read' },
-  inner: false,
-});
 
 /** Runs the interceptor over a fake upstream answering `result`. */
 async function call(maxBytes: number, result: ToolResult): Promise<ToolResult> {
-  return resultCap({ maxBytes })(async () => result)(ctx());
+  return resultCap({ maxBytes })(async () => result)(callCtx());
 }
 
 /** Freezes the whole result, so any write to the upstream's object throws. */
