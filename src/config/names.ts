@@ -3,6 +3,17 @@
 
 export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
+/**
+ * Longest names (docs/configuration.md, Names). Every container gets the DNS alias
+ * `gridctl-<stack>-<name>`, one DNS label of at most 63 characters: 8 + 24 + 1 + 30. And a server's
+ * tools are `<server>__<tool>`, which clients allow up to 64 characters: 30 + 2 leaves 32 for the
+ * tool. File names (`<stack>.json`, `<server>.log`) stay far below the 255 bytes a file name may have.
+ */
+export const NAME_MAX = { stack: 24, server: 30, resource: 30 } as const;
+
+export const NAME_MAX_WHY =
+  'names are limited so that `gridctl-<stack>-<name>` is one DNS label (63 characters) and `<server>__<tool>` fits the 64 characters clients allow for a tool name';
+
 /** Why `name` is not usable, naming the offending character and its position; undefined when fine. */
 export function nameProblem(name: string): string | undefined {
   if (name === '') return 'must not be empty';

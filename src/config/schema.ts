@@ -5,6 +5,7 @@
 // express.
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration.js';
+import { NAME_MAX } from './names.js';
 
 /** YAML scalars that a Go string field accepts: `PORT: 8080` and `DEBUG: true` are strings there. */
 const scalarString = z
@@ -240,7 +241,13 @@ const autoscale = z.strictObject({
 
 const mcpServer = z
   .strictObject({
-    name: z.string().min(1).meta({ description: 'Unique; tools are exposed as <name>__<tool>.' }),
+    name: z
+      .string()
+      .min(1)
+      .max(NAME_MAX.server)
+      .meta({
+        description: `Unique; tools are exposed as <name>__<tool>. At most ${NAME_MAX.server} characters.`,
+      }),
     image: z.string().min(1).optional().meta({ description: 'Container image (kind: container).' }),
     source: source.optional().meta({ description: 'Build the container from git or a local folder.' }),
     url: z.string().min(1).optional().meta({ description: 'Remote MCP endpoint (kind: external).' }),
@@ -300,7 +307,11 @@ const mcpServer = z
   });
 
 const resource = z.strictObject({
-  name: z.string().min(1),
+  name: z
+    .string()
+    .min(1)
+    .max(NAME_MAX.resource)
+    .meta({ description: `Unique; also its DNS name. At most ${NAME_MAX.resource} characters.` }),
   image: z.string().min(1),
   env: stringMap.optional(),
   ports: z.array(z.string()).default([]).meta({ description: '"host:container", published on loopback.' }),
@@ -396,7 +407,13 @@ const linkEntry = z.union([
 export const stackSchema = z
   .strictObject({
     version: scalarString.default('1'),
-    name: z.string().min(1).meta({ description: 'Stack name: container, network, state and log names.' }),
+    name: z
+      .string()
+      .min(1)
+      .max(NAME_MAX.stack)
+      .meta({
+        description: `Stack name: container, network, state and log names. At most ${NAME_MAX.stack} characters.`,
+      }),
     extends: z.string().min(1).optional().meta({ description: 'Parent stack file, relative to this file.' }),
     gateway: gateway.optional(),
     logging: logging.optional(),

@@ -3,6 +3,7 @@
 // parsed again, so one typo never hides the real errors or the typed stack.
 import type { z } from 'zod';
 import type { IssueCode } from './issues.js';
+import { NAME_MAX_WHY } from './names.js';
 import { getAt, knownKeys, type Path, schemaAt } from './path.js';
 import { type Stack, stackSchema } from './schema.js';
 import { closest } from './suggest.js';
@@ -35,6 +36,11 @@ const TYPE_WORDS: Record<string, string> = {
   object: 'a mapping',
   record: 'a mapping',
 };
+
+/** The stack's, a server's or a resource's name: the names NAME_MAX limits. */
+const isNamePath = (p: Path) =>
+  (p.length === 1 && p[0] === 'name') ||
+  (p.length === 3 && (p[0] === 'mcp-servers' || p[0] === 'resources') && p[2] === 'name');
 
 /** Whether unknown keys at `path` must fail closed: secrets.sets entries (typo'd scope = leak). */
 const strictAt = (path: Path) => path[0] === 'secrets' && path[1] === 'sets';
@@ -157,14 +163,16 @@ function convert(zi: ZIssue, prefix: Path, data: unknown, out: ShapeIssue[], str
         big ? (zi as { maximum: number | bigint }).maximum : (zi as { minimum: number | bigint }).minimum,
       );
       let message: string;
-      if (zi.origin === 'string')
+      let hint: string | undefined;
+      if (zi.origin === 'string') {
         message =
           !big && bound === 1
             ? 'must not be empty'
-            : `must be ${big ? 'at most' : 'at least'} ${bound} characters`;
-      else if (zi.origin === 'array') message = `must have ${big ? 'at most' : 'at least'} ${bound} items`;
+            : `must be ${big ? 'at most' : 'at least'} ${bound} characters${typeof value === 'string' ? `, not ${value.length}` : ''}`;
+        if (big && isNamePath(path)) hint = NAME_MAX_WHY;
+      } else if (zi.origin === 'array') message = `must have ${big ? 'at most' : 'at least'} ${bound} items`;
       else message = `must be ${big ? 'at most' : 'at least'} ${bound}, not ${String(value)}`;
-      out.push({ code: 'OUT_OF_RANGE', path, message });
+      out.push({ code: 'OUT_OF_RANGE', path, message, ...(hint ? { hint } : {}) });
       return;
     }
     case 'invalid_format':

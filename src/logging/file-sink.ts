@@ -1,13 +1,22 @@
 // Per-server log files (logs/<stack>/<server>.log) with size-based rotation, so one chatty server
 // cannot fill the disk and `gridctl logs --server` has a file of its own to read.
+// A file that cannot be opened, written or rotated (no space, a directory in the way, a name too
+// long) must never take the daemon down: that server's file is given up, once, with a coded warning,
+// and its lines still reach the daemon log and the API.
 import { createWriteStream, mkdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import type { LogEntry, LogSink } from './logger.js';
+import { fileNameFor } from '../state/paths.js';
+import { formatText, type LogEntry, type LogSink } from './logger.js';
 
 export interface RotationOptions {
   maxBytes?: number;
   backups?: number;
+  /** Where the one warning about a file given up goes (default: stderr, the daemon log). */
+  onError?: (line: string) => void;
 }
+
+/** The code on the warning when a server's log file is given up. */
+export const LOG_FILE_UNWRITABLE = 'LOG_FILE_UNWRITABLE';
 
 /** Keeps `file` under maxBytes by shifting it to file.1 … file.N (oldest dropped). */
 export function rotate(file: string, backups: number): void {
@@ -33,30 +42,62 @@ export function perServerFileSink(
 ): LogSink {
   const maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
   const backups = opts.backups ?? 3;
-  const files = new Map<string, { stream: WriteStream; size: number; path: string }>();
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const onError = opts.onError ?? ((line: string) => process.stderr.write(line));
+  const files = new Map<string, { stream: WriteStream; size: number; path: string } | 'given-up'>();
+  const giveUp = (server: string, where: string, err: unknown) => {
+    const current = files.get(server);
+    if (current === 'given-up') return;
+    files.set(server, 'given-up');
+    current?.stream.destroy();
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    onError(
+      formatText({
+        time: new Date().toISOString(),
+        level: 'warn',
+        msg: `cannot write the log file of server "${server}" (${where}: ${reason}); its lines stay in the daemon log`,
+        server,
+        code: LOG_FILE_UNWRITABLE,
+      }),
+    );
+  };
+  let dirReady: unknown;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    dirReady = err;
+  }
   const open = (server: string) => {
-    const path = join(dir, `${server}.log`);
+    const path = join(dir, fileNameFor('server', server, '.log'));
+    if (dirReady) throw dirReady;
     let size = 0;
     try {
       size = statSync(path).size;
     } catch {
       // new file
     }
-    const f = { stream: createWriteStream(path, { flags: 'a', mode: 0o600 }), size, path };
+    const stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
+    // Open and write errors arrive later, as events: without this listener they crash the process.
+    stream.on('error', (err) => giveUp(server, path, err));
+    const f = { stream, size, path };
     files.set(server, f);
     return f;
   };
   return (e) => {
     if (!e.server) return;
-    let f = files.get(e.server) ?? open(e.server);
-    const line = format(e);
-    if (f.size + line.length > maxBytes && f.size > 0) {
-      f.stream.end();
-      rotate(f.path, backups);
-      f = open(e.server);
+    const known = files.get(e.server);
+    if (known === 'given-up') return;
+    try {
+      let f = known ?? open(e.server);
+      const line = format(e);
+      if (f.size + line.length > maxBytes && f.size > 0) {
+        f.stream.end();
+        rotate(f.path, backups);
+        f = open(e.server);
+      }
+      f.stream.write(line);
+      f.size += Buffer.byteLength(line);
+    } catch (err) {
+      giveUp(e.server, join(dir, `${e.server}.log`), err);
     }
-    f.stream.write(line);
-    f.size += Buffer.byteLength(line);
   };
 }

@@ -2,6 +2,7 @@
 // what `plan` diffs against (the applied spec snapshot, not the file on disk).
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { nameProblem } from '../config/names.js';
 import type { HomePaths } from './paths.js';
 
 export const STATE_SCHEMA_VERSION = 1;
@@ -83,10 +84,12 @@ export function listStates(paths: HomePaths): { name: string; read: StateRead }[
   } catch {
     return [];
   }
-  return names.sort().map((f) => {
-    const name = f.slice(0, -'.json'.length);
-    return { name, read: readState(paths, name) };
-  });
+  // A stray file whose name no stack could have is not a stack (and has no state path).
+  return names
+    .map((f) => f.slice(0, -'.json'.length))
+    .filter((name) => nameProblem(name) === undefined)
+    .sort()
+    .map((name) => ({ name, read: readState(paths, name) }));
 }
 
 export function pidAlive(pid: number): boolean {
