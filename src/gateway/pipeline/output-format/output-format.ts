@@ -29,8 +29,12 @@ type Converter = (value: unknown) => string | undefined;
 
 const CONVERTERS: Partial<Record<Format, Converter>> = { toon: toToon, csv: toCsv };
 
+/** Whether `format` changes results at all (`toon`, `csv`); `json` and `text` pass them through. */
+export function converts(format: Format | undefined): boolean {
+  return format !== undefined && CONVERTERS[format] !== undefined;
+}
+
 export function outputFormat(opts: OutputFormatOptions): Interceptor {
-  const converts = (f: Format) => CONVERTERS[f] !== undefined;
   // Nothing to convert anywhere: the interceptor is not on the path at all.
   if (!converts(opts.format) && ![...opts.perServer.values()].some(converts)) return (next) => next;
   return (next: CallHandler) => async (ctx) => {
