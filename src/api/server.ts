@@ -157,6 +157,12 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
         .then(() => handler(req, res, url, m.slice(1)))
         .catch((err: unknown) => {
           if (err instanceof ApiError) return sendError(res, err);
+          // decodeURIComponent of a path parameter such as `%zz`: the client's mistake, not ours.
+          if (err instanceof URIError)
+            return sendError(
+              res,
+              new ApiError('bad_request', `malformed percent-encoding in ${url.pathname}`),
+            );
           logger.error('API request failed', { path: url.pathname, error: (err as Error).message });
           if (!res.headersSent) sendError(res, new ApiError('internal', (err as Error).message));
         });

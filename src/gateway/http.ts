@@ -497,7 +497,13 @@ export function createHandler(core: McpCore) {
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    // The target is a path on our own origin: `new URL('//x', base)` would read x as a host name
+    // (and throw on an empty one, turning `GET //` into a 500).
+    const target = req.url ?? '/';
+    const url = new URL(
+      target.startsWith('/') ? `http://gateway.invalid${target}` : target,
+      'http://gateway.invalid',
+    );
     const path = url.pathname;
     const method = req.method ?? 'GET';
     const probe = path === '/health' || path === '/ready';
