@@ -139,6 +139,7 @@ export const EXPANDED_FIELDS: string[] = [
   'gateway.allowed_origins.*',
   'gateway.allowed_hosts.*',
   'gateway.auth.token',
+  'gateway.auth.client_tokens.*',
   'gateway.tokenizer_api_key',
   'network.name',
   'networks.*.name',

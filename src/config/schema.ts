@@ -32,6 +32,13 @@ const gatewayAuth = z
     // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file expansion syntax, not a template
     token: z.string().min(1).meta({ description: 'Expected token; use ${VAR} or ${var:KEY}.' }),
     header: z.string().min(1).optional().meta({ description: 'Header for api_key (default Authorization).' }),
+    client_tokens: z
+      .record(z.string().min(1), z.string().min(1))
+      .optional()
+      .meta({
+        description:
+          'More tokens, each naming its client: client id → token. A session opened with one is that client (scope, limits), whatever ?client= or X-Gridctl-Client-Id say.',
+      }),
   })
   .meta({ description: 'Inbound authentication for every gateway endpoint except /health and /ready.' });
 

@@ -20,6 +20,7 @@ import {
   type JsonRpcNotification,
   type JsonRpcRequest,
 } from '../protocol/jsonrpc.js';
+import { tokenClientOf } from '../security/inbound-auth.js';
 import type { RequestGuard } from './origin.js';
 import { accessIdOf } from './pipeline/identity.js';
 import { openSse, Session, type SessionStore, sseEvent } from './session.js';
@@ -197,6 +198,9 @@ class PostResponse {
 
 /** The explicit client id of a request: `?client=` wins over `X-Gridctl-Client-Id`. */
 export function explicitClientId(req: IncomingMessage, url: URL): string | undefined {
+  // A token bound to a client (gateway.auth.client_tokens) decides: the client cannot claim another id.
+  const bound = tokenClientOf(req);
+  if (bound) return bound;
   const q = url.searchParams.get('client');
   if (q?.trim()) return q;
   const h = req.headers['x-gridctl-client-id'];

@@ -8,6 +8,16 @@ export interface InboundAuth {
   token: string;
   /** Header carrying the key for api_key (default Authorization). */
   header?: string;
+  /** gateway.auth.client_tokens: client id → a token that also names the client presenting it. */
+  clientTokens?: Readonly<Record<string, string>>;
+}
+
+/** The client named by the token a request presented (see clientTokens). */
+const tokenClients = new WeakMap<IncomingMessage, string>();
+
+/** The client id the request's token is bound to, if it used one of `clientTokens`. */
+export function tokenClientOf(req: IncomingMessage): string | undefined {
+  return tokenClients.get(req);
 }
 
 const OPEN_PATHS = new Set(['/health', '/ready']);
@@ -16,7 +26,10 @@ export function isOpenPath(pathname: string): boolean {
   return OPEN_PATHS.has(pathname);
 }
 
-/** True when the request carries the configured credential. */
+/**
+ * True when the request carries the configured credential, or one of the client tokens (whose
+ * client is then remembered for the request: tokenClientOf).
+ */
 export function authorized(req: IncomingMessage, auth: InboundAuth): boolean {
   const headerName = (
     auth.type === 'bearer' ? 'authorization' : (auth.header ?? 'authorization')
@@ -28,8 +41,15 @@ export function authorized(req: IncomingMessage, auth: InboundAuth): boolean {
   if (presented === undefined) return false;
   // Hash both sides so the comparison takes the same time whatever the lengths.
   const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(auth.token).digest();
-  return timingSafeEqual(a, b);
+  const same = (token: string) => timingSafeEqual(a, createHash('sha256').update(token).digest());
+  if (same(auth.token)) return true;
+  for (const [client, token] of Object.entries(auth.clientTokens ?? {})) {
+    if (same(token)) {
+      tokenClients.set(req, client);
+      return true;
+    }
+  }
+  return false;
 }
 
 export function isLoopback(bind: string): boolean {

@@ -166,6 +166,8 @@ const IMPLEMENTED: Record<string, string> = {
   // No flag exists yet: every one set is reported as unknown or graduated.
   experimental: 'src/config/semantics.ts: KNOWN_FLAGS',
   'experimental.*': 'src/config/semantics.ts: KNOWN_FLAGS',
+  'gateway.auth.client_tokens': 'src/controller/gateway-builder.ts: clientTokens: a.client_tokens',
+  'gateway.auth.client_tokens.*': 'src/security/inbound-auth.ts: auth.clientTokens',
   'gateway.output_format': 'src/controller/policies.ts: stack.gateway?.output_format',
   'gateway.maxToolResultBytes': 'src/controller/policies.ts: stack.gateway?.maxToolResultBytes',
   'mcp-servers[].output_format': 'src/controller/policies.ts: s.output_format',

@@ -82,3 +82,47 @@ describe('clients and limits in a running stack', () => {
     }
   });
 });
+
+describe('client tokens', () => {
+  it('a token bound to a client decides the session identity; the shared token leaves it to ?client=', async () => {
+    const sb = sandbox();
+    sandboxes.push(sb);
+    sb.env.GW_TOKEN = 'shared-token-1234567890';
+    sb.env.OPS_TOKEN = 'ops-token-0987654321';
+    const port = await freePort();
+    const file = sb.write(
+      'stack.yaml',
+      stackYaml('scoped', localServer('everything', EVERYTHING, 'stdio') + localServer('memory', MEMORY)) +
+        'gateway:\n  auth:\n    type: bearer\n    token: ${GW_TOKEN}\n    client_tokens:\n      ops: ${OPS_TOKEN}\n' +
+        'clients:\n  default: deny\n  profiles:\n    ops:\n      servers: [memory]\n    admin: {}\n',
+    );
+    const applied = await gridctl(sb, ['apply', file, '--port', String(port)]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const open = async (token: string, claim: string) => {
+      const url = new URL(`http://127.0.0.1:${port}/mcp?client=${claim}`);
+      const c = new Client({ name: 'token-test', version: '1.0.0' });
+      await c.connect(
+        new StreamableHTTPClientTransport(url, {
+          requestInit: { headers: { authorization: `Bearer ${token}` } },
+        }),
+      );
+      return c;
+    };
+    // The ops token cannot claim to be admin.
+    const ops = await open('ops-token-0987654321', 'admin');
+    const admin = await open('shared-token-1234567890', 'admin');
+    try {
+      const opsTools = (await ops.listTools()).tools.map((t) => t.name);
+      expect(opsTools.length).toBeGreaterThan(0);
+      expect(opsTools.every((n) => n.startsWith('memory__'))).toBe(true);
+      const adminTools = (await admin.listTools()).tools.map((t) => t.name);
+      expect(adminTools.some((n) => n.startsWith('everything__'))).toBe(true);
+      // The client token is a credential: it never shows in the applied spec the API hands out.
+      const state = await gridctl(sb, ['status', '--json']);
+      expect(state.stdout).not.toContain('ops-token-0987654321');
+    } finally {
+      await ops.close();
+      await admin.close();
+    }
+  });
+});
