@@ -49,22 +49,18 @@ export function capResult(maxBytes: number): (result: ToolResult) => ToolResult 
         out[i] = replacement;
       }
     }
-    let structured = false;
-    let structuredNote: Obj | undefined;
+    let dropped: Obj | undefined; // the note for a dropped structuredContent
     if (result.structuredContent !== undefined && jsonBound(result.structuredContent, limit) < 0) {
       const bytes = jsonBytes(result.structuredContent);
       if (bytes > limit) {
-        structured = true;
-        structuredNote = note(
-          `[structuredContent dropped: ${bytes} bytes exceeds the ${limit}-byte result limit]`,
-        );
+        dropped = note(`[structuredContent dropped: ${bytes} bytes exceeds the ${limit}-byte result limit]`);
       }
     }
-    if (!out && !structured) return result;
+    if (!out && !dropped) return result;
     const capped: ToolResult = { ...result };
     const items = out ?? content ?? [];
-    capped.content = structuredNote ? [...items, structuredNote] : items;
-    if (structured) delete capped.structuredContent;
+    capped.content = dropped ? [...items, dropped] : items;
+    if (dropped) delete capped.structuredContent;
     return capped;
 
     function capItem(item: unknown): unknown {
@@ -84,7 +80,7 @@ export function capResult(maxBytes: number): (result: ToolResult) => ToolResult 
   };
 }
 
-/** UTF-8 length of `text`, skipping the count when the UTF-16 length already decides it. */
+/** UTF-8 length of `text`; when its UTF-16 length already shows it is within `limit`, that length. */
 function textBytes(text: string, limit: number): number {
   // One UTF-16 unit is 1 to 3 UTF-8 bytes (a surrogate pair, two units, is 4).
   if (text.length * 3 <= limit) return text.length;
