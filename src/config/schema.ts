@@ -32,13 +32,10 @@ const gatewayAuth = z
     // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file expansion syntax, not a template
     token: z.string().min(1).meta({ description: 'Expected token; use ${VAR} or ${var:KEY}.' }),
     header: z.string().min(1).optional().meta({ description: 'Header for api_key (default Authorization).' }),
-    client_tokens: z
-      .record(z.string().min(1), z.string().min(1))
-      .optional()
-      .meta({
-        description:
-          'More tokens, each naming its client: client id → token. A session opened with one is that client (scope, limits), whatever ?client= or X-Gridctl-Client-Id say.',
-      }),
+    client_tokens: z.record(z.string().min(1), z.string().min(1)).optional().meta({
+      description:
+        'More tokens, each naming its client: client id → token. A session opened with one is that client (scope, limits), whatever ?client= or X-Gridctl-Client-Id say.',
+    }),
   })
   .meta({ description: 'Inbound authentication for every gateway endpoint except /health and /ready.' });
 
@@ -290,7 +287,9 @@ const mcpServer = z
       .meta({ description: 'Whitelist of downstream tool names; [] = all.' }),
     output_format: outputFormat.optional(),
     pin_schemas: z.boolean().optional(),
-    ready_timeout: duration('Readiness wait for http/sse containers.').default('30s'),
+    ready_timeout: duration(
+      'Readiness wait of a container server (http/sse: answering on its port; stdio: answering initialize).',
+    ).default('30s'),
     ping_timeout: duration('Deadline of one health ping.').default('5s'),
     timeout: duration('Deadline of one request to this server (gridctl addition).').default('60s'),
     unprefixed: z
