@@ -87,13 +87,23 @@ export function credentials(stack: Stack): string[] {
   return out.filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
-/** `${var:KEY}` lookups for values resolved late (e.g. a git credential at clone time). */
+/**
+ * Lookups for a value resolved late (a git credential at clone time, written as `ref`). A locked
+ * store that cannot be opened only fails a ref that names it (`${var:KEY}`); `$NAME` then reads
+ * the environment alone.
+ */
 export async function storeResolver(
   root: string,
   env: NodeJS.ProcessEnv,
+  ref: string,
 ): Promise<VariableResolver | undefined> {
-  const vault = await openStore({ root }, env);
-  return vault ? resolverFor(vault) : undefined;
+  try {
+    const vault = await openStore({ root }, env);
+    return vault ? resolverFor(vault) : undefined;
+  } catch (err) {
+    if (err instanceof StoreClosed && !/\$\{(var|vault):/.test(ref)) return undefined;
+    throw err;
+  }
 }
 
 /** The store could not be opened for want of the right passphrase. */

@@ -513,7 +513,7 @@ async function resolveCredential(server: string, ref: string, o: UpOptions): Pro
   const events: ExpandEvent[] = [];
   const value = expandString(
     ref,
-    { mode: 'apply', env: o.env, resolver: await storeResolver(o.home, o.env) },
+    { mode: 'apply', env: o.env, resolver: await storeResolver(o.home, o.env, ref) },
     events,
   );
   const missing = events.flatMap((e) => (e.kind === 'var-missing' ? [e.key] : []));

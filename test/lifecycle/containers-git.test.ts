@@ -86,4 +86,30 @@ describe('git sources', () => {
     expect(res.stderr).toContain('gridctl var set NO_SUCH_GIT_TOKEN');
     expect(await managed()).toEqual([]);
   }, 120_000);
+
+  // Last: it locks the sandbox's store.
+  it('reads an environment credential_ref without asking for a locked store', async () => {
+    const unlocking = { ...sb, env: { ...sb.env, GRIDCTL_VAULT_PASSPHRASE: 'a long passphrase' } };
+    expect((await gridctl(unlocking, ['var', 'set', 'UNRELATED', 'unrelated-value'])).code).toBe(0);
+    expect((await gridctl(unlocking, ['var', 'lock'])).code).toBe(0);
+    const withToken = { ...sb, env: { ...sb.env, GIT_TOKEN: 'git-token-from-env' } };
+    const fromStore = sb.write(
+      'store-ref.yaml',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file syntax under test
+      stack('\n      auth: { method: token, credential_ref: "${var:GIT_TOKEN}" }'),
+    );
+    const refused = await gridctl(withToken, ['apply', fromStore, '--port', String(await freePort())]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('GRIDCTL_VAULT_PASSPHRASE');
+
+    const fromEnv = sb.write(
+      'env-ref.yaml',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file syntax under test
+      stack('\n      auth: { method: token, credential_ref: "${GIT_TOKEN}" }'),
+    );
+    const res = await gridctl(withToken, ['apply', fromEnv, '--port', String(await freePort())]);
+    expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
+    expect(await managed()).toEqual([`gridctl-${STACK}-fromgit`]);
+    expect((await gridctl(sb, ['destroy', STACK])).code).toBe(0);
+  }, 240_000);
 });
