@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SOCK=/run/podman/podman.sock
 CHROMIUM=${CHROMIUM_PATH:-/usr/bin/chromium}
 has() { command -v "$1" >/dev/null 2>&1; }
-# Node is here already (npm runs us); curl may not be.
+# Node is here already (npm runs us); curl may not be. Answers whether the engine API at $1 says OK.
 ping() {
   node -e '
     require("node:http")
@@ -22,10 +22,19 @@ ping() {
       })
       .on("error", () => process.exit(1))
       .on("timeout", () => process.exit(1));
-  ' "$SOCK"
+  ' "$1"
+}
+# Any engine the tests would find (src/runtime/detect.ts): DOCKER_HOST, Docker's socket, Podman's.
+engine() {
+  local s
+  for s in ${DOCKER_HOST:+"${DOCKER_HOST#unix://}"} /var/run/docker.sock "$SOCK" \
+    "${XDG_RUNTIME_DIR:-/run/user/$(id -u)}/podman/podman.sock"; do
+    [ -S "$s" ] && ping "$s" && return 0
+  done
+  return 1
 }
 root() { [ "$(id -u)" = 0 ]; }
-fix_as_root() {
+as_root() {
   echo "npm test: $1. Run this once (it installs and starts what the tests use), then npm test again:" >&2
   echo "  sudo bash scripts/test-machine.sh" >&2
   exit 1
@@ -34,17 +43,16 @@ fix_as_root() {
 missing=()
 [ -x "$CHROMIUM" ] || missing+=(chromium)
 { [ -x /usr/sbin/sshd ] && has ssh && has ssh-keygen; } || missing+=(openssh-server)
-has podman || missing+=(podman)
-has runc || missing+=(runc)
 has openssl || missing+=(openssl)
+if ! engine; then
+  has podman || missing+=(podman)
+  has runc || missing+=(runc)
+elif [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
-  if ! root; then
-    echo "npm test: missing Debian packages: ${missing[*]}. Install them with:" >&2
-    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
-    echo "then start the Podman API service with: sudo bash scripts/test-machine.sh" >&2
-    exit 1
-  fi
+  root || as_root "missing Debian packages: ${missing[*]}"
   has apt-get || { echo "npm test: needs ${missing[*]}, and this is not a Debian system (no apt-get)" >&2; exit 1; }
   echo "== installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -52,8 +60,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if ping; then exit 0; fi
-root || fix_as_root "the Podman API service is not answering on $SOCK"
+if engine; then exit 0; fi
+if ! root && [ -S "$SOCK" ] && [ ! -w "$SOCK" ]; then
+  echo "npm test: the container tests cannot use root's Podman socket $SOCK as $(id -un). Run npm test" >&2
+  echo "as root, or serve rootless Podman for yourself: podman system service --time=0 &" >&2
+  exit 1
+fi
+root || as_root "no container engine answers (tried DOCKER_HOST, /var/run/docker.sock, $SOCK, rootless Podman)"
 
 # Why each setting: crun fails on hybrid cgroups (so runc), systemd cgroups may be unavailable in
 # containers (so cgroupfs), and default ulimits must stay below the sandbox's hard limits. A
@@ -74,6 +87,6 @@ mkdir -p /run/podman
 # From /: the service (and every conmon it forks) keeps this working directory, and a checkout
 # removed later would break every container start ("Failed to get working directory").
 (cd / && nohup podman system service --time=0 "unix://$SOCK" >/run/podman/service.log 2>&1 &)
-for _ in $(seq 1 100); do ping && break; sleep 0.1; done
-ping || { echo "the Podman API service did not answer on $SOCK:" >&2; cat /run/podman/service.log >&2; exit 1; }
+for _ in $(seq 1 100); do ping "$SOCK" && break; sleep 0.1; done
+ping "$SOCK" || { echo "the Podman API service did not answer on $SOCK:" >&2; cat /run/podman/service.log >&2; exit 1; }
 echo "== podman $(podman --version | awk '{print $3}') serving $SOCK"
