@@ -1,15 +1,14 @@
 // Stack files that look valid, or are garbage, through the real CLI: what validate says about them
 // must be safe to print and must point at the right place.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadStack } from '../../src/config/index.js';
+import { tempDir } from '../support/temp.js';
 import { runCli } from './cli.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'gridctl-hostile-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('hostile');
 
 let n = 0;
 function write(text: string | Buffer, name = `case-${n++}.yaml`): string {

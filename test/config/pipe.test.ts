@@ -1,14 +1,9 @@
 // Output to a reader that went away (`gridctl logs x | head -1`): the real CLI in a real process must
 // end quietly, with no EPIPE stack trace, whatever the command.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gridctlProcess, type Sandbox, sandbox } from '../lifecycle/cli.js';
-
-const sandboxes: Sandbox[] = [];
-afterAll(() => {
-  for (const sb of sandboxes) rmSync(sb.dir, { recursive: true, force: true });
-});
 
 /** Runs gridctl, closes its stdout after the first chunk (as `head -1` does), returns how it ended. */
 async function closedAfterFirstChunk(sb: Sandbox, args: string[]) {
@@ -24,8 +19,7 @@ async function closedAfterFirstChunk(sb: Sandbox, args: string[]) {
 
 describe('CLI output to a closed pipe', () => {
   it('`logs` (plain and --follow) exits 0 without a stack trace when the reader goes away', async () => {
-    const sb = sandbox();
-    sandboxes.push(sb);
+    const sb = sandbox(); // removed after the file by tempDir
     mkdirSync(join(sb.home, 'logs'), { recursive: true });
     // Far more than one pipe buffer (64 KiB), so writes continue after the reader has gone.
     const lines = Array.from({ length: 50_000 }, (_, i) => `2026-12-01T00:00:00.000Z INFO  line ${i}\n`);

@@ -1,6 +1,6 @@
 // Files the daemon opens must never take it down: a server log it cannot write, and names that
 // could not be file names (they are refused before anything starts, at apply and at reload).
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/net.js';
@@ -16,7 +16,6 @@ function fresh(): Sandbox {
 afterAll(async () => {
   for (const sb of sandboxes) {
     await gridctl(sb, ['destroy', 'blk']).catch(() => undefined);
-    rmSync(sb.dir, { recursive: true, force: true });
   }
 });
 

@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acquireLock } from '../../state/lock.js';
+import { fileNameFor } from '../../state/paths.js';
 import type { PinnedField, ToolDefinition } from './canonical.js';
 import type { Finding } from './scan.js';
 
@@ -82,7 +83,8 @@ export function pinsDir(root: string): string {
 }
 
 export function pinsFile(root: string, stack: string): string {
-  return join(pinsDir(root), `${stack}.json`);
+  // Through the one check of names that become files (no `..`, no `/`, not over 255 bytes).
+  return join(pinsDir(root), fileNameFor('stack', stack, '.json'));
 }
 
 /** Stacks that have a pins file. */
