@@ -8,8 +8,25 @@ import { join } from 'node:path';
 /** Caches tools keep in the temp dir on purpose, not test leftovers. */
 const CACHES = [/^tsx-\d+$/];
 
+const PREFIX = 'gridctl-test-run-';
+
+/** Folders of earlier runs that were killed before their teardown (their vitest PID is gone). */
+function removeAbandoned(root: string): void {
+  for (const name of readdirSync(root)) {
+    const pid = Number(/^gridctl-test-run-(\d+)-/.exec(name)?.[1]);
+    if (!pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH')
+        rmSync(join(root, name), { recursive: true, force: true });
+    }
+  }
+}
+
 export default function setup(): () => void {
-  const dir = mkdtempSync(join(tmpdir(), 'gridctl-test-run-'));
+  removeAbandoned(tmpdir());
+  const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
   process.env.TMPDIR = dir;
   return () => {
     const left = readdirSync(dir).filter((name) => !CACHES.some((c) => c.test(name)));
