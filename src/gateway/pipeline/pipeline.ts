@@ -3,7 +3,7 @@
 // reload (a new CallPipeline built from the old one keeps unchanged rate-limit buckets).
 import { compose } from './compose.js';
 import { type GroupResolver, groupInterceptor } from './group/group.js';
-import { type Format, outputFormat } from './output-format/output-format.js';
+import { converts, type Format, outputFormat } from './output-format/output-format.js';
 import { RateLimiter, type RateLimitSpec, rateLimitInterceptor } from './rate-limit/rate-limit.js';
 import { resultCap } from './result-cap/result-cap.js';
 import { routeInterceptor, type ToolRouter } from './route/route.js';
@@ -72,6 +72,5 @@ function formatOptions(p: CallPolicies) {
 }
 
 function converting(p: CallPolicies): boolean {
-  const acts = (f: Format | undefined) => f === 'toon' || f === 'csv';
-  return acts(p.outputFormat) || Object.values(p.serverFormats ?? {}).some(acts);
+  return converts(p.outputFormat) || Object.values(p.serverFormats ?? {}).some(converts);
 }

@@ -78,6 +78,7 @@ describe('resultCap', () => {
     const result = frozen({ content: [{ type: 'text', text: 'see structure' }], structuredContent });
     const out = await call(200, result);
     expect(out).not.toHaveProperty('structuredContent');
+    expect(out.isError).toBe(true);
     expect(out.content).toEqual([
       { type: 'text', text: 'see structure' },
       { type: 'text', text: `[structuredContent dropped: ${size} bytes exceeds the 200-byte result limit]` },

@@ -1,6 +1,7 @@
 // gateway.maxToolResultBytes: keeps one tool result from flooding the model's context.
 // - A text item over the cap is cut at a UTF-8 character boundary and gets the reference's marker.
-// - A structuredContent over the cap is dropped (half a JSON document is no structure) with a note.
+// - A structuredContent over the cap is dropped (half a JSON document is no structure) with a note,
+//   and the result becomes isError (a tool with an outputSchema may omit structuredContent only then).
 // - Items that cannot be cut (image, audio, embedded resource, anything else carrying base64 `data`)
 //   share one budget of the cap per result, in order; an item that would go over it is replaced by a
 //   text note naming its type, MIME type and size.
@@ -60,7 +61,13 @@ export function capResult(maxBytes: number): (result: ToolResult) => ToolResult 
     const capped: ToolResult = { ...result };
     const items = out ?? content ?? [];
     capped.content = dropped ? [...items, dropped] : items;
-    if (dropped) delete capped.structuredContent;
+    if (dropped) {
+      delete capped.structuredContent;
+      // A tool with an outputSchema must send structuredContent unless the result is an error, so
+      // the result says it failed: clients (the SDK's callTool among them) accept it and the model
+      // reads the note, instead of the client rejecting a result that breaks the tool's contract.
+      capped.isError = true;
+    }
     return capped;
 
     function capItem(item: unknown): unknown {
