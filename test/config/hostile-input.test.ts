@@ -237,3 +237,20 @@ describe('YAML anchors, aliases and merge keys', () => {
     }
   });
 });
+
+describe('names that would not fit a file, a DNS label or a tool name', () => {
+  it('a 300-character stack name and a 260-character server name fail validate, with why', async () => {
+    const file = write(
+      `name: ${'s'.repeat(300)}\nmcp-servers:\n  - name: ${'a'.repeat(260)}\n    command: [x]\n`,
+    );
+    const r = await runCli(['validate', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/:1:7 {2}name: must be at most 24 characters, not 300/);
+    expect(r.stdout).toMatch(/:3:11 {2}mcp-servers\[0\]\.name: must be at most 30 characters, not 260/);
+    expect(r.stdout).toContain('hint: names are limited so that `gridctl-<stack>-<name>` is one DNS label');
+    const ok = write(
+      `name: ${'s'.repeat(24)}\nmcp-servers:\n  - name: ${'a'.repeat(30)}\n    command: [x]\n`,
+    );
+    expect((await runCli(['validate', ok])).code).toBe(0);
+  });
+});

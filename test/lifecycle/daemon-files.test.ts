@@ -1,5 +1,6 @@
 // Files the daemon opens must never take it down: a server log it cannot write, and names that
 // could not be file names (they are refused before anything starts, at apply and at reload).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,6 +74,25 @@ describe('files the daemon opens', () => {
       status: 'running',
       servers: [expect.objectContaining({ name: 'mem', state: 'healthy' })],
     });
+    expect((await gridctl(sb, ['destroy', 'blk'])).code).toBe(0);
+    expect([...processesMatching(sb.dir), ...processesIn(sb.dir)]).toEqual([]);
+  });
+
+  it('a reload whose extends is a FIFO is refused at once, and the next reload still works', async () => {
+    const sb = fresh();
+    const fifo = join(sb.dir, 'parent.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const file = sb.write('stack.yaml', stackYaml('blk', localServer('mem', MEMORY)));
+    const port = await freePort();
+    expect((await gridctl(sb, ['apply', file, '--port', String(port)])).code).toBe(0);
+    sb.write('stack.yaml', `extends: parent.fifo\n${stackYaml('blk', localServer('mem', MEMORY))}`);
+    const wedged = await gridctl(sb, ['reload', 'blk'], 30_000);
+    expect(wedged.code).toBe(1);
+    expect(wedged.stdout).toContain('it is a named pipe (FIFO), not a regular file');
+    sb.write('stack.yaml', stackYaml('blk', localServer('mem', MEMORY) + localServer('more', MEMORY)));
+    const next = await gridctl(sb, ['reload', 'blk'], 30_000);
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+    expect(next.stdout).toContain('mcp-server:more');
     expect((await gridctl(sb, ['destroy', 'blk'])).code).toBe(0);
     expect([...processesMatching(sb.dir), ...processesIn(sb.dir)]).toEqual([]);
   });
