@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PetStoreApi, SPECS, startPetStore } from '../fixtures/openapi/petstore-api.js';
 import { freePort } from '../support/net.js';
 import { processesIn } from '../support/processes.js';
-import { type Sshd, startSshd } from '../support/sshd.js';
+import { type Sshd, sshBlock, startSshd } from '../support/sshd.js';
 import { waitFor } from '../support/wait.js';
 import { EVERYTHING, gridctl, localServer, type Sandbox, sandbox } from './cli.js';
 
@@ -35,12 +35,7 @@ describe('ssh and openapi servers through apply', () => {
         localServer('local', EVERYTHING, 'stdio').trimEnd(),
         '  - name: remote',
         `    command: ["node", ${JSON.stringify(EVERYTHING)}, "stdio"]`,
-        '    ssh:',
-        `      host: ${sshd.host}`,
-        `      port: ${sshd.port}`,
-        `      user: ${sshd.user}`,
-        `      identityFile: ${sshd.userKey}`,
-        `      knownHostsFile: ${sshd.knownHostsFile}`,
+        ...sshBlock(sshd),
         '  - name: pets',
         '    openapi:',
         `      spec: ${SPECS.oas30}`,

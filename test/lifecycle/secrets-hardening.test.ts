@@ -12,7 +12,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/net.js';
 import { processesIn } from '../support/processes.js';
-import { type Sshd, startSshd } from '../support/sshd.js';
+import { type Sshd, sshBlock, startSshd } from '../support/sshd.js';
 import { waitFor } from '../support/wait.js';
 import { EVERYTHING, gridctl, localServer, type Sandbox, sandbox, stackYaml } from './cli.js';
 
@@ -227,12 +227,7 @@ describe('ssh client environment', () => {
         '  - name: remote',
         `    command: ["node", ${JSON.stringify(EVERYTHING)}, "stdio"]`,
         '    env: { DECLARED: "yes" }',
-        '    ssh:',
-        `      host: ${sshd.host}`,
-        `      port: ${sshd.port}`,
-        `      user: ${sshd.user}`,
-        `      identityFile: ${sshd.userKey}`,
-        `      knownHostsFile: ${sshd.knownHostsFile}`,
+        ...sshBlock(sshd),
         '',
       ].join('\n'),
     );

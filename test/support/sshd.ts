@@ -39,6 +39,18 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
+/** The `ssh:` block of a stack file's server entry that reaches this sshd, as YAML lines. */
+export function sshBlock(sshd: Sshd): string[] {
+  return [
+    '    ssh:',
+    `      host: ${sshd.host}`,
+    `      port: ${sshd.port}`,
+    `      user: ${sshd.user}`,
+    `      identityFile: ${sshd.userKey}`,
+    `      knownHostsFile: ${sshd.knownHostsFile}`,
+  ];
+}
+
 function keygen(file: string): void {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'gridctl-test', '-f', file]);
 }
