@@ -32,16 +32,6 @@ const isContainer = (server: Record<string, unknown>) =>
 
 export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
   {
-    path: 'gateway.code_mode',
-    acts: (v) => v === 'on',
-    label: '`gateway.code_mode: on`',
-    instead: 'clients get every tool as usual; there are no `search` and `execute` tools',
-  },
-  {
-    path: 'gateway.code_mode_timeout',
-    instead: 'there is no code mode for it to time out',
-  },
-  {
     path: 'gateway.tokenizer',
     instead: 'no tokens are counted',
   },

@@ -1,6 +1,7 @@
 // The stack's call policies as the gateway's pipeline takes them: one mapping from stack.yaml, used
 // at start-up and after every reload (the policies swap whole).
 import type { Stack } from '../config/index.js';
+import { DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_MS } from '../gateway/pipeline/code-mode/code-mode.js';
 import type { Format } from '../gateway/pipeline/output-format/output-format.js';
 import type { CallPolicies } from '../gateway/pipeline/pipeline.js';
 import type { LimitScope, RateLimitSpec } from '../gateway/pipeline/rate-limit/rate-limit.js';
@@ -29,5 +30,14 @@ export function callPolicies(stack: Stack | undefined): CallPolicies {
     maxToolResultBytes: stack.gateway?.maxToolResultBytes ?? 0,
     outputFormat: stack.gateway?.output_format ?? 'json',
     serverFormats,
+    ...(stack.gateway?.code_mode === 'on'
+      ? {
+          codeMode: {
+            // code_mode_timeout is in seconds; 0 means the default, as in the reference.
+            timeoutMs: (stack.gateway.code_mode_timeout || DEFAULT_TIMEOUT_MS / 1000) * 1000,
+            memoryBytes: DEFAULT_MEMORY_BYTES,
+          },
+        }
+      : {}),
   };
 }

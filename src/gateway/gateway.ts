@@ -26,6 +26,11 @@ import { type GroupMap, Groups } from './groups.js';
 import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
 import { ManagedServer, messageOf } from './managed-server.js';
 import { RequestGuard } from './origin.js';
+import {
+  CODE_MODE_INSTRUCTIONS,
+  CODE_MODE_TOOLS,
+  CODE_MODE_TOOLS_JSON,
+} from './pipeline/code-mode/code-mode.js';
 import { CallPipeline, type CallPolicies } from './pipeline/pipeline.js';
 import type { BucketState } from './pipeline/rate-limit/rate-limit.js';
 import type { ScopeSummary } from './pipeline/scope/scope.js';
@@ -264,9 +269,12 @@ export class Gateway {
    * on their next request; rate-limit buckets whose definition is unchanged keep their tokens.
    */
   setPolicies(policies: CallPolicies): void {
-    const before = this.pipeline.policies.clients;
+    const before = this.pipeline.policies;
     this.pipeline = this.buildPipeline(policies, this.pipeline);
-    if (JSON.stringify(before) !== JSON.stringify(policies.clients)) {
+    // Code mode switched on or off: the tool list is a different one.
+    const codeModeFlipped = !before.codeMode !== !policies.codeMode;
+    if (codeModeFlipped) this.broadcast(JSON.stringify({ jsonrpc: '2.0', method: LIST_CHANGED.tools }));
+    if (JSON.stringify(before.clients) !== JSON.stringify(policies.clients)) {
       for (const kind of ['tools', 'prompts', 'resources'] as const) {
         this.broadcast(JSON.stringify({ jsonrpc: '2.0', method: LIST_CHANGED[kind] }));
       }
@@ -483,6 +491,12 @@ export class Gateway {
   }
 
   private instructions(session: Session): string {
+    const about = this.aboutTools(session);
+    if (!this.pipeline.policies.codeMode) return about;
+    return about ? `${CODE_MODE_INSTRUCTIONS}\n\n${about}` : CODE_MODE_INSTRUCTIONS;
+  }
+
+  private aboutTools(session: Session): string {
     const group = session.group;
     if (group !== undefined) {
       const view = this.groups.view(group, this.catalog);
@@ -596,6 +610,9 @@ export class Gateway {
     const session = f.session;
     const view = this.pipeline.views.view(this.catalog, this.groups, accessOf(session), session.group);
     if (!view) throw new RpcError(ErrorCode.InvalidRequest, groupGone(session.group as string));
+    if (kind === 'tools' && this.pipeline.policies.codeMode) {
+      return this.page(kind, f.id, cursor, CODE_MODE_TOOLS, CODE_MODE_TOOLS_JSON);
+    }
     return this.page(kind, f.id, cursor, view.lists[kind], view.json[kind]);
   }
 
@@ -605,6 +622,8 @@ export class Gateway {
         groups: { view: (g) => this.groups.view(g, this.catalog) },
         router: { route: (name) => this.routeTool(name) },
         terminal: (ctx) => this.terminal(ctx),
+        universe: (ctx, views) => views.view(this.catalog, this.groups, ctx.accessId, ctx.group)?.lists.tools,
+        callInner: (outer, params) => this.callToolAs(outer.session, params, true, outer.inflight),
       },
       policies,
       previous,

@@ -1,6 +1,8 @@
 // The call pipeline: every tools/call, from a client or from inside code mode, runs the same
 // interceptors in the order declared here, ending in the gateway's forward. Policies swap whole on
 // reload (a new CallPipeline built from the old one keeps unchanged rate-limit buckets).
+import type { Obj } from '../catalog.js';
+import { type CodeModeOptions, codeMode } from './code-mode/code-mode.js';
 import { compose } from './compose.js';
 import { type GroupResolver, groupInterceptor } from './group/group.js';
 import { converts, type Format, outputFormat } from './output-format/output-format.js';
@@ -8,7 +10,7 @@ import { RateLimiter, type RateLimitSpec, rateLimitInterceptor } from './rate-li
 import { resultCap } from './result-cap/result-cap.js';
 import { routeInterceptor, type ToolRouter } from './route/route.js';
 import { ClientScopes, type ClientsPolicy, scopeInterceptor } from './scope/scope.js';
-import type { CallHandler, Interceptor } from './types.js';
+import type { CallContext, CallHandler, Interceptor, ToolResult } from './types.js';
 import { ListViews } from './views.js';
 
 /** The stack's call policies, as the controller maps them from stack.yaml. */
@@ -22,12 +24,18 @@ export interface CallPolicies {
   outputFormat?: Format;
   /** mcp-servers[].output_format, for the servers that set one. */
   serverFormats?: Readonly<Record<string, Format>>;
+  /** gateway.code_mode on (or `apply --code-mode`); absent: off. */
+  codeMode?: CodeModeOptions;
 }
 
 export interface PipelineDeps {
   groups: GroupResolver;
   router: ToolRouter;
   terminal: CallHandler;
+  /** Code mode's view of the caller's tools (the same views tools/list serves). */
+  universe(ctx: CallContext, views: ListViews): readonly Obj[] | undefined;
+  /** Code mode's inner calls: a new call through the whole pipeline for the outer call's session. */
+  callInner(outer: CallContext, params: Obj): Promise<ToolResult>;
 }
 
 export class CallPipeline {
@@ -48,7 +56,19 @@ export class CallPipeline {
     this.views = new ListViews(this.scopes);
     // The declared order. A policy with nothing configured is left out, so an unconfigured
     // gateway pays for none of them.
+    const code = policies.codeMode;
     const stages: [string, Interceptor | undefined][] = [
+      // First: `search` and `execute` are answered before any name resolution; the script's calls
+      // come back in at the top as inner calls and pass through.
+      [
+        'code-mode',
+        code
+          ? codeMode(code, {
+              universe: (ctx) => deps.universe(ctx, this.views),
+              call: (outer, params) => deps.callInner(outer, params),
+            })
+          : undefined,
+      ],
       ['group', groupInterceptor(deps.groups)],
       ['route', routeInterceptor(deps.router)],
       ['scope', this.scopes.open ? undefined : scopeInterceptor(this.scopes)],
