@@ -60,6 +60,15 @@ function paths(v: unknown, prefix: (string | number)[] = []): (string | number)[
   return out;
 }
 
+/** Paths to every mapping of a parsed document. */
+function mappings(data: unknown): (string | number)[][] {
+  return paths(data).filter((p) => {
+    let cur: unknown = data;
+    for (const s of p) cur = (cur as Record<string | number, unknown>)[s];
+    return cur !== null && typeof cur === 'object' && !Array.isArray(cur);
+  });
+}
+
 function setAt(data: unknown, p: (string | number)[], value: unknown): unknown {
   if (p.length === 0) return value;
   const copy = structuredClone(data) as Record<string | number, unknown>;
@@ -126,11 +135,7 @@ describe('broken stack files never crash the loader', () => {
         yamlish,
         async (ei, pi, key, value) => {
           const data = parsedExamples[ei % parsedExamples.length];
-          const objects = paths(data).filter((p) => {
-            let cur: unknown = data;
-            for (const s of p) cur = (cur as Record<string | number, unknown>)[s];
-            return cur !== null && typeof cur === 'object' && !Array.isArray(cur);
-          });
+          const objects = mappings(data);
           const at = objects[pi % objects.length]!;
           let target: unknown = data;
           for (const s of at) target = (target as Record<string | number, unknown>)[s];
@@ -252,11 +257,7 @@ describe('mutated bytes, extends targets and anchors', () => {
     await fc.assert(
       fc.asyncProperty(fc.nat(), fc.nat(), yamlish, fc.boolean(), async (ei, pi, value, asMerge) => {
         const data = parsedExamples[ei % parsedExamples.length];
-        const objects = paths(data).filter((p) => {
-          let cur: unknown = data;
-          for (const s of p) cur = (cur as Record<string | number, unknown>)[s];
-          return cur !== null && typeof cur === 'object' && !Array.isArray(cur);
-        });
+        const objects = mappings(data);
         const doc = new Document(setAt(data, objects[pi % objects.length]!, {}));
         // Anchor the root's first value and merge (or alias) it into the chosen mapping.
         const target = doc.getIn(objects[pi % objects.length]!) as YAMLMap;

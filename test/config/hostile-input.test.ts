@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadStack } from '../../src/config/index.js';
 import { tempDir } from '../support/temp.js';
-import { runCli } from './cli.js';
+import { runCli, validateJson } from './cli.js';
 
 const dir = tempDir('hostile');
 
@@ -48,17 +48,9 @@ describe('binary garbage in a stack file', () => {
   });
 });
 
-interface JsonIssue {
-  code: string;
-  field: string;
-  message: string;
-  hint?: string;
-  line?: number;
-  column?: number;
-}
-async function validateJson(file: string) {
-  const r = await runCli(['validate', file, '--json']);
-  return { code: r.code, issues: (JSON.parse(r.stdout) as { issues: JsonIssue[] }).issues };
+async function issuesOf(file: string) {
+  const { code, report } = await validateJson(file);
+  return { code, issues: report.issues };
 }
 
 describe('files that are not stack files', () => {
@@ -74,7 +66,7 @@ describe('files that are not stack files', () => {
       [dir, 'a directory'],
     ] as const) {
       const started = Date.now();
-      const { code, issues } = await validateJson(child(parent));
+      const { code, issues } = await issuesOf(child(parent));
       expect(Date.now() - started, parent).toBeLessThan(2000);
       expect(code).toBe(1);
       expect(issues).toEqual([
@@ -92,19 +84,19 @@ describe('files that are not stack files', () => {
   it('the stack file itself must be a regular file too', async () => {
     const fifo = path.join(dir, 'main.fifo');
     execFileSync('mkfifo', [fifo]);
-    const { code, issues } = await validateJson(fifo);
+    const { code, issues } = await issuesOf(fifo);
     expect(code).toBe(1);
     expect(issues[0]).toMatchObject({ code: 'FILE_UNREADABLE', message: expect.stringContaining('FIFO') });
   }, 15_000);
 
   it('a stack file over the 1 MiB cap is refused (main file and parent)', async () => {
     const big = write(`name: big\n# ${'x'.repeat(1024 * 1024)}\n`);
-    const main = await validateJson(big);
+    const main = await issuesOf(big);
     expect(main.issues[0]).toMatchObject({
       code: 'FILE_UNREADABLE',
       message: expect.stringContaining('larger than the 1 MiB'),
     });
-    const viaParent = await validateJson(child(big));
+    const viaParent = await issuesOf(child(big));
     expect(viaParent.issues[0]).toMatchObject({ code: 'FILE_UNREADABLE', field: 'extends', line: 2 });
   });
 
@@ -118,7 +110,7 @@ describe('files that are not stack files', () => {
       [list, 'a list'],
       [write(''), 'nothing'],
     ] as const) {
-      const { code, issues } = await validateJson(child(parent));
+      const { code, issues } = await issuesOf(child(parent));
       expect(code, parent).toBe(1);
       expect(issues).toEqual([
         expect.objectContaining({
@@ -178,7 +170,7 @@ describe('YAML anchors, aliases and merge keys', () => {
         '',
       ].join('\n'),
     );
-    const { code, issues } = await validateJson(file);
+    const { code, issues } = await issuesOf(file);
     expect(code).toBe(1);
     expect(issues).toEqual(
       expect.arrayContaining([
@@ -228,7 +220,7 @@ describe('YAML anchors, aliases and merge keys', () => {
       laughs((prev, i, l) => `m${i}${l}: {<<: *${prev}}`),
     ]) {
       const started = Date.now();
-      const { code, issues } = await validateJson(write(text));
+      const { code, issues } = await issuesOf(write(text));
       expect(Date.now() - started).toBeLessThan(3000);
       expect(code).toBe(1);
       expect(issues).toEqual([

@@ -2,28 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp.js';
-import { fixture, runCli } from './cli.js';
-
-interface JsonIssue {
-  severity: string;
-  code: string;
-  field: string;
-  message: string;
-  hint?: string;
-  line?: number;
-  column?: number;
-}
-interface JsonReport {
-  valid: boolean;
-  errorCount: number;
-  warningCount: number;
-  issues: JsonIssue[];
-}
-
-async function validateJson(file: string, env: NodeJS.ProcessEnv = {}) {
-  const r = await runCli(['validate', file, '--format', 'json'], { env });
-  return { code: r.code, report: JSON.parse(r.stdout) as JsonReport, stderr: r.stderr };
-}
+import { fixture, type JsonIssue, type JsonReport, runCli, validateJson } from './cli.js';
 
 describe('gridctl validate (acceptance)', () => {
   it('lists all five distinct errors with line:col and field path, and exits 1', async () => {
