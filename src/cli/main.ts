@@ -1,6 +1,7 @@
 // Entry point: builds the command tree and runs it. Each command lives in its own file and stays
 // thin: parse flags, call into config/controller/api, render the outcome.
 import { Command, CommanderError } from 'commander';
+import { readSecretsStdin } from '../controller/daemon-secrets.js';
 import { VERSION } from '../version.js';
 import { type CliContext, type CliIO, createContext } from './context.js';
 
@@ -71,7 +72,10 @@ export async function main(
   argv: string[],
   io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
 ): Promise<number> {
-  const ctx = createContext(io);
+  // A forked daemon gets its passphrase on stdin (controller/daemon-secrets.ts).
+  const secrets = await readSecretsStdin(argv, io.env, io.stdin ?? process.stdin);
+  argv = secrets.argv;
+  const ctx = createContext({ ...io, env: secrets.env });
   for (const stream of [io.stdout, io.stderr]) exitQuietlyOnClosedPipe(stream);
   const program = buildProgram(ctx, await registrarsFor(argv));
   try {

@@ -10,6 +10,8 @@ export interface ForkOptions {
   args: string[];
   logFile: string;
   env?: NodeJS.ProcessEnv;
+  /** Written to the child's stdin, then closed (secrets that must not sit in its environment). */
+  stdin?: string;
 }
 
 /** Re-runs this same CLI (compiled or via tsx) with the given arguments, detached. */
@@ -21,9 +23,11 @@ export function forkDaemon(opts: ForkOptions): number {
     if (!entry) throw new Error('cannot find the gridctl entry point to fork');
     const child = spawn(process.execPath, [...process.execArgv, entry, ...opts.args], {
       detached: true, // new session: survives the terminal that ran `apply`
-      stdio: ['ignore', fd, fd],
+      stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', fd, fd],
       env: opts.env ?? process.env,
     });
+    child.stdin?.on('error', () => {}); // a child that died at once: its exit is reported instead
+    child.stdin?.end(opts.stdin);
     child.unref();
     if (child.pid === undefined) throw new Error('failed to start the gridctl daemon');
     return child.pid;

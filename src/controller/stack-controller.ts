@@ -3,10 +3,12 @@
 // Only the parent checks and holds the lock; the forked child trusts it (--daemon-child).
 import type { Issue, LoadResult, Stack } from '../config/index.js';
 import { rotate } from '../logging/file-sink.js';
+import { PASSPHRASE_ENV } from '../security/vault/index.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import type { HomePaths } from '../state/paths.js';
 import { readState, removeState } from '../state/state-file.js';
 import { forkDaemon, waitForReady } from './daemon.js';
+import { SECRETS_STDIN_FLAG } from './daemon-secrets.js';
 import { probePort } from './ports.js';
 import { reapOrphans } from './reaper.js';
 import { loadForRun, type RunLoad, SecretsError } from './secrets.js';
@@ -120,7 +122,15 @@ export async function startDaemon(
   if (d.watch) args.push('--watch');
   report.step('Starting the gateway daemon');
   rotate(logFile, 3); // keep the last few runs' logs
-  const pid = forkDaemon({ args, logFile, env: d.env });
+  // The passphrase goes to the child through its stdin, not its environment (daemon-secrets.ts).
+  const { [PASSPHRASE_ENV]: passphrase, ...env } = d.env;
+  if (passphrase !== undefined) args.push(SECRETS_STDIN_FLAG);
+  const pid = forkDaemon({
+    args,
+    logFile,
+    env,
+    stdin: passphrase === undefined ? undefined : JSON.stringify({ [PASSPHRASE_ENV]: passphrase }),
+  });
   report.done(`Started the gateway daemon (PID ${pid}, log ${logFile})`);
   report.step(d.waitOn === '/ready' ? 'Waiting for every server to register' : 'Waiting for the gateway');
   const host = d.bind === '0.0.0.0' || d.bind === '::' ? '127.0.0.1' : d.bind;

@@ -122,6 +122,12 @@ describe('secrets hardening', () => {
     expect(Object.keys(env).filter((k) => k.startsWith('GRIDCTL_') && k in sb.env)).toEqual([]);
     expect(JSON.stringify(env)).not.toContain(PASSPHRASE);
     expect(env.HOST_ONLY_SECRET).toBeUndefined();
+    // Nor can a server read it from its parent: the daemon got it on stdin, so its own initial
+    // environment (readable in /proc by any process of the same user) does not hold it.
+    const daemonPid = (
+      JSON.parse((await gridctl(sb, ['status', '--json'])).stdout) as { gateways: { pid: number }[] }
+    ).gateways[0]!.pid;
+    expect(readFileSync(`/proc/${daemonPid}/environ`, 'utf8')).not.toContain(PASSPHRASE);
 
     // Item 2: the failure reason, on every way out.
     const outputs: Record<string, string> = {
