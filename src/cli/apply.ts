@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { StatusBody } from '../api/types.js';
 import type { Issue } from '../config/index.js';
 import { assertExposure, runStack } from '../controller/gateway-builder.js';
+import { setCodeModeFlag } from '../controller/policies.js';
 import { ApplyError, loadForApply, preflight, startDaemon } from '../controller/stack-controller.js';
 import { apiGet } from '../controller/targets.js';
 import { applyWorkloads, workloadsView } from '../controller/workloads.js';
@@ -31,6 +32,7 @@ export interface ApplyFlags {
   insecureAllowUnauthenticated?: boolean;
   readyTimeout: string;
   runtime?: string;
+  codeMode?: boolean;
   /** false with --no-cache (commander's negatable option). */
   cache?: boolean;
 }
@@ -63,6 +65,7 @@ export const registerApply: CommandRegistrar = (program, ctx) => {
       'container engine: docker | podman (default: $GRIDCTL_RUNTIME, then detected)',
     )
     .option('--no-cache', 'build `source` images without the layer cache')
+    .option('--code-mode', 'list only the `search` and `execute` tools, as gateway.code_mode: "on" does')
     .option('--daemon-child', 'internal: run as the forked daemon');
   const child = cmd.options.find((o) => o.long === '--daemon-child');
   if (child) child.hidden = true;
@@ -107,6 +110,7 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
     }
     const bind = flags.bind ?? stack.gateway?.bind ?? '127.0.0.1';
     const insecure = flags.insecureAllowUnauthenticated === true;
+    if (flags.codeMode) setCodeModeFlag(true);
     const run = {
       loaded,
       redact,
@@ -172,6 +176,7 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
             String(basePort),
             ...(insecure ? ['--insecure-allow-unauthenticated'] : []),
             ...(flags.runtime ? ['--runtime', flags.runtime] : []),
+            ...(flags.codeMode ? ['--code-mode'] : []),
           ],
           bind,
           port,

@@ -6,6 +6,16 @@ import type { Format } from '../gateway/pipeline/output-format/output-format.js'
 import type { CallPolicies } from '../gateway/pipeline/pipeline.js';
 import type { LimitScope, RateLimitSpec } from '../gateway/pipeline/rate-limit/rate-limit.js';
 
+/**
+ * `apply --code-mode`: code mode for the life of this process whatever the stack says. Held here
+ * rather than written into the stack, so a reload (which re-reads the file) keeps it on.
+ */
+let codeModeFlag = false;
+
+export function setCodeModeFlag(on: boolean): void {
+  codeModeFlag = on;
+}
+
 export function callPolicies(stack: Stack | undefined): CallPolicies {
   if (!stack) return {};
   const rateLimits: RateLimitSpec[] = [];
@@ -30,11 +40,11 @@ export function callPolicies(stack: Stack | undefined): CallPolicies {
     maxToolResultBytes: stack.gateway?.maxToolResultBytes ?? 0,
     outputFormat: stack.gateway?.output_format ?? 'json',
     serverFormats,
-    ...(stack.gateway?.code_mode === 'on'
+    ...(codeModeFlag || stack.gateway?.code_mode === 'on'
       ? {
           codeMode: {
             // code_mode_timeout is in seconds; 0 means the default, as in the reference.
-            timeoutMs: (stack.gateway.code_mode_timeout || DEFAULT_TIMEOUT_MS / 1000) * 1000,
+            timeoutMs: (stack.gateway?.code_mode_timeout || DEFAULT_TIMEOUT_MS / 1000) * 1000,
             memoryBytes: DEFAULT_MEMORY_BYTES,
           },
         }
