@@ -30,6 +30,7 @@ import {
 } from '../state/state-file.js';
 import { procEntry, RUN_TAG } from '../upstream/ownership.js';
 import { VERSION } from '../version.js';
+import { callPolicies } from './policies.js';
 import { Reloader } from './reloader.js';
 import { loadForRun } from './secrets.js';
 import { describeServer, serverSpecs } from './server-registrar.js';
@@ -125,6 +126,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     ...sessionLimits(stack),
     pins,
     groups: stack?.groups,
+    policies: callPolicies(stack),
   });
 
   const startedAt = new Date().toISOString();
