@@ -55,16 +55,22 @@ export function buildProgram(ctx: CliContext, registrars: CommandRegistrar[]): C
 
 /**
  * A reader that goes away (`gridctl logs | head -1`) turns the next write into an EPIPE 'error' event,
- * which would crash with a stack trace. Nobody is left to read anything, so stop at once, quietly and
- * with success (as under `set -o pipefail` a user wants); `logs --follow` would otherwise never end.
+ * which would crash with a stack trace. Nobody is left to read, so stop quietly: a long-running
+ * command (a foreground gateway, `logs --follow`) the way it stops on SIGTERM, so its servers are
+ * stopped too; anything else at once, with success (as a user wants under `set -o pipefail`).
  */
 const guarded = new WeakSet<NodeJS.WritableStream>();
+let pipeClosed = false;
 export function exitQuietlyOnClosedPipe(stream: NodeJS.WritableStream): void {
   if (guarded.has(stream)) return;
   guarded.add(stream);
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err; // anything else is a real fault, as it was before this listener
+    // Writes after the first failure fail as "destroyed": part of the same closed pipe.
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    if (pipeClosed) return;
+    pipeClosed = true;
+    if (process.listenerCount('SIGTERM') > 0) process.kill(process.pid, 'SIGTERM');
+    else process.exit(0);
   });
 }
 

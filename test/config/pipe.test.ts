@@ -1,20 +1,26 @@
 // Output to a reader that went away (`gridctl logs x | head -1`): the real CLI in a real process must
 // end quietly, with no EPIPE stack trace, whatever the command.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gridctlProcess, type Sandbox, sandbox } from '../lifecycle/cli.js';
+import { gridctlProcess, localServer, MEMORY, type Sandbox, sandbox, stackYaml } from '../lifecycle/cli.js';
+import { freePort } from '../support/net.js';
+import { processesIn, processesMatching } from '../support/processes.js';
 
-/** Runs gridctl, closes its stdout after the first chunk (as `head -1` does), returns how it ended. */
-async function closedAfterFirstChunk(sb: Sandbox, args: string[]) {
+/**
+ * Runs gridctl and closes one of its output pipes after the first chunk (as `head -1` does), then
+ * returns how it ended and what it wrote to the other one.
+ */
+async function closedAfterFirstChunk(sb: Sandbox, args: string[], closed: 'stdout' | 'stderr' = 'stdout') {
   const { child } = gridctlProcess(sb, args);
-  let stderr = '';
-  child.stderr.on('data', (c) => {
-    stderr += c;
+  const other = closed === 'stdout' ? child.stderr : child.stdout;
+  let seen = '';
+  other.on('data', (c) => {
+    seen += c;
   });
-  child.stdout.once('data', () => child.stdout.destroy());
+  child[closed].once('data', () => child[closed].destroy());
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-  return { code, stderr };
+  return { code, stderr: seen };
 }
 
 describe('CLI output to a closed pipe', () => {
@@ -32,5 +38,17 @@ describe('CLI output to a closed pipe', () => {
       expect(r.stderr, args.join(' ')).not.toMatch(/EPIPE|Unhandled|\n\s+at /);
       expect(r.code, args.join(' ')).toBe(0);
     }
+  });
+
+  it('a foreground gateway whose output pipe closes (2>&1 | head) stops its servers and exits 0', async () => {
+    const sb = sandbox();
+    const file = sb.write('stack.yaml', stackYaml('piped', localServer('mem', MEMORY)));
+    const port = String(await freePort());
+    // The foreground gateway writes its progress and log to stderr.
+    const r = await closedAfterFirstChunk(sb, ['apply', file, '--foreground', '--port', port], 'stderr');
+    expect(r.code).toBe(0);
+    expect([...processesMatching(sb.dir), ...processesIn(sb.dir)]).toEqual([]);
+    // And it left no stale state behind for `status` to report.
+    expect(existsSync(join(sb.home, 'state', 'piped.json'))).toBe(false);
   });
 });
