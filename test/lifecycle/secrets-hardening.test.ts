@@ -20,6 +20,7 @@ const PASSPHRASE = 'correct horse battery staple';
 const API_TOKEN = 'tok-in-store-7c1f9e';
 const GATEWAY_TOKEN = 'gw-token-in-store-52ab';
 const HOST_SECRET = 'host-only-secret-93d0';
+const CLIENT_TOKEN = 'client-token-from-env-61fa';
 
 const made: { sb: Sandbox; stack: string }[] = [];
 afterAll(async () => {
@@ -73,6 +74,7 @@ describe('secrets hardening', () => {
       GRIDCTL_VAULT_PASSPHRASE: PASSPHRASE,
       HOST_ONLY_SECRET: HOST_SECRET,
       PASSED_ON_PURPOSE: 'passed-value',
+      CLIENT_TOKEN,
     });
     expect((await gridctl(sb, ['var', 'set', 'API_TOKEN', API_TOKEN])).code).toBe(0);
     expect((await gridctl(sb, ['var', 'set', 'GATEWAY_TOKEN', GATEWAY_TOKEN])).code).toBe(0);
@@ -84,8 +86,13 @@ describe('secrets hardening', () => {
       [
         'name: hardened',
         'gateway:',
+        '  auth:',
+        '    type: bearer',
         // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file syntax
-        '  auth: { type: bearer, token: "${var:GATEWAY_TOKEN}" }',
+        '    token: "${var:GATEWAY_TOKEN}"',
+        // A client token from gridctl's environment: a credential too, masked like a stored value.
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file syntax
+        '    client_tokens: { ci: "${CLIENT_TOKEN}" }',
         'mcp-servers:',
         localServer('everything', EVERYTHING, 'stdio').trimEnd(),
         // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file syntax
@@ -153,6 +160,7 @@ describe('secrets hardening', () => {
       const text = readFileSync(f, 'utf8');
       expect(text, f).not.toContain(API_TOKEN);
       expect(text, f).not.toContain(GATEWAY_TOKEN);
+      expect(text, f).not.toContain(CLIENT_TOKEN);
       expect(text, f).not.toContain(PASSPHRASE);
     }
     const locked = withoutPassphrase(sb);
