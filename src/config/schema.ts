@@ -88,6 +88,13 @@ const gateway = z
     }),
     code_mode: z.enum(['off', 'on']).default('off'),
     code_mode_timeout: z.number().int().min(0).default(30).meta({ description: 'Seconds; 0 means 30.' }),
+    code_mode_memory_mb: z
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .optional()
+      .meta({ description: 'MiB of interpreter heap for one code-mode execute. Default: 64.' }),
     output_format: outputFormat.default('json'),
     maxToolResultBytes: z.number().int().min(0).default(65536).meta({ description: 'Bytes; 0 means 65536.' }),
     security: z.strictObject({ schema_pinning: schemaPinning.prefault({}) }).prefault({}),

@@ -45,7 +45,7 @@ export function callPolicies(stack: Stack | undefined): CallPolicies {
           codeMode: {
             // code_mode_timeout is in seconds; 0 means the default, as in the reference.
             timeoutMs: (stack.gateway?.code_mode_timeout || DEFAULT_TIMEOUT_MS / 1000) * 1000,
-            memoryBytes: DEFAULT_MEMORY_BYTES,
+            memoryBytes: (stack.gateway?.code_mode_memory_mb ?? 0) * 1024 * 1024 || DEFAULT_MEMORY_BYTES,
           },
         }
       : {}),

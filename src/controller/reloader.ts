@@ -17,7 +17,13 @@ import { autoscalePolicy, serverSpec } from './server-registrar.js';
 import type { ContainerView } from './workloads.js';
 
 /** gateway fields that are call policies, swapped live by setPolicies. */
-const HOT_GATEWAY_FIELDS = new Set(['maxToolResultBytes', 'output_format', 'code_mode', 'code_mode_timeout']);
+const HOT_GATEWAY_FIELDS = new Set([
+  'maxToolResultBytes',
+  'output_format',
+  'code_mode',
+  'code_mode_timeout',
+  'code_mode_memory_mb',
+]);
 
 function pick(o: object | undefined, keys: Set<string>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o ?? {}).filter(([k]) => keys.has(k)));

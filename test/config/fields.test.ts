@@ -173,6 +173,7 @@ const IMPLEMENTED: Record<string, string> = {
   'mcp-servers[].output_format': 'src/controller/policies.ts: s.output_format',
   'gateway.code_mode': "src/controller/policies.ts: stack.gateway?.code_mode === 'on'",
   'gateway.code_mode_timeout': 'src/controller/policies.ts: stack.gateway?.code_mode_timeout',
+  'gateway.code_mode_memory_mb': 'src/controller/policies.ts: stack.gateway?.code_mode_memory_mb',
 };
 
 /** Fields being built right now: they must not warn. Move each to IMPLEMENTED once it lands. */

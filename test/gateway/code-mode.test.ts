@@ -26,9 +26,9 @@ describe('code mode through the gateway', () => {
   let gw: RunningGateway;
   const clients: Client[] = [];
 
-  const connect = async (name = 'some-script'): Promise<Client> => {
+  const connect = async (name = 'some-script', path = '/mcp'): Promise<Client> => {
     const c = new Client({ name, version: '1.0.0' }, { capabilities: {} });
-    await c.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
+    await c.connect(new StreamableHTTPClientTransport(new URL(`${gw.base}${path}`)));
     clients.push(c);
     return c;
   };
@@ -41,7 +41,15 @@ describe('code mode through the gateway', () => {
         spec('fx', stdio(fixtureStdioCommand())),
         spec('every', stdio(everythingStdioCommand()), { tools: ['echo', 'get-sum'] }),
       ],
-      { policies: POLICIES },
+      {
+        policies: POLICIES,
+        groups: {
+          calc: {
+            tools: ['every__echo', 'every__get-sum'],
+            overrides: { every__echo: { name: 'say', description: 'Say it back' } },
+          },
+        },
+      },
     );
   });
 
@@ -84,6 +92,26 @@ describe('code mode through the gateway', () => {
     expect(textOf(await reviewer.callTool({ name: 'search', arguments: { query: 'slow' } }))).toMatch(
       /^Found 0 tool\(s\)/,
     );
+  });
+
+  it("searches and calls a group's tools under the names the group shows", async () => {
+    const c = await connect('some-script', '/groups/calc/mcp');
+    expect((await c.listTools()).tools.map((t) => t.name)).toEqual(['search', 'execute']);
+    const all = textOf(await c.callTool({ name: 'search', arguments: { query: '' } }));
+    expect(
+      JSON.parse(all.slice(all.indexOf('\n') + 1))
+        .map((t: { name: string }) => t.name)
+        .sort(),
+    ).toEqual(['every__get-sum', 'say']);
+    expect(textOf(await c.callTool({ name: 'search', arguments: { query: 'it back' } }))).toContain('"say"');
+    const r = await execute(
+      c,
+      `(async () => [await mcp.callTool('', 'say', { message: 'aliased' }),
+      await mcp.callTool('fx', 'slow', { ms: 1 }).catch((e) => e.message)])()`,
+    );
+    const [said, outside] = JSON.parse(textOf(r));
+    expect(said).toContain('aliased');
+    expect(outside).toMatch(/^tool error: .*fx__slow/);
   });
 
   it('runs two inner calls in parallel: their time spans overlap', async () => {

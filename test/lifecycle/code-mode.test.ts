@@ -28,7 +28,10 @@ describe('code mode in a running stack', () => {
     sandboxes.push(sb);
     const port = await freePort();
     const servers = stackYaml('coded', localServer('everything', EVERYTHING, 'stdio'));
-    const file = sb.write('stack.yaml', `${servers}gateway:\n  code_mode: "on"\n  code_mode_timeout: 5\n`);
+    const file = sb.write(
+      'stack.yaml',
+      `${servers}gateway:\n  code_mode: "on"\n  code_mode_timeout: 5\n  code_mode_memory_mb: 16\n`,
+    );
     const applied = await gridctl(sb, ['apply', file, '--port', String(port)]);
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout + applied.stderr).not.toMatch(/NOT_IMPLEMENTED/);
@@ -43,6 +46,11 @@ describe('code mode in a running stack', () => {
       expect(textOf(r)).toContain('from code');
       const loop = await c.callTool({ name: 'execute', arguments: { code: 'for (;;) {}' } });
       expect(textOf(loop)).toMatch(/^Error: execution timed out after 5 s/);
+      const bomb = await c.callTool({
+        name: 'execute',
+        arguments: { code: 'let s = "x"; const k = []; for (;;) { s += s; k.push(s); }' },
+      });
+      expect(textOf(bomb)).toMatch(/^Error: the script ran out of memory \(limit 16 MiB\)/);
 
       sb.write('stack.yaml', `${servers}gateway:\n  code_mode: "off"\n  code_mode_timeout: 5\n`);
       const reloaded = await gridctl(sb, ['reload', 'coded']);
