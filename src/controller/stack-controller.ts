@@ -122,8 +122,10 @@ export async function startDaemon(
   if (d.watch) args.push('--watch');
   report.step('Starting the gateway daemon');
   rotate(logFile, 3); // keep the last few runs' logs
-  // The passphrase goes to the child through its stdin, not its environment (daemon-secrets.ts).
-  const { [PASSPHRASE_ENV]: passphrase, ...env } = d.env;
+  // The passphrase goes to the child through its stdin, not its environment (daemon-secrets.ts);
+  // the other GRIDCTL_VAULT_* variables (a new passphrase for `var lock`) are of no use to it.
+  const env = Object.fromEntries(Object.entries(d.env).filter(([k]) => !k.startsWith('GRIDCTL_VAULT_')));
+  const passphrase = d.env[PASSPHRASE_ENV];
   if (passphrase !== undefined) args.push(SECRETS_STDIN_FLAG);
   const pid = forkDaemon({
     args,

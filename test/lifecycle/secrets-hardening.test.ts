@@ -17,6 +17,7 @@ import { waitFor } from '../support/wait.js';
 import { EVERYTHING, gridctl, localServer, type Sandbox, sandbox, stackYaml } from './cli.js';
 
 const PASSPHRASE = 'correct horse battery staple';
+const NEW_PASSPHRASE = 'a new passphrase never used';
 const API_TOKEN = 'tok-in-store-7c1f9e';
 const GATEWAY_TOKEN = 'gw-token-in-store-52ab';
 const HOST_SECRET = 'host-only-secret-93d0';
@@ -104,7 +105,9 @@ describe('secrets hardening', () => {
         '',
       ].join('\n'),
     );
-    const applied = await gridctl(sb, ['apply', file, '--port', String(port)]);
+    // Set in the shell that applies (as for an earlier `var lock`): no use to the daemon either.
+    const shell = { ...sb, env: { ...sb.env, GRIDCTL_VAULT_NEW_PASSPHRASE: NEW_PASSPHRASE } };
+    const applied = await gridctl(shell, ['apply', file, '--port', String(port)]);
     expect(applied.code, applied.stderr).toBe(0);
     // The apply summary names the failed server, without the secret in its reason.
     expect(applied.stdout + applied.stderr).toContain('broken');
@@ -134,7 +137,9 @@ describe('secrets hardening', () => {
     const daemonPid = (
       JSON.parse((await gridctl(sb, ['status', '--json'])).stdout) as { gateways: { pid: number }[] }
     ).gateways[0]!.pid;
-    expect(readFileSync(`/proc/${daemonPid}/environ`, 'utf8')).not.toContain(PASSPHRASE);
+    const daemonEnviron = readFileSync(`/proc/${daemonPid}/environ`, 'utf8');
+    expect(daemonEnviron).not.toContain(PASSPHRASE);
+    expect(daemonEnviron).not.toContain(NEW_PASSPHRASE);
 
     // Item 2: the failure reason, on every way out.
     const outputs: Record<string, string> = {
