@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { countTokens as cl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { CODE_MODE_TOOLS } from '../../src/gateway/pipeline/code-mode/code-mode.js';
 import { formatResult } from '../../src/gateway/pipeline/output-format/output-format.js';
 import type { ToolResult } from '../../src/gateway/pipeline/types.js';
 import { EVERYTHING_JS, ROOT, startPath, type UpstreamSpec } from './paths.js';
@@ -237,6 +238,8 @@ export async function tokenScenario(ctx: Ctx): Promise<TokenReport> {
             ['memory__read_graph', 'memory__search_nodes', 'fs__read_text_file'].includes(t.name),
           ),
         ),
+        // What gateway.code_mode: "on" lists instead, whatever the servers.
+        listRow('code mode (search + execute)', [...CODE_MODE_TOOLS]),
       ];
       return {
         tokenizer: 'cl100k_base (gpt-tokenizer); o200k_base alongside',
