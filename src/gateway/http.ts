@@ -14,6 +14,7 @@
 // text/event-stream, the response turns into an SSE stream carrying those messages and then the
 // result. So clients pay for SSE only when it carries something.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { redactorOf } from '../api/errors.js';
 import {
   ErrorCode,
   type JsonRpcId,
@@ -81,11 +82,13 @@ export function errorJson(id: JsonRpcId | null, code: number, message: string, d
   return JSON.stringify({ jsonrpc: '2.0', id, error });
 }
 
-function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
+function sendJson(res: ServerResponse, status: number, json: string, headers: Record<string, string> = {}) {
   if (res.headersSent) {
     if (!res.writableEnded) res.end();
     return;
   }
+  // The one exit of JSON bodies: a failure reason quoting a stored secret leaves redacted.
+  const body = redactorOf(res)(json);
   res.writeHead(status, {
     'Content-Type': 'application/json',
     'Content-Length': String(Buffer.byteLength(body)),

@@ -8,6 +8,7 @@
 // the cap is live is a new one refused.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { redactorOf } from '../api/errors.js';
 import { ErrorCode, type JsonRpcId, RpcError } from '../protocol/jsonrpc.js';
 
 /** One downstream request being served. */
@@ -26,7 +27,8 @@ export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'criti
 /** Write one SSE event; `data` must be a single line (JSON.stringify output always is). */
 export function sseEvent(res: ServerResponse, data: string, event = 'message'): boolean {
   if (res.writableEnded || res.destroyed) return false;
-  res.write(`event: ${event}\ndata: ${data}\n\n`);
+  // The one exit of SSE events (POST upgrades, GET streams, legacy SSE): redacted like JSON bodies.
+  res.write(`event: ${event}\ndata: ${redactorOf(res)(data)}\n\n`);
   return true;
 }
 

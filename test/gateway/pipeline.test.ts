@@ -149,7 +149,7 @@ describe('call pipeline through the gateway', () => {
 
   it('rate limits: the burst passes, the next call is denied with when to retry, others are untouched', async () => {
     gw.gateway.setPolicies({
-      rateLimits: [{ scope: 'tool', key: 'every__echo', callsPerMinute: 6, burst: 2 }],
+      rateLimits: [{ scope: 'tool', key: 'every__echo', callsPerMinute: 1, burst: 2 }],
     });
     try {
       const c = await connect();
@@ -161,7 +161,7 @@ describe('call pipeline through the gateway', () => {
       const denied = await c.callTool({ name: 'every__echo', arguments: { message: 'again' } });
       expect(denied.isError).toBe(true);
       expect(textOf(denied)).toMatch(
-        /^Rate limit exceeded for tool "every__echo": 6 calls\/min\. Retry after ~\d+s\.$/,
+        /^Rate limit exceeded for tool "every__echo": 1 calls\/min\. Retry after ~\d+s\.$/,
       );
       expect((await c.callTool({ name: 'fx__test_simple_text', arguments: {} })).isError).toBeFalsy();
       expect(gw.gateway.limits()).toEqual([
@@ -175,7 +175,7 @@ describe('call pipeline through the gateway', () => {
       ]);
       // An unrelated reload keeps the bucket's state.
       gw.gateway.setPolicies({
-        rateLimits: [{ scope: 'tool', key: 'every__echo', callsPerMinute: 6, burst: 2 }],
+        rateLimits: [{ scope: 'tool', key: 'every__echo', callsPerMinute: 1, burst: 2 }],
       });
       expect(gw.gateway.limits()[0]).toMatchObject({ state: 'exceeded', denied: 1 });
     } finally {

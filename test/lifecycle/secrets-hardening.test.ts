@@ -123,9 +123,24 @@ describe('secrets hardening', () => {
       }),
     );
     const got = await client.callTool({ name: 'everything__get-env', arguments: {} });
+    // Item 2 over /mcp: a call to the failed server answers with its reason, redacted.
+    const down = JSON.stringify(await client.callTool({ name: 'broken__anything', arguments: {} }));
+    expect(down).toContain('cannot start command');
+    expect(down).toContain('[REDACTED]');
+    expect(down).not.toContain(API_TOKEN);
     await client.close();
     const env = JSON.parse((got.content as { text: string }[])[0]!.text) as Record<string, string>;
-    expect(env.API_TOKEN).toBe(API_TOKEN); // declared
+    // Declared, so the server has it (its own /proc environ) — but the value never reaches a client:
+    // what the gateway sends back passes the redactor like every other way out.
+    expect(env.API_TOKEN).toBe('[REDACTED]');
+    const everythingPid = (
+      JSON.parse((await gridctl(sb, ['status', '--json'])).stdout) as {
+        gateways: { servers: { name: string; pid?: number }[] }[];
+      }
+    ).gateways[0]!.servers.find((x) => x.name === 'everything')!.pid!;
+    expect(readFileSync(`/proc/${everythingPid}/environ`, 'utf8').split('\0')).toContain(
+      `API_TOKEN=${API_TOKEN}`,
+    );
     expect(env.PASSED_ON_PURPOSE).toBe('passed-value'); // pass_env
     expect(env.PATH).toBe(sb.env.PATH); // the documented basics
     // None of gridctl's own variables comes from its environment (it may add its own tags).
