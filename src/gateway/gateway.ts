@@ -623,11 +623,29 @@ export class Gateway {
         router: { route: (name) => this.routeTool(name) },
         terminal: (ctx) => this.terminal(ctx),
         universe: (ctx, views) => views.view(this.catalog, this.groups, ctx.accessId, ctx.group)?.lists.tools,
-        callInner: (outer, params) => this.callToolAs(outer.session, params, true, outer.inflight),
+        callInner: (outer, params, signal) => this.innerCall(outer, params, signal),
       },
       policies,
       previous,
     );
+  }
+
+  /**
+   * A code-mode call: its own in-flight record, so parallel calls of one script are attributed and
+   * cancelled one by one, ended by the script's end or the outer request's cancellation.
+   */
+  private async innerCall(outer: CallContext, params: Obj, signal: AbortSignal): Promise<ToolResult> {
+    const f = outer.inflight;
+    if (!f) return this.callToolAs(outer.session, params, true);
+    const abort = new AbortController();
+    const either = AbortSignal.any([f.abort.signal, signal]);
+    either.addEventListener('abort', () => abort.abort(either.reason), { once: true });
+    const inner: InFlight = { session: f.session, id: f.id, method: f.method, push: f.push, abort };
+    try {
+      return await this.callToolAs(outer.session, params, true, inner);
+    } finally {
+      this.untrack(inner);
+    }
   }
 
   private callContext(session: Session | undefined, params: Obj, inner: boolean, f?: InFlight): CallContext {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallPolicies } from '../../src/gateway/pipeline/pipeline.js';
 import { fixtureStdioCommand } from '../fixtures/conformance.js';
 import { everythingStdioCommand } from '../fixtures/everything.js';
+import { waitFor } from '../support/wait.js';
 import { type RunningGateway, spec, startGateway, stdio } from './helpers.js';
 
 type Result = { isError?: boolean; content: Array<{ type: string; text?: string }> };
@@ -180,6 +181,14 @@ describe('code mode through the gateway', () => {
     expect(loop.isError).toBe(true);
     expect(textOf(loop)).toMatch(/^Error: execution timed out after 3 s\n\nHint: .*code_mode_timeout/);
     expect(textOf(loop)).toContain('--- Console Output ---\nspinning');
+
+    // The call the script started is cancelled upstream when the script is stopped.
+    const cancelled = async () =>
+      Number(textOf(await c.callTool({ name: 'fx__cancelled_count', arguments: {} })));
+    const before = await cancelled();
+    const stuck = await execute(c, 'mcp.callTool("fx", "slow", { ms: 20000 }); for (;;) {}');
+    expect(textOf(stuck)).toMatch(/^Error: execution timed out/);
+    await waitFor(async () => (await cancelled()) > before, { what: 'the inner call cancelled upstream' });
 
     const bomb = await execute(c, 'let s = "x"; const keep = []; while (true) { s = s + s; keep.push(s); }');
     expect(bomb.isError).toBe(true);

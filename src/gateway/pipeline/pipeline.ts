@@ -35,7 +35,7 @@ export interface PipelineDeps {
   /** Code mode's view of the caller's tools (the same views tools/list serves). */
   universe(ctx: CallContext, views: ListViews): readonly Obj[] | undefined;
   /** Code mode's inner calls: a new call through the whole pipeline for the outer call's session. */
-  callInner(outer: CallContext, params: Obj): Promise<ToolResult>;
+  callInner(outer: CallContext, params: Obj, signal: AbortSignal): Promise<ToolResult>;
 }
 
 export class CallPipeline {
@@ -65,7 +65,7 @@ export class CallPipeline {
         code
           ? codeMode(code, {
               universe: (ctx) => deps.universe(ctx, this.views),
-              call: (outer, params) => deps.callInner(outer, params),
+              call: (outer, params, signal) => deps.callInner(outer, params, signal),
             })
           : undefined,
       ],

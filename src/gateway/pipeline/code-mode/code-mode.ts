@@ -53,8 +53,11 @@ export interface CodeModeOptions {
 export interface CodeModeDeps {
   /** The tools the caller may call, scoped and group-rewritten; undefined when its group is gone. */
   universe(ctx: CallContext): readonly Obj[] | undefined;
-  /** One inner call through the whole pipeline, on behalf of the outer call's session. */
-  call(outer: CallContext, params: Obj): Promise<ToolResult>;
+  /**
+   * One inner call through the whole pipeline, on behalf of the outer call's session; `signal`
+   * ends it when the script ends (a timeout, or a call the script never awaited).
+   */
+  call(outer: CallContext, params: Obj, signal: AbortSignal): Promise<ToolResult>;
 }
 
 export function codeMode(opts: CodeModeOptions, deps: CodeModeDeps): Interceptor {
@@ -119,14 +122,15 @@ async function execute(
     return failure(`the code is ${bytes} bytes; code mode accepts at most ${MAX_CODE_BYTES}`, HINTS.size);
   }
   const limits: SandboxLimits = { timeoutMs: opts.timeoutMs, memoryBytes: opts.memoryBytes };
+  const ended = new AbortController();
   const out = await runSandbox(
     code,
     {
-      callTool: (server, tool, args) => innerCall(ctx, deps, server, tool, args),
+      callTool: (server, tool, args) => innerCall(ctx, deps, server, tool, args, ended.signal),
       fetch: sandboxFetch,
     },
     limits,
-  );
+  ).finally(() => ended.abort(new Error('the code-mode script ended')));
   const consoleText = out.logs.length > 0 ? `\n\n--- Console Output ---\n${out.logs.join('\n')}` : '';
   if (!out.ok) {
     const hint =
@@ -150,11 +154,12 @@ async function innerCall(
   server: string,
   tool: string,
   args: unknown,
+  signal: AbortSignal,
 ): Promise<unknown> {
   const name = server === '' ? tool : `${server}__${tool}`;
   let result: ToolResult;
   try {
-    result = await deps.call(ctx, { name, arguments: args ?? {} });
+    result = await deps.call(ctx, { name, arguments: args ?? {} }, signal);
   } catch (err) {
     throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
   }
