@@ -127,7 +127,7 @@ async function execute(
     code,
     {
       callTool: (server, tool, args) => innerCall(ctx, deps, server, tool, args, ended.signal),
-      fetch: sandboxFetch,
+      fetch: (url, init) => sandboxFetch(url, init, ended.signal),
     },
     limits,
   ).finally(() => ended.abort(new Error('the code-mode script ended')));

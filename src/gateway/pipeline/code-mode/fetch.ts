@@ -96,7 +96,8 @@ export function checkUrl(raw: string): URL {
   return url;
 }
 
-export async function sandboxFetch(raw: string, init: unknown): Promise<FetchReply> {
+/** `stop` ends the request early (the script ended). */
+export async function sandboxFetch(raw: string, init: unknown, stop?: AbortSignal): Promise<FetchReply> {
   const opts = (init && typeof init === 'object' ? init : {}) as Record<string, unknown>;
   const method = typeof opts.method === 'string' ? opts.method.toUpperCase() : 'GET';
   const headers: Record<string, string> = {};
@@ -104,7 +105,8 @@ export async function sandboxFetch(raw: string, init: unknown): Promise<FetchRep
     for (const [k, v] of Object.entries(opts.headers as Record<string, unknown>)) headers[k] = String(v);
   }
   const body = opts.body === undefined || opts.body === null ? undefined : String(opts.body);
-  const signal = AbortSignal.timeout(FETCH_LIMITS.timeoutMs);
+  const timeout = AbortSignal.timeout(FETCH_LIMITS.timeoutMs);
+  const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
   let url = checkUrl(raw);
   for (let hop = 0; ; hop++) {
     let res: Awaited<ReturnType<typeof undiciFetch>>;
