@@ -218,6 +218,9 @@ describe('code mode through the gateway', () => {
     expect(big.isError).toBe(true);
     expect(textOf(big)).toContain('code mode accepts at most 65536');
     expect(textOf(await execute(c, 'let unused = 1;'))).toBe('(no output)');
+    // execute's own answer is capped like any tool result (gateway.maxToolResultBytes, 65536 here).
+    const huge = textOf(await execute(c, '"y".repeat(200000)'));
+    expect(huge).toMatch(/ \[truncated: 200000 bytes, showing first 65536 bytes\]$/);
   });
 
   it('has no require, process or filesystem', async () => {

@@ -63,10 +63,13 @@ export class CallPipeline {
       [
         'code-mode',
         code
-          ? codeMode(code, {
-              universe: (ctx) => deps.universe(ctx, this.views),
-              call: (outer, params, signal) => deps.callInner(outer, params, signal),
-            })
+          ? codeMode(
+              { ...code, maxResultBytes: policies.maxToolResultBytes ?? 0 },
+              {
+                universe: (ctx) => deps.universe(ctx, this.views),
+                call: (outer, params, signal) => deps.callInner(outer, params, signal),
+              },
+            )
           : undefined,
       ],
       ['group', groupInterceptor(deps.groups)],

@@ -3,6 +3,7 @@
 // makes re-enters the whole pipeline as an inner call, so scope, groups, rate limits, pins, caps and
 // formats apply to it exactly as to a direct call. Direct `server__tool` calls pass through.
 import type { Obj } from '../../catalog.js';
+import { resultCap } from '../result-cap/result-cap.js';
 import type { CallContext, CallHandler, Interceptor, ToolResult } from '../types.js';
 import { sandboxFetch } from './fetch.js';
 import { runSandbox, type SandboxLimits } from './sandbox.js';
@@ -48,6 +49,8 @@ export interface CodeModeOptions {
   /** code_mode_timeout in milliseconds. */
   timeoutMs: number;
   memoryBytes: number;
+  /** gateway.maxToolResultBytes (0: its default): execute's own answer is capped like any result. */
+  maxResultBytes?: number;
 }
 
 export interface CodeModeDeps {
@@ -61,6 +64,8 @@ export interface CodeModeDeps {
 }
 
 export function codeMode(opts: CodeModeOptions, deps: CodeModeDeps): Interceptor {
+  // This stage answers before the pipeline's own result cap, so it applies the same cap itself.
+  const capped = resultCap({ maxBytes: opts.maxResultBytes ?? 0 });
   return (next: CallHandler) => async (ctx) => {
     if (ctx.inner || (ctx.requested !== 'search' && ctx.requested !== 'execute')) return next(ctx);
     const args = (ctx.params.arguments ?? {}) as Obj;
@@ -69,7 +74,7 @@ export function codeMode(opts: CodeModeOptions, deps: CodeModeDeps): Interceptor
       if (!tools) return next(ctx); // the group is gone: let the pipeline say so
       return text(search(tools, typeof args.query === 'string' ? args.query : ''));
     }
-    return execute(ctx, args.code, opts, deps);
+    return capped(() => execute(ctx, args.code, opts, deps))(ctx);
   };
 }
 
