@@ -9,6 +9,7 @@ type Route = [method: string, pattern: RegExp, handler: (req: IncomingMessage, r
 export function policyRoutes(view: StackView): Route[] {
   return [
     ['GET', /^\/api\/sessions$/, (_req, res) => sendJson(res, 200, view.sessions?.() ?? [])],
+    ['GET', /^\/api\/sessions\/stats$/, (_req, res) => sendJson(res, 200, view.sessionStats?.() ?? {})],
     ['GET', /^\/api\/limits$/, (_req, res) => sendJson(res, 200, view.limits?.() ?? [])],
   ];
 }

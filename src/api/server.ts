@@ -32,6 +32,8 @@ export interface StackView {
   }[];
   /** Rate-limit buckets and their live state (`limits.rate_limits`). */
   limits?(): unknown[];
+  /** Session counts: total, live, by client, evicted, expired, refused. */
+  sessionStats?(): unknown;
   /** Absolute path of the loaded stack file, if any (the UI's Spec view edits it). */
   stackFile?(): string | undefined;
 }

@@ -18,6 +18,15 @@ interface GatewayRow {
   error?: string;
   servers?: StatusBody['servers'];
   sessions?: SessionRow[];
+  session_stats?: SessionStats;
+}
+
+interface SessionStats {
+  total: number;
+  live: number;
+  evicted: number;
+  expired: number;
+  refused: number;
 }
 
 /** A live client session as /api/sessions lists it. */
@@ -63,6 +72,7 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
           try {
             row.servers = (await apiGet<StatusBody>(s, '/api/status')).servers;
             row.sessions = await apiGet<SessionRow[]>(s, '/api/sessions');
+            row.session_stats = await apiGet<SessionStats>(s, '/api/sessions/stats');
           } catch (err) {
             row.error = `API not answering: ${(err as Error).message}`;
           }
@@ -130,6 +140,12 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
         ctx.stdout.write(stderrTails(g.servers));
         if (opts.replicas) writeReplicas(ctx, g.name, g.servers);
         if (g.sessions && g.sessions.length > 0) writeSessions(ctx, g.name, g.sessions);
+        const st = g.session_stats;
+        if (st) {
+          ctx.stdout.write(
+            `\n${g.name}: ${st.total} session(s), ${st.live} live; since start ${st.evicted} evicted to make room, ${st.expired} expired idle, ${st.refused} refused\n`,
+          );
+        }
       }
     });
 };

@@ -198,6 +198,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     pins: pinsView(pins, gateway, () => reloader?.current.gateway?.allowed_hosts ?? []),
     sessions: () => gateway.listSessions(),
     limits: () => gateway.limits(),
+    sessionStats: () => gateway.sessionStats(),
     stackFile: () => stackFile,
     appliedSpec: () => masked(reloader?.current),
     reload: () => {

@@ -66,6 +66,7 @@ describe('clients and limits in a running stack', () => {
       expect(status.stdout).toMatch(/scoped sessions/);
       expect(status.stdout).toMatch(/ops-bot\s+ops\s+servers everything/);
       expect(status.stdout).toMatch(/\(anonymous\)|policy-test/);
+      expect(status.stdout).toMatch(/scoped: 2 session\(s\), \d live; since start 0 evicted/);
 
       // Widen the profile: the live session sees memory's tools on its next request.
       sb.write('stack.yaml', servers + policies('everything, memory'));
