@@ -223,6 +223,18 @@ describe('code mode through the gateway', () => {
     expect(huge).toMatch(/ \[truncated: 200000 bytes, showing first 65536 bytes\]$/);
   });
 
+  it('runs at most 8 scripts at once and refuses the 9th with a hint', async () => {
+    const c = await connect();
+    const all = await Promise.all(
+      Array.from({ length: 9 }, () => execute(c, 'sleep(2500).then(() => "slept")')),
+    );
+    const refused = all.filter((r) => r.isError);
+    expect(refused.map(textOf)).toEqual([
+      expect.stringMatching(/^Error: 8 code-mode scripts are already running on this gateway\n\nHint: Retry/),
+    ]);
+    expect(all.filter((r) => !r.isError).map(textOf)).toEqual(Array(8).fill('slept'));
+  });
+
   it('has no require, process or filesystem', async () => {
     const c = await connect();
     const r = await execute(

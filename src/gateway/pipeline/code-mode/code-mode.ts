@@ -11,6 +11,8 @@ import { runSandbox, type SandboxLimits } from './sandbox.js';
 export const MAX_CODE_BYTES = 64 * 1024;
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MEMORY_BYTES = 64 * 1024 * 1024;
+/** Scripts running at once, gateway-wide: bounds the heaps to this many times the memory limit. */
+export const MAX_RUNNING = 8;
 
 export const CODE_MODE_TOOLS: readonly Obj[] = [
   {
@@ -66,6 +68,18 @@ export interface CodeModeDeps {
 export function codeMode(opts: CodeModeOptions, deps: CodeModeDeps): Interceptor {
   // This stage answers before the pipeline's own result cap, so it applies the same cap itself.
   const capped = resultCap({ maxBytes: opts.maxResultBytes ?? 0 });
+  let running = 0;
+  const run = async (ctx: CallContext, code: unknown): Promise<ToolResult> => {
+    if (running >= MAX_RUNNING) {
+      return failure(`${MAX_RUNNING} code-mode scripts are already running on this gateway`, HINTS.busy);
+    }
+    running++;
+    try {
+      return await execute(ctx, code, opts, deps);
+    } finally {
+      running--;
+    }
+  };
   return (next: CallHandler) => async (ctx) => {
     if (ctx.inner || (ctx.requested !== 'search' && ctx.requested !== 'execute')) return next(ctx);
     const args = (ctx.params.arguments ?? {}) as Obj;
@@ -74,7 +88,7 @@ export function codeMode(opts: CodeModeOptions, deps: CodeModeDeps): Interceptor
       if (!tools) return next(ctx); // the group is gone: let the pipeline say so
       return text(search(tools, typeof args.query === 'string' ? args.query : ''));
     }
-    return capped(() => execute(ctx, args.code, opts, deps))(ctx);
+    return capped(() => run(ctx, args.code))(ctx);
   };
 }
 
@@ -110,6 +124,7 @@ const HINTS = {
     'The script used more memory than code mode allows. Process data in smaller pieces and keep only what the answer needs.',
   size: 'Send less code: move data out of the script and fetch it with tool calls instead.',
   denied: 'Use `search` to see which tools this client may call.',
+  busy: 'Retry in a moment, or do more in one script (Promise.all) instead of many scripts at once.',
   runtime: "Check the error above; `search` shows each tool's exact name and input schema.",
 } as const;
 
