@@ -157,9 +157,7 @@ async function execute(
       out.kind === 'runtime' && /access scope|not in group/i.test(out.message)
         ? HINTS.denied
         : HINTS[out.kind];
-    const r = failure(out.message, hint);
-    (r.content as Obj[])[0]!.text += consoleText;
-    return r;
+    return failure(out.message, hint, consoleText);
   }
   if (out.value === undefined && out.logs.length === 0) return text('(no output)');
   const value =
@@ -201,6 +199,9 @@ function text(t: string): ToolResult {
   return { content: [{ type: 'text', text: t }] };
 }
 
-function failure(message: string, hint: string): ToolResult {
-  return { content: [{ type: 'text', text: `Error: ${message}\n\nHint: ${hint}` }], isError: true };
+function failure(message: string, hint: string, consoleText = ''): ToolResult {
+  return {
+    content: [{ type: 'text', text: `Error: ${message}\n\nHint: ${hint}${consoleText}` }],
+    isError: true,
+  };
 }
