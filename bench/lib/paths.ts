@@ -233,6 +233,8 @@ async function whenReady(
 export interface StartOptions {
   workDir: string;
   readyTimeoutMs?: number;
+  /** gridctl only: more `apply` flags (e.g. --code-mode). */
+  applyFlags?: string[];
 }
 
 export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: StartOptions): Promise<Running> {
@@ -300,7 +302,16 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
       const proc = new ManagedProcess(
         'gridctl',
         process.execPath,
-        [...gatewayNodeFlags(dir), GRIDCTL_BIN, 'apply', '--foreground', '--port', String(port), stack],
+        [
+          ...gatewayNodeFlags(dir),
+          GRIDCTL_BIN,
+          'apply',
+          '--foreground',
+          '--port',
+          String(port),
+          ...(opts.applyFlags ?? []),
+          stack,
+        ],
         { env: { ...process.env, GRIDCTL_HOME: home, HOME: home, NO_COLOR: '1' }, cwd: dir },
       );
       return whenReady(

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { countTokens as cl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
-import { CODE_MODE_TOOLS } from '../../src/gateway/pipeline/code-mode/code-mode.js';
 import { formatResult } from '../../src/gateway/pipeline/output-format/output-format.js';
 import type { ToolResult } from '../../src/gateway/pipeline/types.js';
 import { EVERYTHING_JS, ROOT, startPath, type UpstreamSpec } from './paths.js';
@@ -238,14 +237,15 @@ export async function tokenScenario(ctx: Ctx): Promise<TokenReport> {
             ['memory__read_graph', 'memory__search_nodes', 'fs__read_text_file'].includes(t.name),
           ),
         ),
-        // What gateway.code_mode: "on" lists instead, whatever the servers.
-        listRow('code mode (search + execute)', [...CODE_MODE_TOOLS]),
       ];
+      const code = await codeModeFigures(ctx, upstreams, dir);
+      lists.push(code.list);
       return {
         tokenizer: 'cl100k_base (gpt-tokenizer); o200k_base alongside',
         results,
         lists,
         notes: [
+          code.note,
           'Tokens are of the text content a model reads; json is the server\'s own text, compact json the same value without whitespace. "=" marks a format that left the text as it was (not JSON, or not an array of flat objects for csv).',
           'Scoped lists are the same gridctl catalogue filtered as a clients profile would filter it.',
         ],
@@ -257,4 +257,47 @@ export async function tokenScenario(ctx: Ctx): Promise<TokenReport> {
     const stopped = await running.stop();
     for (const l of stopped.leaked) ctx.stopIssues.push(`gridctl (tokens): ${l}`);
   }
+}
+
+/**
+ * The same servers behind `apply --code-mode`: its tools/list, and an `execute` making one inner
+ * everything__echo call against the direct call, on one session.
+ */
+async function codeModeFigures(
+  ctx: Ctx,
+  upstreams: UpstreamSpec[],
+  dir: string,
+): Promise<{ list: ListRow; note: string }> {
+  const running = await startPath('gridctl', upstreams, { workDir: dir, applyFlags: ['--code-mode'] });
+  try {
+    const session = await running.connect();
+    try {
+      const client: Client = session.client;
+      const list = listRow('code mode on (search + execute)', await listTools(client));
+      const code = `(async () => mcp.callTool('everything', 'echo', { message: 'x' }))()`;
+      const execute = await timings(30, () => client.callTool({ name: 'execute', arguments: { code } }));
+      const direct = await timings(30, () =>
+        client.callTool({ name: 'everything__echo', arguments: { message: 'x' } }),
+      );
+      const note = `Code mode: an \`execute\` making one inner everything__echo call took median ${execute.median} ms (p90 ${execute.p90}), the direct call median ${direct.median} ms (p90 ${direct.p90}), 30 calls each on one session.`;
+      return { list, note };
+    } finally {
+      await session.close();
+    }
+  } finally {
+    const stopped = await running.stop();
+    for (const l of stopped.leaked) ctx.stopIssues.push(`gridctl --code-mode (tokens): ${l}`);
+  }
+}
+
+async function timings(n: number, f: () => Promise<unknown>): Promise<{ median: string; p90: string }> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await f();
+    ms.push(performance.now() - t);
+  }
+  ms.sort((a, b) => a - b);
+  const at = (q: number) => (ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] as number).toFixed(1);
+  return { median: at(0.5), p90: at(0.9) };
 }
