@@ -79,11 +79,11 @@ let variant: Promise<QuickJSSyncVariant> | undefined;
 function compiled(): Promise<QuickJSSyncVariant> {
   variant ??= (async () => {
     const file = createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
-    // The project's lib settings type WebAssembly as a namespace only; the global is Node's.
+    // The build's lib (src only, no DOM) types WebAssembly as a namespace only: the global is
+    // reached, and the compiled module passed on, untyped.
     const wasm = (globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<unknown> } })
       .WebAssembly;
     const wasmModule = await wasm.compile(await readFile(file));
-    // The build's lib (src only, no DOM) has no WebAssembly types: the module goes through untyped.
     return newVariant(RELEASE_SYNC, { wasmModule } as Parameters<typeof newVariant>[1]);
   })();
   return variant;
