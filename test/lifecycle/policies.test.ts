@@ -57,7 +57,13 @@ describe('clients and limits in a running stack', () => {
       expect(limits.code, limits.stderr).toBe(0);
       // One token a minute: the bucket stays empty for the rest of this test, however slow the machine.
       expect(JSON.parse(limits.stdout)).toEqual([
-        expect.objectContaining({ scope: 'tool', key: 'everything__echo', state: 'exceeded', allowed: 2, denied: 1 }),
+        expect.objectContaining({
+          scope: 'tool',
+          key: 'everything__echo',
+          state: 'exceeded',
+          allowed: 2,
+          denied: 1,
+        }),
       ]);
       const human = await gridctl(sb, ['limits']);
       expect(human.stdout).toMatch(/everything__echo\s+1\s+2\s+0\s+exceeded/);
@@ -95,6 +101,7 @@ describe('client tokens', () => {
     const file = sb.write(
       'stack.yaml',
       stackYaml('scoped', localServer('everything', EVERYTHING, 'stdio') + localServer('memory', MEMORY)) +
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file expansion syntax
         'gateway:\n  auth:\n    type: bearer\n    token: ${GW_TOKEN}\n    client_tokens:\n      ops: ${OPS_TOKEN}\n' +
         'clients:\n  default: deny\n  profiles:\n    ops:\n      servers: [memory]\n    admin: {}\n',
     );

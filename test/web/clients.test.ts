@@ -33,11 +33,10 @@ describe('stack view with client scoping', () => {
   it("shows each client's id, profile and scope", async () => {
     sb = sandbox();
     const port = await freePort();
-    const stack =
-      stackYaml(
-        'ui-clients',
-        localServer('everything', EVERYTHING, 'stdio') + localServer('memory', MEMORY),
-      ) + 'clients:\n  default: deny\n  profiles:\n    ops:\n      servers: [memory]\n';
+    const stack = `${stackYaml(
+      'ui-clients',
+      localServer('everything', EVERYTHING, 'stdio') + localServer('memory', MEMORY),
+    )}clients:\n  default: deny\n  profiles:\n    ops:\n      servers: [memory]\n`;
     const applied = await gridctl(sb, ['apply', sb.write('stack.yaml', stack), '--port', String(port)]);
     if (applied.code !== 0) throw new Error(applied.stderr);
     const base = `http://127.0.0.1:${port}`;
