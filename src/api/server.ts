@@ -122,8 +122,8 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
       /^\/api\/stack\/initialize$/,
       async (req, res) => {
         if (!view.initialize) throw new ApiError('conflict', 'this gateway already runs a stack');
-        const body = (await readJson(req)) as { name?: unknown };
-        if (typeof body.name !== 'string')
+        const body = (await readJson(req)) as { name?: unknown } | null;
+        if (typeof body !== 'object' || body === null || typeof body.name !== 'string')
           throw new ApiError('bad_request', 'expected {"name": "<saved stack>"}');
         const result = await view.initialize(body.name);
         sendJson(res, result.success ? 200 : 400, result);

@@ -244,6 +244,7 @@ describe('fuzzing a live gateway over HTTP', () => {
           ['GET', '//?sessionId={sse}', {}, undefined], // was a 500 ("Invalid URL")
           ['POST', '/api/mcp-servers/-/restart', {}, 'false'], // was a 500 for an unknown server
           ['POST', '/api/mcp-servers/%zz/restart', {}, undefined], // was a 500 (URIError)
+          ['POST', '/api/stack/initialize', {}, 'null'], // was a 500 (a null JSON body)
         ],
       },
     );

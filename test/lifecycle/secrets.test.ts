@@ -34,14 +34,23 @@ describe('variable store in apply', () => {
     expect(cliText).not.toContain('tok-from-store-123');
     expect(cliText).not.toContain('shared-value-456');
 
-    // The server sees the real values.
+    // The server has the real values (its own environment); what it echoes back to a client is
+    // masked like every other way out of the gateway.
     const client = new Client({ name: 'secrets-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
     const env = await client.callTool({ name: 'everything__get-env', arguments: {} });
     const text = JSON.stringify(env.content);
-    expect(text).toContain('tok-from-store-123');
-    expect(text).toContain('shared-value-456');
+    expect(text).toContain('\\"API_TOKEN\\": \\"[REDACTED]\\"');
+    expect(text).not.toContain('tok-from-store-123');
+    expect(text).not.toContain('shared-value-456');
     await client.close();
+    const status = JSON.parse((await gridctl(sb, ['status', '--json'])).stdout) as {
+      gateways: { servers: { name: string; pid?: number }[] }[];
+    };
+    const pid = status.gateways[0]?.servers.find((x) => x.name === 'everything')?.pid;
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    expect(environ).toContain('API_TOKEN=tok-from-store-123');
+    expect(environ).toContain('SHARED_KEY=shared-value-456');
 
     // Nothing that leaves the gateway carries them.
     const spec = await (await fetch(`http://127.0.0.1:${port}/api/stack`)).text();
