@@ -1,7 +1,6 @@
 // `gridctl limits [NAME]`: the running stack's rate-limit buckets with their live state.
-import { apiGet, runningStates, soleRunning, stackNameFrom, TargetError } from '../controller/targets.js';
+import { apiGet, runningTarget } from '../controller/targets.js';
 import type { BucketState } from '../gateway/pipeline/rate-limit/rate-limit.js';
-import type { DaemonState } from '../state/state-file.js';
 import type { CommandRegistrar } from './main.js';
 import { fail, homeFor, withHome } from './options.js';
 import { table } from './render.js';
@@ -14,13 +13,7 @@ export const registerLimits: CommandRegistrar = (program, ctx) => {
     .action(async (target: string | undefined, opts: { home?: string; json?: boolean }) => {
       const paths = homeFor(ctx, opts);
       try {
-        let state: DaemonState;
-        if (target) {
-          const name = await stackNameFrom(target, ctx.cwd);
-          const found = runningStates(paths).find((s) => s.stack_name === name);
-          if (!found) throw new TargetError(`stack '${name}' is not running (see \`gridctl status\`)`);
-          state = found;
-        } else state = soleRunning(paths);
+        const state = await runningTarget(paths, target, ctx.cwd);
         const buckets = await apiGet<BucketState[]>(state, '/api/limits');
         if (opts.json) {
           ctx.stdout.write(`${JSON.stringify(buckets, null, 2)}\n`);

@@ -39,6 +39,19 @@ export function soleRunning(paths: HomePaths): DaemonState {
   );
 }
 
+/** The running stack a command names (stack name or file), else the only one running. */
+export async function runningTarget(
+  paths: HomePaths,
+  target: string | undefined,
+  cwd: string,
+): Promise<DaemonState> {
+  if (!target) return soleRunning(paths);
+  const name = await stackNameFrom(target, cwd);
+  const found = runningStates(paths).find((s) => s.stack_name === name);
+  if (!found) throw new TargetError(`stack '${name}' is not running (see \`gridctl status\`)`);
+  return found;
+}
+
 export function authHeaders(state: DaemonState): Record<string, string> {
   if (!state.auth) return {};
   return state.auth.type === 'bearer'

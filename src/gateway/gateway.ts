@@ -35,7 +35,7 @@ import { CallPipeline, type CallPolicies } from './pipeline/pipeline.js';
 import type { BucketState } from './pipeline/rate-limit/rate-limit.js';
 import type { ScopeSummary } from './pipeline/scope/scope.js';
 import type { CallContext, ToolResult } from './pipeline/types.js';
-import { type InFlight, LOG_LEVELS, type Session, SessionStore } from './session.js';
+import { type InFlight, LOG_LEVELS, type Session, type SessionStats, SessionStore } from './session.js';
 import type { AutoscalePolicy, GatewayOptions, ServerSpec, ServerStatus } from './types.js';
 
 /** MCP has no code for a cancelled request; the LSP convention. */
@@ -86,11 +86,6 @@ export interface ListenAddress {
   port: number;
   /** The MCP endpoint, e.g. http://127.0.0.1:8180/mcp */
   url: string;
-}
-
-/** The id a session's scope and limits are keyed on (bound at initialize; "" = anonymous). */
-function accessOf(s: Session): string {
-  return s.accessId;
 }
 
 function mentionServer(server: string, err: unknown): string {
@@ -299,8 +294,8 @@ export class Gateway {
       transport: s.legacy ? 'sse' : 'streamable-http',
       protocolVersion: s.protocolVersion,
       client: s.clientInfo.name,
-      accessId: accessOf(s),
-      scope: scopes.of(accessOf(s)).describe(),
+      accessId: s.accessId,
+      scope: scopes.of(s.accessId).describe(),
       ...(s.group !== undefined ? { group: s.group } : {}),
       stream: s.hasStream,
       inflight: s.inflight.size,
@@ -309,7 +304,7 @@ export class Gateway {
   }
 
   /** Session counts: total, live, by client, evicted, expired, refused (status, API, metrics). */
-  sessionStats(): ReturnType<SessionStore['stats']> {
+  sessionStats(): SessionStats {
     return this.sessions.stats();
   }
 
@@ -504,7 +499,7 @@ export class Gateway {
       return `Tool group "${group}" of stack "${this.opts.stackName}": ${view?.tools.length ?? 0} tool(s) from the gateway's servers.${about ? ` ${about}` : ''}`;
     }
     // Only the servers the client may reach: a scoped client is not told what it cannot use.
-    const scope = this.pipeline.scopes.of(accessOf(session));
+    const scope = this.pipeline.scopes.of(session.accessId);
     const live = [...this.servers.values()].filter((s) => s.healthy && (scope.all || scope.server(s.name)));
     if (live.length === 0) return '';
     const lines = [
@@ -608,7 +603,7 @@ export class Gateway {
   /** One page of what this session may see: its client scope, then its group. */
   private listPage(kind: ListKind, f: InFlight, cursor: unknown): string {
     const session = f.session;
-    const view = this.pipeline.views.view(this.catalog, this.groups, accessOf(session), session.group);
+    const view = this.pipeline.views.view(this.catalog, this.groups, session.accessId, session.group);
     if (!view) throw new RpcError(ErrorCode.InvalidRequest, groupGone(session.group as string));
     if (kind === 'tools' && this.pipeline.policies.codeMode) {
       return this.page(kind, f.id, cursor, CODE_MODE_TOOLS, CODE_MODE_TOOLS_JSON);
@@ -653,7 +648,7 @@ export class Gateway {
     return {
       session,
       inflight: f,
-      accessId: session ? accessOf(session) : '',
+      accessId: session ? session.accessId : '',
       group: session?.group,
       requested: name,
       name,
@@ -718,7 +713,7 @@ export class Gateway {
 
   /** Prompts, resources, templates and completions are scoped by their server. */
   private checkScope(session: Session, kind: string, name: string, server: string): void {
-    const id = accessOf(session);
+    const id = session.accessId;
     const scope = this.pipeline.scopes.of(id);
     if (!scope.all && !scope.server(server)) {
       throw rpcError('SCOPE_DENIED_ENTRY', { kind, name, client: id || 'anonymous' });
