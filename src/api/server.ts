@@ -34,6 +34,8 @@ export interface StackView {
   limits?(): unknown[];
   /** Session counts: total, live, by client, evicted, expired, refused. */
   sessionStats?(): unknown;
+  /** Tool use and token totals since start, and the token cost of each tool's schema. */
+  usage?(): Promise<unknown>;
   /** Absolute path of the loaded stack file, if any (the UI's Spec view edits it). */
   stackFile?(): string | undefined;
 }
@@ -77,6 +79,14 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
     ],
     ['GET', /^\/api\/mcp-servers$/, (_req, res) => sendJson(res, 200, view.servers())],
     ['GET', /^\/api\/tools$/, async (_req, res) => sendJson(res, 200, await view.tools())],
+    [
+      'GET',
+      /^\/api\/usage$/,
+      async (_req, res) => {
+        if (!view.usage) throw new ApiError('no_stack', 'this gateway records no usage');
+        sendJson(res, 200, await view.usage());
+      },
+    ],
     [
       'GET',
       /^\/api\/stack$/,

@@ -2,6 +2,7 @@
 import type { ServerStatusRow, StatusBody } from '../api/types.js';
 import { apiGet } from '../controller/targets.js';
 import { listWorkloadContainers } from '../controller/workloads.js';
+import type { UsageReport } from '../observability/observability.js';
 import { listStates } from '../state/state-file.js';
 import type { CliContext } from './context.js';
 import type { CommandRegistrar } from './main.js';
@@ -19,6 +20,7 @@ interface GatewayRow {
   servers?: StatusBody['servers'];
   sessions?: SessionRow[];
   session_stats?: SessionStats;
+  usage?: UsageReport;
 }
 
 interface SessionStats {
@@ -46,109 +48,165 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
     .option('--json', 'machine-readable output')
     .option('-s, --stack <name>', 'only this stack')
     .option('--replicas', 'also show every replica of each server, and autoscaler decisions')
-    .action(async (opts: { json?: boolean; stack?: string; home?: string; replicas?: boolean }) => {
-      const paths = homeFor(ctx, opts);
-      const gateways: GatewayRow[] = [];
-      for (const { name, read } of listStates(paths)) {
-        if (opts.stack && name !== opts.stack) continue;
-        if (read.kind !== 'ok') {
-          gateways.push({
-            name,
-            status: 'unreadable',
-            error: read.kind === 'corrupt' ? read.reason : read.kind,
-          });
-          continue;
-        }
-        const s = read.state;
-        const row: GatewayRow = {
-          name,
-          port: s.port,
-          pid: s.pid,
-          status: read.alive ? 'running' : 'stale',
-          started_at: s.started_at,
-          stack_file: s.stack_file,
-        };
-        if (read.alive) {
-          try {
-            row.servers = (await apiGet<StatusBody>(s, '/api/status')).servers;
-            row.sessions = await apiGet<SessionRow[]>(s, '/api/sessions');
-            row.session_stats = await apiGet<SessionStats>(s, '/api/sessions/stats');
-          } catch (err) {
-            row.error = `API not answering: ${(err as Error).message}`;
+    .option(
+      '--tokens',
+      'also show calls and token totals per tool and per client, and what each tool schema costs',
+    )
+    .action(
+      async (opts: {
+        json?: boolean;
+        stack?: string;
+        home?: string;
+        replicas?: boolean;
+        tokens?: boolean;
+      }) => {
+        const paths = homeFor(ctx, opts);
+        const gateways: GatewayRow[] = [];
+        for (const { name, read } of listStates(paths)) {
+          if (opts.stack && name !== opts.stack) continue;
+          if (read.kind !== 'ok') {
+            gateways.push({
+              name,
+              status: 'unreadable',
+              error: read.kind === 'corrupt' ? read.reason : read.kind,
+            });
+            continue;
           }
+          const s = read.state;
+          const row: GatewayRow = {
+            name,
+            port: s.port,
+            pid: s.pid,
+            status: read.alive ? 'running' : 'stale',
+            started_at: s.started_at,
+            stack_file: s.stack_file,
+          };
+          if (read.alive) {
+            try {
+              row.servers = (await apiGet<StatusBody>(s, '/api/status')).servers;
+              row.sessions = await apiGet<SessionRow[]>(s, '/api/sessions');
+              row.session_stats = await apiGet<SessionStats>(s, '/api/sessions/stats');
+              if (opts.tokens) row.usage = await apiGet<UsageReport>(s, '/api/usage');
+            } catch (err) {
+              row.error = `API not answering: ${(err as Error).message}`;
+            }
+          }
+          gateways.push(row);
         }
-        gateways.push(row);
-      }
 
-      // Containers come from the engine (by label), when one answers.
-      const containers = await listWorkloadContainers(ctx.env, opts.stack);
-      if (opts.json) {
-        ctx.stdout.write(
-          `${JSON.stringify({ home: paths.root, gateways, containers: containers ?? [] }, null, 2)}\n`,
-        );
-        return;
-      }
-      if (containers && containers.length > 0) {
-        ctx.stdout.write(
-          `${table(
-            ['CONTAINER ID', 'NAME', 'TYPE', 'IMAGE', 'STATE', 'STATUS'],
-            containers.map((c) => [c.id, c.name, c.type, c.image, c.state, c.status]),
-          )}\n`,
-        );
-      }
-      if (gateways.length === 0) {
-        ctx.stdout.write('No stacks running. Start one with `gridctl apply stack.yaml`.\n');
-        return;
-      }
-      ctx.stdout.write(
-        table(
-          ['GATEWAY', 'PORT', 'PID', 'STATUS', 'STARTED'],
-          gateways.map((g) => [
-            g.name,
-            String(g.port ?? '-'),
-            String(g.pid ?? '-'),
-            g.status === 'running' ? ctx.paint('green', g.status) : ctx.paint('yellow', g.status),
-            g.started_at ? ago(g.started_at) : '-',
-          ]),
-        ),
-      );
-      for (const g of gateways) {
-        if (g.status === 'stale') {
+        // Containers come from the engine (by label), when one answers.
+        const containers = await listWorkloadContainers(ctx.env, opts.stack);
+        if (opts.json) {
           ctx.stdout.write(
-            `\n${g.name}: the daemon (PID ${g.pid}) is gone; \`gridctl apply\` starts it again, \`gridctl destroy ${g.name}\` cleans up.\n`,
+            `${JSON.stringify({ home: paths.root, gateways, containers: containers ?? [] }, null, 2)}\n`,
+          );
+          return;
+        }
+        if (containers && containers.length > 0) {
+          ctx.stdout.write(
+            `${table(
+              ['CONTAINER ID', 'NAME', 'TYPE', 'IMAGE', 'STATE', 'STATUS'],
+              containers.map((c) => [c.id, c.name, c.type, c.image, c.state, c.status]),
+            )}\n`,
           );
         }
-        if (g.error) ctx.stdout.write(`\n${g.name}: ${g.error}\n`);
-        if (!g.servers) continue;
-        ctx.stdout.write(`\n${ctx.paint('bold', `${g.name}`)} servers\n`);
+        if (gateways.length === 0) {
+          ctx.stdout.write('No stacks running. Start one with `gridctl apply stack.yaml`.\n');
+          return;
+        }
         ctx.stdout.write(
           table(
-            ['NAME', 'KIND', 'TRANSPORT', 'STATE', 'REPLICAS', 'TOOLS', 'PINS', 'RESTARTS', 'PID'],
-            g.servers.map((s) => [
-              s.name,
-              s.kind,
-              s.transport,
-              paintState(ctx.paint, s.reason ? `${s.state} (${truncate(s.reason, 60)})` : s.state),
-              replicaCount(s),
-              String(s.tools),
-              paintPins(ctx.paint, s.pins ?? '-'),
-              String(s.restarts),
-              s.pid ? String(s.pid) : '-',
+            ['GATEWAY', 'PORT', 'PID', 'STATUS', 'STARTED'],
+            gateways.map((g) => [
+              g.name,
+              String(g.port ?? '-'),
+              String(g.pid ?? '-'),
+              g.status === 'running' ? ctx.paint('green', g.status) : ctx.paint('yellow', g.status),
+              g.started_at ? ago(g.started_at) : '-',
             ]),
           ),
         );
-        ctx.stdout.write(stderrTails(g.servers));
-        if (opts.replicas) writeReplicas(ctx, g.name, g.servers);
-        if (g.sessions && g.sessions.length > 0) writeSessions(ctx, g.name, g.sessions);
-        const st = g.session_stats;
-        if (st) {
+        for (const g of gateways) {
+          if (g.status === 'stale') {
+            ctx.stdout.write(
+              `\n${g.name}: the daemon (PID ${g.pid}) is gone; \`gridctl apply\` starts it again, \`gridctl destroy ${g.name}\` cleans up.\n`,
+            );
+          }
+          if (g.error) ctx.stdout.write(`\n${g.name}: ${g.error}\n`);
+          if (!g.servers) continue;
+          ctx.stdout.write(`\n${ctx.paint('bold', `${g.name}`)} servers\n`);
           ctx.stdout.write(
-            `\n${g.name}: ${st.total} session(s), ${st.live} live; since start ${st.evicted} evicted to make room, ${st.expired} expired idle, ${st.refused} refused\n`,
+            table(
+              ['NAME', 'KIND', 'TRANSPORT', 'STATE', 'REPLICAS', 'TOOLS', 'PINS', 'RESTARTS', 'PID'],
+              g.servers.map((s) => [
+                s.name,
+                s.kind,
+                s.transport,
+                paintState(ctx.paint, s.reason ? `${s.state} (${truncate(s.reason, 60)})` : s.state),
+                replicaCount(s),
+                String(s.tools),
+                paintPins(ctx.paint, s.pins ?? '-'),
+                String(s.restarts),
+                s.pid ? String(s.pid) : '-',
+              ]),
+            ),
           );
+          ctx.stdout.write(stderrTails(g.servers));
+          if (opts.replicas) writeReplicas(ctx, g.name, g.servers);
+          if (g.sessions && g.sessions.length > 0) writeSessions(ctx, g.name, g.sessions);
+          const st = g.session_stats;
+          if (st) {
+            ctx.stdout.write(
+              `\n${g.name}: ${st.total} session(s), ${st.live} live; since start ${st.evicted} evicted to make room, ${st.expired} expired idle, ${st.refused} refused\n`,
+            );
+          }
+          if (g.usage) writeUsage(ctx, g.name, g.usage);
         }
-      }
-    });
+      },
+    );
 };
+
+/** Calls and tokens per tool and client, and the schema cost of the tools (`--tokens`). */
+function writeUsage(ctx: CliContext, gateway: string, u: UsageReport): void {
+  const n = (v: number) => v.toLocaleString('en-US');
+  ctx.stdout.write(
+    `\n${ctx.paint('bold', gateway)} usage since ${u.since} (${u.tokenizer} tokens): ${n(u.calls)} call(s), ${n(u.inputTokens)} in, ${n(u.outputTokens)} out\n`,
+  );
+  if (u.tools.length > 0) {
+    ctx.stdout.write(
+      table(
+        ['SERVER', 'TOOL', 'CALLS', 'ERRORS', 'TOKENS IN', 'TOKENS OUT', 'MEAN MS', 'LAST CALL'],
+        u.tools.map((t) => [
+          t.server || '-',
+          t.tool,
+          n(t.calls),
+          n(t.errors),
+          n(t.inputTokens),
+          n(t.outputTokens),
+          (t.totalMs / t.calls).toFixed(1),
+          ago(t.lastCall),
+        ]),
+      ),
+    );
+  }
+  if (u.clients.length > 0) {
+    ctx.stdout.write(
+      `\n${table(
+        ['CLIENT', 'CALLS', 'ERRORS', 'TOKENS IN', 'TOKENS OUT'],
+        u.clients.map((c) => [c.client, n(c.calls), n(c.errors), n(c.inputTokens), n(c.outputTokens)]),
+      )}`,
+    );
+  }
+  const schemaTotal = u.schemas.reduce((a, t) => a + t.tokens, 0);
+  ctx.stdout.write(
+    `\n${gateway}: tools/list costs ${n(schemaTotal)} tokens for ${u.schemas.length} tool(s); costliest: ${
+      u.schemas
+        .slice(0, 3)
+        .map((t) => `${t.server}/${t.tool} ${n(t.tokens)}`)
+        .join(', ') || '-'
+    }\n`,
+  );
+}
 
 /** Each connected client with the id its scope and limits key on, and what that scope allows. */
 function writeSessions(ctx: CliContext, gateway: string, sessions: SessionRow[]): void {

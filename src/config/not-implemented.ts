@@ -33,7 +33,9 @@ const isContainer = (server: Record<string, unknown>) =>
 export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
   {
     path: 'gateway.tokenizer',
-    instead: 'no tokens are counted',
+    acts: (v) => v === 'api',
+    label: '`tokenizer: api`',
+    instead: 'tokens are counted with the embedded cl100k_base tokenizer, as with `embedded`',
   },
   {
     path: 'gateway.tokenizer_api_key',

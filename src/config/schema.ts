@@ -49,6 +49,27 @@ const tracing = z.strictObject({
   include_infra: z.boolean().default(false),
 });
 
+// gridctl addition: the reference has no Prometheus endpoint.
+const metrics = z
+  .strictObject({
+    enabled: z.boolean().default(true).meta({ description: 'Serve GET /metrics (Prometheus text format).' }),
+    listen: z
+      .string()
+      .regex(/^(127\.0\.0\.1|localhost|\[::1\]):[0-9]{1,5}$/, {
+        error: 'must be a loopback address and port, e.g. "127.0.0.1:9464"',
+      })
+      .optional()
+      .meta({
+        description:
+          'Also serve /metrics on this loopback address without gateway auth, for a local scraper (e.g. "127.0.0.1:9464").',
+      }),
+    client_labels: z.number().int().min(1).max(10_000).default(50).meta({
+      description:
+        'Distinct client ids that get a label of their own; later ones are counted as "_other". Profiles under `clients:` always get one.',
+    }),
+  })
+  .meta({ description: 'Prometheus metrics (docs/observability.md).' });
+
 const schemaPinning = z.strictObject({
   enabled: z.boolean().default(true),
   action: z.enum(['warn', 'block']).default('warn'),
@@ -101,6 +122,7 @@ const gateway = z
     tokenizer: z.enum(['embedded', 'api']).default('embedded'),
     tokenizer_api_key: z.string().optional(),
     tracing: tracing.prefault({}),
+    metrics: metrics.optional(),
   })
   .meta({ description: 'The gateway: listen address, auth, output shaping.' });
 

@@ -17,6 +17,7 @@ import { RequestGuard } from '../gateway/origin.js';
 import type { ServerStatus } from '../gateway/types.js';
 import { perServerFileSink } from '../logging/file-sink.js';
 import { formatText, Logger, type LogLevel, textSink } from '../logging/logger.js';
+import { Observability } from '../observability/observability.js';
 import { requireRuntime } from '../runtime/index.js';
 import { authorized, type InboundAuth, isLoopback, isOpenPath } from '../security/inbound-auth.js';
 import { PinError, PinManager, pinSettings, pinsFile, withPinFields } from '../security/pins/index.js';
@@ -30,6 +31,7 @@ import {
 } from '../state/state-file.js';
 import { procEntry, RUN_TAG } from '../upstream/ownership.js';
 import { VERSION } from '../version.js';
+import { listenMetrics, observabilityOptions, serveMetrics } from './observability.js';
 import { callPolicies } from './policies.js';
 import { Reloader } from './reloader.js';
 import { loadForRun } from './secrets.js';
@@ -129,6 +131,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     policies: callPolicies(stack),
   });
 
+  const observed = new Observability(gateway, observabilityOptions(stack));
   const startedAt = new Date().toISOString();
   let state: DaemonState | undefined;
   // The applied spec holds expanded values: the store's secrets and the stack's credentials are
@@ -199,6 +202,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     sessions: () => gateway.listSessions(),
     limits: () => gateway.limits(),
     sessionStats: () => gateway.sessionStats(),
+    usage: () => observed.report(),
     stackFile: () => stackFile,
     appliedSpec: () => masked(reloader?.current),
     reload: () => {
@@ -280,6 +284,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       return;
     }
     if (path.startsWith('/api/')) api(req, res);
+    else if (path === '/metrics') serveMetrics(req, res, observed.metrics);
     else gateway.handler(req, res);
   });
   http.headersTimeout = 10_000;
@@ -296,6 +301,18 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       ? `gateway for stack '${stack.name}' listening on http://${o.bind}:${port}/mcp`
       : `stackless gateway listening on http://${o.bind}:${port} (no stack loaded)`,
   );
+
+  // Nothing is started yet: a taken metrics port stops the run before any server comes up.
+  const closeMetricsListener = await listenMetrics(
+    stack?.gateway?.metrics?.listen,
+    observed.metrics,
+    logger,
+  ).catch(async (err: unknown) => {
+    http.close();
+    observed.close();
+    await gateway.close();
+    throw err;
+  });
 
   state = {
     schema_version: STATE_SCHEMA_VERSION,
@@ -347,6 +364,8 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       http.close();
       http.closeAllConnections();
       await gateway.close();
+      await closeMetricsListener?.();
+      observed.close();
       await pins.flush();
       const current = readState(paths, stateName);
       if (current.kind === 'ok' && current.state.pid === process.pid) removeState(paths, stateName);

@@ -10,6 +10,7 @@
 //     known and listed; it goes to zero through idle-to-zero like any idle server.
 // Ticks, cold starts and policy swaps are serialised on one chain.
 import type { Logger } from '../logging/logger.js';
+import { type AutoscaleEvent, autoscaleChannel } from '../observability/channels.js';
 import { backoffDelay } from './backoff.js';
 import type { Replica } from './replica.js';
 import { median, type ReplicaSet } from './replica-set.js';
@@ -149,6 +150,8 @@ export function decide(i: DecideInput): Plan {
 
 /** What the autoscaler drives: the server's replica set. */
 export interface AutoscaleHost {
+  /** The server's name (for the autoscale diagnostics channel). */
+  readonly name: string;
   readonly set: ReplicaSet;
   /** Start one more replica; resolves it once in rotation, or undefined if it failed (and was dropped). */
   spawn(): Promise<Replica | undefined>;
@@ -422,6 +425,10 @@ export class Autoscaler {
       ...(d.replicas ? { replicas: d.replicas } : {}),
       ...(d.detail ? { detail: d.detail } : {}),
     };
+    if (autoscaleChannel.hasSubscribers) {
+      const ev: AutoscaleEvent = { server: this.host.name, direction: d.direction, reason: d.reason };
+      autoscaleChannel.publish(ev);
+    }
     if (acted) this.log?.info('autoscale decision', fields);
     else this.log?.debug('autoscale decision', fields);
     return d;

@@ -4,6 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { callError, rpcError } from '../errors/catalogue.js';
 import type { Logger } from '../logging/logger.js';
+import { callChannel, requestChannel, traced, upstreamChannel } from '../observability/channels.js';
+import { traceparentOf, withTraceparent } from '../observability/trace-context.js';
 import {
   ErrorCode,
   type JsonRpcId,
@@ -139,7 +141,7 @@ export class Gateway {
       maxBatch: opts.maxBatch ?? 50,
       hasGroup: (name) => this.groups.has(name),
       initialize: (s, p) => this.initialize(s, p),
-      handleRequest: (s, m, push) => this.handleRequest(s, m, push),
+      handleRequest: (s, m, push, tp) => this.handleRequest(s, m, push, tp),
       handleNotification: (s, m) => this.handleNotification(s, m),
       health: () => ({
         status: 200,
@@ -283,7 +285,16 @@ export class Gateway {
 
   /** Run a tools/call through the full pipeline on behalf of `session` (code mode's inner calls). */
   callToolAs(session: Session | undefined, params: Obj, inner: boolean, f?: InFlight): Promise<ToolResult> {
-    return this.pipeline.handler(this.callContext(session, params, inner, f));
+    return this.runCall(this.callContext(session, params, inner, f));
+  }
+
+  /** A tools/call through the pipeline, observable on the call channel. */
+  private runCall(ctx: CallContext): Promise<ToolResult> {
+    return traced(
+      callChannel,
+      () => ({ source: this, ctx }),
+      () => this.pipeline.handler(ctx),
+    );
   }
 
   /** Live client sessions (for the API and tests). */
@@ -532,12 +543,18 @@ export class Gateway {
     session: Session,
     msg: JsonRpcRequest,
     push: (json: string) => boolean,
+    traceparent?: string,
   ): Promise<string> {
     const f: InFlight = { session, id: msg.id, method: msg.method, abort: new AbortController(), push };
     const key = sessionKey(msg.id);
     session.inflight.set(key, f);
+    const params = msg.params ?? {};
     try {
-      const out = await this.dispatch(f, msg.params ?? {});
+      const out = await traced(
+        requestChannel,
+        () => ({ source: this, f, params, traceparent: traceparentOf(params, traceparent) }),
+        () => this.dispatch(f, params),
+      );
       return typeof out === 'string' ? out : JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: out });
     } catch (err) {
       if (err instanceof RpcError) return errorJson(msg.id, err.code, err.message, err.data);
@@ -662,7 +679,7 @@ export class Gateway {
   private callTool(f: InFlight, p: Record<string, unknown>): Promise<unknown> {
     if (typeof p.name !== 'string')
       throw new RpcError(ErrorCode.InvalidParams, 'tools/call: params.name must be a string');
-    return this.pipeline.handler(this.callContext(f.session, p, false, f));
+    return this.runCall(this.callContext(f.session, p, false, f));
   }
 
   /** The owner of an exposed tool name: listed, withheld for drift, or on a server that is down. */
@@ -894,7 +911,12 @@ export class Gateway {
         if (!f.push(json)) f.session.push(json);
       };
     }
-    return s.request(method, params, opts, f.session); // the session: replica affinity
+    // The session: replica affinity. A tracer continues the trace upstream through `_meta`.
+    return traced(
+      upstreamChannel,
+      () => ({ source: this, f, server: s.name, method }),
+      (ev) => s.request(method, withTraceparent(params, ev?.traceparent), opts, f.session),
+    );
   }
 
   private untrack(f: InFlight): void {

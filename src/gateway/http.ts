@@ -42,7 +42,13 @@ export interface McpCore {
   hasGroup(name: string): boolean;
   initialize(session: Session, params: Record<string, unknown> | undefined): unknown;
   /** Serve one request; resolves with the serialised response. Never rejects. */
-  handleRequest(session: Session, msg: JsonRpcRequest, push: (json: string) => boolean): Promise<string>;
+  /** `traceparent`: the W3C trace context header of the HTTP request that carried `msg`. */
+  handleRequest(
+    session: Session,
+    msg: JsonRpcRequest,
+    push: (json: string) => boolean,
+    traceparent?: string,
+  ): Promise<string>;
   handleNotification(session: Session, msg: JsonRpcNotification): void;
   health(): { status: number; body: unknown };
   ready(): { status: number; body: unknown };
@@ -200,6 +206,11 @@ class PostResponse {
 }
 
 /** The explicit client id of a request: `?client=` wins over `X-Gridctl-Client-Id`. */
+const traceHeader = (req: IncomingMessage): string | undefined => {
+  const v = req.headers.traceparent;
+  return typeof v === 'string' ? v : undefined;
+};
+
 export function explicitClientId(req: IncomingMessage, url: URL): string | undefined {
   // A token bound to a client (gateway.auth.client_tokens) decides: the client cannot claim another id.
   const bound = tokenClientOf(req);
@@ -358,7 +369,7 @@ export function createHandler(core: McpCore) {
     }
     for (const [k, v] of Object.entries(cors(req))) res.setHeader(k, v);
     const out = new PostResponse(res, acceptsSse);
-    out.finish(await core.handleRequest(session, c.msg, out.push));
+    out.finish(await core.handleRequest(session, c.msg, out.push, traceHeader(req)));
     session.touch(); // a long call ends now: its session was in use until this moment
   };
 
@@ -402,7 +413,7 @@ export function createHandler(core: McpCore) {
             errorJson(c.msg.id, ErrorCode.InvalidRequest, 'initialize must not be part of a batch'),
           ),
         );
-      } else answers.push(core.handleRequest(session, c.msg, (j) => session.push(j)));
+      } else answers.push(core.handleRequest(session, c.msg, (j) => session.push(j), traceHeader(req)));
     }
     if (answers.length === 0) return sendEmpty(res, 202);
     sendJson(res, 200, `[${(await Promise.all(answers)).join(',')}]`);
@@ -491,7 +502,7 @@ export function createHandler(core: McpCore) {
           push(errorJson(c.msg.id, ErrorCode.InvalidParams, (err as Error).message));
         }
       } else
-        void core.handleRequest(session, c.msg, push).then((j) => {
+        void core.handleRequest(session, c.msg, push, traceHeader(req)).then((j) => {
           session.touch();
           push(j);
         });

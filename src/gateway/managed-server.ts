@@ -5,6 +5,7 @@
 // answered is invisible to clients. Server-to-client messages keep pointing at the session whose
 // call reached that replica: upstream request ids are qualified with the replica id.
 import type { Logger } from '../logging/logger.js';
+import { type ReplicaPickEvent, replicaPickChannel } from '../observability/channels.js';
 import { ErrorCode, type JsonRpcNotification, type JsonRpcRequest, RpcError } from '../protocol/jsonrpc.js';
 import type {
   UpstreamClient,
@@ -105,6 +106,7 @@ export class ManagedServer implements ReplicaOwner {
     if (spec.autoscale) {
       const self = this;
       const host = {
+        name: spec.name,
         set: this.set,
         spawn: () => this.spawnReplica(),
         reap: (r: Replica, ms: number) => this.reap(r, ms),
@@ -234,6 +236,10 @@ export class ManagedServer implements ReplicaOwner {
     if (!c) return Promise.reject(this.unavailableError());
     this.dispatched++;
     r.inFlight++;
+    if (replicaPickChannel.hasSubscribers) {
+      const pick: ReplicaPickEvent = { server: this.name, replica: r.id, policy: this.set.policy, method };
+      replicaPickChannel.publish(pick);
+    }
     let qid: string | undefined;
     const report = opts.onRequestId;
     const p = c.request(method, params, {

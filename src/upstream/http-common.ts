@@ -1,4 +1,5 @@
 // Pieces shared by the HTTP-based upstreams (streamable HTTP and legacy SSE).
+import { traceparentIn } from '../observability/trace-context.js';
 import { ErrorCode, type RpcError } from '../protocol/jsonrpc.js';
 import { messageOf, type RpcSession } from './session.js';
 
@@ -48,4 +49,10 @@ export async function httpError(session: RpcSession, res: Response, what: string
 
 export function isEventStream(res: Response): boolean {
   return (res.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
+}
+
+/** The W3C trace context a message carries in `_meta` (set by the gateway's tracer), as a header. */
+export function traceHeaders(msg: unknown): Record<string, string> {
+  const tp = traceparentIn(msg);
+  return tp ? { traceparent: tp } : {};
 }

@@ -1,7 +1,7 @@
 // The legacy HTTP+SSE transport (protocol 2024-11-05): GET opens an event stream whose first
 // `endpoint` event names the URL to POST messages to; every server message arrives on the stream.
 import { ErrorCode, type JsonRpcMessage } from '../protocol/jsonrpc.js';
-import { fetchUpstream, httpError, isEventStream } from './http-common.js';
+import { fetchUpstream, httpError, isEventStream, traceHeaders } from './http-common.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
 import { readSse, type SseEvent } from './sse-parser.js';
 import type {
@@ -142,7 +142,7 @@ export class SseUpstream implements UpstreamClient {
     if (!this.endpoint) throw session.error(ErrorCode.ConnectionClosed, 'no endpoint yet');
     const res = await fetchUpstream(session, this.endpoint, {
       method: 'POST',
-      headers: { ...this.opts.headers, 'content-type': 'application/json' },
+      headers: { ...this.opts.headers, 'content-type': 'application/json', ...traceHeaders(msg) },
       body: JSON.stringify(msg),
       signal: this.abort.signal,
     });

@@ -2,7 +2,7 @@
 // stream on that POST; an optional GET stream carries server-initiated messages; DELETE ends the
 // session. Uses the global fetch (undici) so connections are kept alive between calls.
 import { ErrorCode, type JsonRpcMessage } from '../protocol/jsonrpc.js';
-import { fetchUpstream, httpError, isEventStream } from './http-common.js';
+import { fetchUpstream, httpError, isEventStream, traceHeaders } from './http-common.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
 import { readSse } from './sse-parser.js';
 import type {
@@ -96,6 +96,7 @@ export class StreamableHttpUpstream implements UpstreamClient {
       headers: this.headers({
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
+        ...traceHeaders(msg),
       }),
       body: JSON.stringify(msg),
       signal: this.abort.signal,

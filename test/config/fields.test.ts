@@ -174,6 +174,11 @@ const IMPLEMENTED: Record<string, string> = {
   'gateway.code_mode': "src/controller/policies.ts: stack.gateway?.code_mode === 'on'",
   'gateway.code_mode_timeout': 'src/controller/policies.ts: stack.gateway?.code_mode_timeout',
   'gateway.code_mode_memory_mb': 'src/controller/policies.ts: stack.gateway?.code_mode_memory_mb',
+  'gateway.tokenizer': 'src/controller/observability.ts: stack?.gateway?.tokenizer',
+  'gateway.metrics': 'src/controller/observability.ts: stack?.gateway?.metrics',
+  'gateway.metrics.enabled': 'src/controller/observability.ts: m?.enabled',
+  'gateway.metrics.listen': 'src/controller/gateway-builder.ts: stack?.gateway?.metrics?.listen',
+  'gateway.metrics.client_labels': 'src/controller/observability.ts: m?.client_labels',
 };
 
 /** Fields being built right now: they must not warn. Move each to IMPLEMENTED once it lands. */

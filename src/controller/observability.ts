@@ -1,0 +1,77 @@
+// The daemon's side of observability: the stack's settings mapped to the observers, and the
+// /metrics endpoint (on the gateway's port behind its auth, and optionally on a loopback port of
+// its own without auth, for a local Prometheus).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { sendJson } from '../api/errors.js';
+import type { Stack } from '../config/index.js';
+import type { Logger } from '../logging/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { ObservabilityOptions } from '../observability/observability.js';
+import { ApplyError } from './stack-controller.js';
+
+export function observabilityOptions(stack: Stack | undefined): ObservabilityOptions {
+  const m = stack?.gateway?.metrics;
+  return {
+    tokenizer: stack?.gateway?.tokenizer,
+    metrics: m?.enabled ?? true,
+    clientLabels: m?.client_labels,
+    knownClients: Object.keys(stack?.clients?.profiles ?? {}),
+  };
+}
+
+export function serveMetrics(
+  req: IncomingMessage,
+  res: ServerResponse,
+  metrics: GatewayMetrics | undefined,
+): void {
+  if (!metrics) {
+    sendJson(res, 404, {
+      error: { code: 'not_found', message: 'metrics are off (gateway.metrics.enabled: false)' },
+    });
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    return;
+  }
+  metrics.scrape().then(
+    ({ contentType, body }) => {
+      res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    },
+    (err: unknown) => sendJson(res, 500, { error: { code: 'internal', message: (err as Error).message } }),
+  );
+}
+
+/** gateway.metrics.listen: a loopback listener that serves only /metrics. Returns its closer. */
+export async function listenMetrics(
+  listen: string | undefined,
+  metrics: GatewayMetrics | undefined,
+  logger: Logger,
+): Promise<(() => Promise<void>) | undefined> {
+  if (!listen || !metrics) return undefined;
+  const at = listen.lastIndexOf(':');
+  const host = listen.slice(0, at).replace(/^\[|\]$/g, '');
+  const port = Number(listen.slice(at + 1));
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path === '/metrics') serveMetrics(req, res, metrics);
+    else sendJson(res, 404, { error: { code: 'not_found', message: 'only /metrics is served here' } });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new ApplyError(
+          `gateway.metrics.listen: failed to listen on ${listen}: ${err.code ?? err.message}; choose a free port`,
+        ),
+      ),
+    );
+    server.listen({ host, port }, () => resolve());
+  });
+  logger.info(`metrics listening on http://${listen}/metrics`);
+  return () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+}

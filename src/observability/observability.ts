@@ -1,0 +1,110 @@
+// Everything that watches one gateway, wired in one place: the call recorder feeds the usage
+// totals and the metrics. The daemon builds one per gateway and closes it with the gateway.
+import type { SessionStats } from '../gateway/session.js';
+import type { ServerStatus } from '../gateway/types.js';
+import { type CallRecord, recordCalls } from './calls.js';
+import { GatewayMetrics } from './metrics.js';
+import { type CountTokens, embeddedCounter } from './tokens.js';
+import { Usage, type UsageSnapshot } from './usage.js';
+
+/** What the observers read from the gateway (Gateway implements it). */
+export interface Observed {
+  status(): ServerStatus[];
+  sessionStats(): SessionStats;
+  tools(): Array<Record<string, unknown> & { server: string; originalName: string }>;
+}
+
+export interface ObservabilityOptions {
+  /** gateway.tokenizer; only `embedded` exists (see not-implemented.ts for `api`). */
+  tokenizer?: string;
+  /** Serve Prometheus metrics (gateway.metrics.enabled, default true). */
+  metrics?: boolean;
+  /** gateway.metrics.client_labels. */
+  clientLabels?: number;
+  /** The `clients:` profile ids: always a label of their own. */
+  knownClients?: readonly string[];
+  /** Each finished call, after the built-in sinks (telemetry files, tests). */
+  onCall?: (r: CallRecord) => void;
+}
+
+export interface ToolSchemaTokens {
+  server: string;
+  tool: string;
+  tokens: number;
+}
+
+export interface UsageReport extends UsageSnapshot {
+  tokenizer: string;
+  /** Tokens of each tool's definition in tools/list, costliest first. */
+  schemas: ToolSchemaTokens[];
+}
+
+export class Observability {
+  readonly usage = new Usage();
+  readonly metrics: GatewayMetrics | undefined;
+  private readonly stop: () => void;
+  // Token counts of tool definitions by their JSON: a definition is counted once per change.
+  private schemaCache = new Map<string, number>();
+
+  constructor(
+    private readonly gateway: Observed,
+    opts: ObservabilityOptions = {},
+  ) {
+    this.metrics =
+      opts.metrics === false
+        ? undefined
+        : new GatewayMetrics({
+            source: gateway,
+            status: () => gateway.status(),
+            sessionStats: () => gateway.sessionStats(),
+            schemaTokens: () => this.schemaTokensByServer(),
+            clientLabels: opts.clientLabels,
+            knownClients: opts.knownClients,
+          });
+    this.stop = recordCalls(gateway, (r) => {
+      this.usage.add(r);
+      this.metrics?.observe(r);
+      opts.onCall?.(r);
+    });
+  }
+
+  get tokenizer(): string {
+    return 'cl100k_base';
+  }
+
+  private counter(): Promise<CountTokens> {
+    return embeddedCounter();
+  }
+
+  /** Tokens of every tool definition clients get in tools/list. */
+  async schemaTokens(): Promise<ToolSchemaTokens[]> {
+    const count = await this.counter();
+    const next = new Map<string, number>();
+    const out: ToolSchemaTokens[] = [];
+    for (const t of this.gateway.tools()) {
+      const { server, originalName, ...def } = t;
+      const json = JSON.stringify(def);
+      const tokens = this.schemaCache.get(json) ?? count(json);
+      next.set(json, tokens);
+      out.push({ server, tool: originalName, tokens });
+    }
+    this.schemaCache = next;
+    return out.sort((a, b) => b.tokens - a.tokens);
+  }
+
+  private async schemaTokensByServer(): Promise<Map<string, number>> {
+    const by = new Map<string, number>();
+    for (const s of this.gateway.status()) by.set(s.name, 0);
+    for (const t of await this.schemaTokens()) by.set(t.server, (by.get(t.server) ?? 0) + t.tokens);
+    return by;
+  }
+
+  async report(): Promise<UsageReport> {
+    return { tokenizer: this.tokenizer, ...this.usage.snapshot(), schemas: await this.schemaTokens() };
+  }
+
+  close(): void {
+    this.stop();
+    this.metrics?.close();
+  }
+}
