@@ -2,6 +2,7 @@
 // flat table: few enough that a router library would add more than it saves.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LogEntry, Logger, LogLevel } from '../logging/logger.js';
+import type { TraceRing } from '../observability/trace-ring.js';
 import { ApiError, redactorOf, sendError, sendJson } from './errors.js';
 import { EventHub } from './events.js';
 import { type PinsView, pinRoutes } from './pins.js';
@@ -36,6 +37,8 @@ export interface StackView {
   sessionStats?(): unknown;
   /** Tool use and token totals since start, and the token cost of each tool's schema. */
   usage?(): Promise<unknown>;
+  /** The ring of recent traces; undefined when tracing is off. */
+  traces?: TraceRing;
   /** Absolute path of the loaded stack file, if any (the UI's Spec view edits it). */
   stackFile?(): string | undefined;
 }
@@ -79,6 +82,37 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
     ],
     ['GET', /^\/api\/mcp-servers$/, (_req, res) => sendJson(res, 200, view.servers())],
     ['GET', /^\/api\/tools$/, async (_req, res) => sendJson(res, 200, await view.tools())],
+    [
+      'GET',
+      /^\/api\/traces$/,
+      (_req, res, url) => {
+        const q = url.searchParams;
+        const min = q.get('min_ms') ?? q.get('minDuration');
+        const limit = Number(q.get('limit') ?? 100);
+        const ring = view.traces;
+        sendJson(res, 200, {
+          tracingEnabled: ring !== undefined,
+          size: ring?.size ?? 0,
+          traces:
+            ring?.list({
+              server: q.get('server') ?? undefined,
+              tool: q.get('tool') ?? undefined,
+              errors: q.get('errors') === 'true' || q.get('errors') === '1',
+              minDurationMs: min === null ? undefined : Number.parseFloat(min),
+              limit: Number.isFinite(limit) && limit > 0 ? limit : 100,
+            }) ?? [],
+        });
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/traces\/([0-9a-f]{32})$/,
+      (_req, res, _url, [id]) => {
+        const t = view.traces?.get(id!);
+        if (!t) throw new ApiError('not_found', `no trace ${id} in memory (it may have aged out)`);
+        sendJson(res, 200, t);
+      },
+    ],
     [
       'GET',
       /^\/api\/usage$/,

@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<CommandRegistrar>> = {
   plan: async () => (await import('./plan.js')).registerPlan,
   pins: async () => (await import('./pins.js')).registerPins,
   limits: async () => (await import('./limits.js')).registerLimits,
+  traces: async () => (await import('./traces.js')).registerTraces,
   reload: async () => (await import('./reload.js')).registerReload,
   serve: async () => (await import('./serve.js')).registerServe,
   stop: async () => (await import('./serve.js')).registerServe,

@@ -123,6 +123,7 @@ export const ISSUE_CODES = {
   EXPERIMENTAL_UNKNOWN: { severity: 'warning', summary: 'an experimental flag that is unknown or graduated' },
   EXPERIMENTAL_ENABLED: { severity: 'info', summary: 'an experimental flag is on' },
   SKILLS_POLICY: { severity: 'warning', summary: 'a skills policy that hides every skill' },
+  TRACING_INVALID: { severity: 'error', summary: 'gateway.tracing settings are incomplete' },
   TELEMETRY_SOFT_CAP: {
     severity: 'warning',
     summary: 'telemetry retention may use more than 5 GiB per signal',

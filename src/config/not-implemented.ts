@@ -42,10 +42,10 @@ export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
     instead: 'no tokenizer API is called and the key is not used',
   },
   {
-    path: 'gateway.tracing',
-    // `enabled: false` asks for what happens anyway.
-    acts: (v) => !isObj(v) || v.enabled !== false,
-    instead: 'no traces are recorded or exported',
+    path: 'gateway.tracing.include_infra',
+    acts: (v) => v === true,
+    label: '`include_infra: true`',
+    instead: 'only gridctl records spans (there is no other instrumentation whose spans could be included)',
   },
   {
     path: 'logging',

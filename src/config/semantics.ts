@@ -184,6 +184,19 @@ export function checkSemantics(data: unknown, report: Report): void {
     report('AUTH_INVALID', ['gateway', 'auth', 'header'], '`header` is only used with `type: api_key`');
   }
 
+  const tracingBlock = obj(gatewayBlock?.tracing);
+  if (
+    tracingBlock?.export === 'otlp' &&
+    !(typeof tracingBlock.endpoint === 'string' && /^https?:\/\//.test(tracingBlock.endpoint))
+  ) {
+    report(
+      'TRACING_INVALID',
+      ['gateway', 'tracing', 'endpoint'],
+      '`export: otlp` needs `endpoint`, the OTLP/HTTP traces URL',
+      'e.g. endpoint: http://127.0.0.1:4318/v1/traces (a collector such as the OpenTelemetry Collector or Jaeger)',
+    );
+  }
+
   // Accepted but not acted on: say so, and what happens instead (not-implemented.ts).
   checkNotImplemented(root, (p, message, hint) => report('NOT_IMPLEMENTED', p, message, hint));
   checkTelemetry(obj(root.telemetry), report);

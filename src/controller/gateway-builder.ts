@@ -131,7 +131,10 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     policies: callPolicies(stack),
   });
 
-  const observed = new Observability(gateway, observabilityOptions(stack));
+  const observed = new Observability(
+    gateway,
+    observabilityOptions(stack, (t) => logger.redact(t)),
+  );
   const startedAt = new Date().toISOString();
   let state: DaemonState | undefined;
   // The applied spec holds expanded values: the store's secrets and the stack's credentials are
@@ -203,6 +206,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     limits: () => gateway.limits(),
     sessionStats: () => gateway.sessionStats(),
     usage: () => observed.report(),
+    traces: observed.tracing?.ring,
     stackFile: () => stackFile,
     appliedSpec: () => masked(reloader?.current),
     reload: () => {
@@ -309,7 +313,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     logger,
   ).catch(async (err: unknown) => {
     http.close();
-    observed.close();
+    await observed.close();
     await gateway.close();
     throw err;
   });
@@ -365,7 +369,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       http.closeAllConnections();
       await gateway.close();
       await closeMetricsListener?.();
-      observed.close();
+      await observed.close();
       await pins.flush();
       const current = readState(paths, stateName);
       if (current.kind === 'ok' && current.state.pid === process.pid) removeState(paths, stateName);

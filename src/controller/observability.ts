@@ -3,19 +3,35 @@
 // its own without auth, for a local Prometheus).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { sendJson } from '../api/errors.js';
-import type { Stack } from '../config/index.js';
+import { parseDuration, type Stack } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { ObservabilityOptions } from '../observability/observability.js';
+import { VERSION } from '../version.js';
 import { ApplyError } from './stack-controller.js';
 
-export function observabilityOptions(stack: Stack | undefined): ObservabilityOptions {
+export function observabilityOptions(
+  stack: Stack | undefined,
+  redact: (text: string) => string,
+): ObservabilityOptions {
   const m = stack?.gateway?.metrics;
+  const t = stack?.gateway?.tracing;
   return {
     tokenizer: stack?.gateway?.tokenizer,
     metrics: m?.enabled ?? true,
     clientLabels: m?.client_labels,
     knownClients: Object.keys(stack?.clients?.profiles ?? {}),
+    // The reference's defaults: on, everything sampled, 1000 traces for 24 h.
+    tracing: {
+      enabled: t?.enabled ?? true,
+      sampling: t?.sampling ?? 1,
+      retentionMs: parseDuration(t?.retention ?? '24h'),
+      maxTraces: t?.max_traces ?? 1000,
+      otlpEndpoint: t?.export === 'otlp' ? t.endpoint : undefined,
+      version: VERSION,
+      stackName: stack?.name ?? '',
+      redact,
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { ServerStatus } from '../gateway/types.js';
 import { type CallRecord, recordCalls } from './calls.js';
 import { GatewayMetrics } from './metrics.js';
 import { type CountTokens, embeddedCounter } from './tokens.js';
+import { GatewayTracing, type TracingOptions } from './tracing.js';
 import { Usage, type UsageSnapshot } from './usage.js';
 
 /** What the observers read from the gateway (Gateway implements it). */
@@ -23,6 +24,8 @@ export interface ObservabilityOptions {
   clientLabels?: number;
   /** The `clients:` profile ids: always a label of their own. */
   knownClients?: readonly string[];
+  /** gateway.tracing, when enabled. */
+  tracing?: TracingOptions;
   /** Each finished call, after the built-in sinks (telemetry files, tests). */
   onCall?: (r: CallRecord) => void;
 }
@@ -42,6 +45,7 @@ export interface UsageReport extends UsageSnapshot {
 export class Observability {
   readonly usage = new Usage();
   readonly metrics: GatewayMetrics | undefined;
+  readonly tracing: GatewayTracing | undefined;
   private readonly stop: () => void;
   // Token counts of tool definitions by their JSON: a definition is counted once per change.
   private schemaCache = new Map<string, number>();
@@ -61,6 +65,7 @@ export class Observability {
             clientLabels: opts.clientLabels,
             knownClients: opts.knownClients,
           });
+    this.tracing = opts.tracing?.enabled ? new GatewayTracing(gateway, opts.tracing) : undefined;
     this.stop = recordCalls(gateway, (r) => {
       this.usage.add(r);
       this.metrics?.observe(r);
@@ -103,8 +108,9 @@ export class Observability {
     return { tokenizer: this.tokenizer, ...this.usage.snapshot(), schemas: await this.schemaTokens() };
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.stop();
     this.metrics?.close();
+    await this.tracing?.close(); // flushes what is left for the OTLP exporter
   }
 }

@@ -26,7 +26,7 @@ describe('gridctl apply with fields that are not implemented', () => {
         'name: unbuilt',
         'gateway:',
         '  auth: {type: bearer, token: secret-token}',
-        '  tracing: {sampling: 0.5}',
+        '  tracing: {sampling: 0.5, include_infra: true}',
         'model_preferences: {fast: small}',
         'mcp-servers: []',
         '',
@@ -35,7 +35,7 @@ describe('gridctl apply with fields that are not implemented', () => {
     const applied = await gridctl(sb, ['apply', file, '--port', String(port)]);
     expect(applied.code).toBe(0);
     expect(applied.stderr).toContain(
-      `! ${file}:4:12 gateway.tracing: \`gateway.tracing\` is not implemented yet: no traces are recorded or exported`,
+      `! ${file}:4:43 gateway.tracing.include_infra: \`include_infra: true\` is not implemented yet: only gridctl records spans (there is no other instrumentation whose spans could be included)`,
     );
     expect(applied.stderr).toContain(
       `! ${file}:5:20 model_preferences: \`model_preferences\` is not implemented yet: it is ignored`,
@@ -44,7 +44,7 @@ describe('gridctl apply with fields that are not implemented', () => {
     const logs = await gridctl(sb, ['logs', 'unbuilt']);
     expect(logs.code).toBe(0);
     expect(logs.stdout).toMatch(
-      /WARN.*gateway\.tracing: `gateway\.tracing` is not implemented yet: no traces are recorded or exported \[NOT_IMPLEMENTED\]/,
+      /WARN.*gateway\.tracing\.include_infra: `include_infra: true` is not implemented yet: only gridctl records spans .* \[NOT_IMPLEMENTED\]/,
     );
     expect(logs.stdout).not.toContain('secret-token');
 

@@ -175,6 +175,13 @@ const IMPLEMENTED: Record<string, string> = {
   'gateway.code_mode_timeout': 'src/controller/policies.ts: stack.gateway?.code_mode_timeout',
   'gateway.code_mode_memory_mb': 'src/controller/policies.ts: stack.gateway?.code_mode_memory_mb',
   'gateway.tokenizer': 'src/controller/observability.ts: stack?.gateway?.tokenizer',
+  'gateway.tracing': 'src/controller/observability.ts: stack?.gateway?.tracing',
+  'gateway.tracing.enabled': 'src/controller/observability.ts: t?.enabled',
+  'gateway.tracing.sampling': 'src/controller/observability.ts: t?.sampling',
+  'gateway.tracing.retention': 'src/controller/observability.ts: t?.retention',
+  'gateway.tracing.export': "src/controller/observability.ts: t?.export === 'otlp'",
+  'gateway.tracing.endpoint': 'src/controller/observability.ts: t.endpoint',
+  'gateway.tracing.max_traces': 'src/controller/observability.ts: t?.max_traces',
   'gateway.metrics': 'src/controller/observability.ts: stack?.gateway?.metrics',
   'gateway.metrics.enabled': 'src/controller/observability.ts: m?.enabled',
   'gateway.metrics.listen': 'src/controller/gateway-builder.ts: stack?.gateway?.metrics?.listen',
@@ -256,7 +263,7 @@ gateway:
   code_mode_timeout: 10
   tokenizer: api
   tokenizer_api_key: k
-  tracing: {sampling: 0.5}
+  tracing: {sampling: 0.5, include_infra: true}
 logging: {file: gridctl.log, maxBackups: 2}
 telemetry: {persist: {logs: true}}
 mcp-servers:
@@ -284,7 +291,7 @@ limits: {budgets: {daily: 1}}
     expect(ni.map((i) => [i.field, i.line])).toEqual([
       ['gateway.tokenizer', 6],
       ['gateway.tokenizer_api_key', 7],
-      ['gateway.tracing', 8],
+      ['gateway.tracing.include_infra', 8],
       ['logging', 9],
       ['telemetry', 10],
       ['mcp-servers[0].auth.type', 14],
@@ -300,8 +307,8 @@ limits: {budgets: {daily: 1}}
     ]);
     // code_mode and code_mode_timeout (lines 4 and 5) act now: no warning.
     expect(ni.some((i) => i.field.startsWith('gateway.code_mode'))).toBe(false);
-    expect(ni.find((i) => i.field === 'gateway.tracing')!.message).toBe(
-      '`gateway.tracing` is not implemented yet: no traces are recorded or exported',
+    expect(ni.find((i) => i.field === 'gateway.tracing.include_infra')!.message).toBe(
+      '`include_infra: true` is not implemented yet: only gridctl records spans (there is no other instrumentation whose spans could be included)',
     );
     expect(ni.find((i) => i.field === 'mcp-servers[1].replicas')!.message).toBe(
       '`replicas` on a container server is not implemented yet: that many containers are started, but every call goes to the first one',
