@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type ObservabilityCost, observabilityScenario } from './lib/observability.js';
 import { GRIDCTL_BIN, PATH_IDS, PATH_INFO, type PathId, ROOT } from './lib/paths.js';
 import { alive, killAllNow, seenProcesses } from './lib/proc.js';
 import { computeRatios, type Report, type Scenario, toMarkdown } from './lib/report.js';
@@ -102,6 +103,7 @@ async function main(): Promise<number> {
 
   const scenarios: Scenario[] = [];
   let tokens: TokenReport | undefined;
+  let observability: ObservabilityCost | undefined;
   try {
     scenarios.push(...(await echoScenarios(ctx, 'everything')));
     if (cfg.fixtureEcho) scenarios.push(...(await echoScenarios(ctx, 'fixture')));
@@ -113,6 +115,11 @@ async function main(): Promise<number> {
         tokens = await tokenScenario(ctx);
       } catch (err) {
         ctx.errors.push(`tokens: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      }
+      try {
+        observability = await observabilityScenario(ctx, ensureDir(join(workDir, 'observability')));
+      } catch (err) {
+        ctx.errors.push(`observability: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
       }
     }
   } finally {
@@ -173,6 +180,7 @@ async function main(): Promise<number> {
     paths,
     scenarios,
     ...(tokens ? { tokens } : {}),
+    ...(observability ? { observability } : {}),
     processes: [...seenProcesses].map(([pid, cmdline]) => ({ pid, cmdline })),
     stopIssues: ctx.stopIssues,
     errors: ctx.errors,

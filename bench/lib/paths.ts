@@ -235,6 +235,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** gridctl only: more `apply` flags (e.g. --code-mode). */
   applyFlags?: string[];
+  /** gridctl only: lines of a `gateway:` block for the stack (indented two spaces). */
+  gatewayYaml?: string[];
 }
 
 export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: StartOptions): Promise<Running> {
@@ -290,7 +292,11 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
       }
       const port = await freePort();
       const stack = join(dir, 'stack.yaml');
-      const lines = ['name: bench', 'mcp-servers:'];
+      const lines = [
+        'name: bench',
+        ...(opts.gatewayYaml ? ['gateway:', ...opts.gatewayYaml] : []),
+        'mcp-servers:',
+      ];
       for (const u of upstreams) {
         lines.push(`  - name: ${u.name}`);
         lines.push(`    command: ${JSON.stringify([u.command, ...u.args])}`);

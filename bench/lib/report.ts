@@ -1,5 +1,7 @@
 // The report: one table per scenario (figures per path) plus the ratios gridctl/peer and
 // gridctl/floor, as JSON and Markdown.
+
+import { type ObservabilityCost, observabilityMarkdown } from './observability.js';
 import type { PathId } from './paths.js';
 import type { TokenReport } from './tokens.js';
 
@@ -69,6 +71,8 @@ export interface Report {
   scenarios: Scenario[];
   /** output formats and client scoping in tokens (absent in reports from before the scenario) */
   tokens?: TokenReport;
+  /** metrics and tracing on vs off (absent in reports from before the scenario) */
+  observability?: ObservabilityCost;
   /** every process the harness started or saw under one it started */
   processes: Array<{ pid: number; cmdline: string }>;
   /** processes that had to be SIGKILLed: a proxy that ignored SIGTERM, or upstreams that outlived it */
@@ -329,6 +333,7 @@ export function toMarkdown(report: Report): string {
     if (s.notes.length > 0) out.push('');
   }
   if (report.tokens) out.push(...tokensMarkdown(report.tokens));
+  if (report.observability) out.push(...observabilityMarkdown(report.observability));
   if (report.stopIssues.length > 0 || report.errors.length > 0) {
     out.push('## Problems seen during the run');
     out.push('');
