@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import type { StatusBody } from '../api/types.js';
 import type { Issue } from '../config/index.js';
-import { assertExposure, runStack } from '../controller/gateway-builder.js';
+import { assertExposure, daemonLogFile, runStack } from '../controller/gateway-builder.js';
 import { setCodeModeFlag } from '../controller/policies.js';
 import { ApplyError, loadForApply, preflight, startDaemon } from '../controller/stack-controller.js';
 import { apiGet } from '../controller/targets.js';
@@ -48,7 +48,7 @@ export const registerApply: CommandRegistrar = (program, ctx) => {
     .option('--base-port <port>', 'first host port for container servers', DEFAULTS.basePort)
     .option('--bind <address>', 'listen address (default: gateway.bind or 127.0.0.1)')
     .option('-w, --watch', 'reload when the stack file changes')
-    .option('--log-file <file>', 'daemon log file (default: <home>/logs/<stack>.log)')
+    .option('--log-file <file>', 'daemon log file (default: logging.file, else <home>/logs/<stack>.log)')
     .option('--log-level <level>', 'debug | info | warn | error', DEFAULTS.logLevel)
     .option('-v, --verbose', 'print the resolved stack (secrets redacted) and debug logs')
     .option('-q, --quiet', 'print only the endpoint URL and errors')
@@ -126,9 +126,9 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
     };
 
     if (flags.daemonChild) {
-      // The parent already holds the lock and checked port and state.
+      // The parent already holds the lock and checked port and state, and passes the log file.
       const containers = await workloadsView(stack, flags.runtime, ctx.env);
-      await runStack({ ...run, foreground: false, containers });
+      await runStack({ ...run, foreground: false, containers, logFile: flags.logFile });
       return;
     }
 
@@ -181,7 +181,9 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
           bind,
           port,
           logLevel,
-          logFile: flags.logFile,
+          logFile: daemonLogFile(flags.logFile, stack, loaded.file, ctx.cwd),
+          logBackups: stack.logging?.maxBackups,
+          logMaxAgeDays: stack.logging?.maxAgeDays,
           watch,
           readyTimeoutMs: Number(flags.readyTimeout) * 1000 || 60_000,
           env: ctx.env,

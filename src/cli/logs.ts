@@ -30,7 +30,9 @@ export const registerLogs: CommandRegistrar = (program, ctx) => {
         fail(ctx, 'no stack named and none running; pass a stack name (see `gridctl status`)');
         return;
       }
-      const file = paths.logFile(stack);
+      // logging.file and --log-file put it elsewhere; the state file says where.
+      const recorded = listStates(paths).find((x) => x.name === stack)?.read;
+      const file = (recorded?.kind === 'ok' && recorded.state.log_file) || paths.logFile(stack);
       let since = 0;
       if (opts.since) {
         try {

@@ -48,11 +48,6 @@ export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
     instead: 'only gridctl records spans (there is no other instrumentation whose spans could be included)',
   },
   {
-    path: 'logging',
-    instead:
-      'the daemon logs to <home>/logs/<stack>.log (or `apply --log-file`), keeping the last 3 runs; file, maxSizeMB, maxAgeDays and maxBackups are not used',
-  },
-  {
     path: 'telemetry',
     instead: 'no logs, metrics or traces are persisted beyond the daemon and per-server log files',
   },

@@ -17,7 +17,8 @@ export interface ForkOptions {
 /** Re-runs this same CLI (compiled or via tsx) with the given arguments, detached. */
 export function forkDaemon(opts: ForkOptions): number {
   mkdirSync(dirname(opts.logFile), { recursive: true, mode: 0o700 });
-  const fd = openSync(opts.logFile, 'w', 0o600); // truncated each start
+  // Appending: the child's own logger appends to the same file (the caller rotated it first).
+  const fd = openSync(opts.logFile, 'a', 0o600);
   try {
     const entry = process.argv[1];
     if (!entry) throw new Error('cannot find the gridctl entry point to fork');

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ApiError, bindRedactor, sendJson } from '../api/errors.js';
 import { pinsView } from '../api/pins.js';
 import { createApiHandler, type StackView } from '../api/server.js';
@@ -15,7 +15,7 @@ import { type LoadResult, parseDuration, type Stack } from '../config/index.js';
 import { Gateway } from '../gateway/index.js';
 import { RequestGuard } from '../gateway/origin.js';
 import type { ServerStatus } from '../gateway/types.js';
-import { perServerFileSink } from '../logging/file-sink.js';
+import { fileSink, perServerFileSink } from '../logging/file-sink.js';
 import { formatText, Logger, type LogLevel, textSink } from '../logging/logger.js';
 import { Observability } from '../observability/observability.js';
 import { requireRuntime } from '../runtime/index.js';
@@ -57,6 +57,8 @@ export interface RunStackOptions {
   env: NodeJS.ProcessEnv;
   /** Where log lines go (the daemon's stdout is its log file). */
   out?: NodeJS.WritableStream;
+  /** The daemon's log file (logging.file or --log-file), written with rotation instead of `out`. */
+  logFile?: string;
   onListening?: () => void;
   onReady?: (servers: ServerStatusRow[]) => void;
   /** Masks the variable store's values in every log line and API response. */
@@ -93,7 +95,10 @@ export async function runStack(o: RunStackOptions): Promise<void> {
   const logger = Logger.create({
     level: o.logLevel,
     redact: o.redact,
-    sinks: [textSink((l) => out.write(l)), perServerFileSink(join(paths.logsDir, stateName), formatText)],
+    sinks: [
+      o.logFile ? fileSink(o.logFile, formatText, logRotation(stack)) : textSink((l) => out.write(l)),
+      perServerFileSink(join(paths.logsDir, stateName), formatText),
+    ],
   });
   if (!isLoopback(o.bind) && !auth) logger.warn(`listening on ${o.bind} WITHOUT authentication`);
   // The daemon's log repeats the stack's warnings (NOT_IMPLEMENTED, TLS_VERIFY_DISABLED, ...) at every
@@ -327,7 +332,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     bind: o.bind,
     started_at: startedAt,
     foreground: o.foreground,
-    log_file: o.foreground ? undefined : paths.logFile(stateName),
+    log_file: o.foreground ? undefined : (o.logFile ?? paths.logFile(stateName)),
     auth: auth ? { type: 'api_key', header: cliAuth.header!, token: cliAuth.token } : undefined,
     applied_spec: masked(stack),
     children: [],
@@ -392,6 +397,28 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The stack's `logging:` rotation settings (the reference's defaults: 100 MB, 3 backups, 7 days). */
+export function logRotation(stack: Stack | undefined) {
+  const l = stack?.logging;
+  return {
+    maxBytes: (l?.maxSizeMB ?? 100) * 1024 * 1024,
+    backups: l?.maxBackups ?? 3,
+    maxAgeDays: l?.maxAgeDays ?? 7,
+  };
+}
+
+/** The daemon's log file: `--log-file` (from the working directory), else `logging.file` (from the stack file's folder). */
+export function daemonLogFile(
+  flag: string | undefined,
+  stack: Stack,
+  stackFile: string,
+  cwd: string,
+): string | undefined {
+  if (flag) return resolve(cwd, flag);
+  const f = stack.logging?.file;
+  return f ? resolve(dirname(stackFile), f) : undefined;
 }
 
 /** Refuses a non-loopback listener without inbound auth, unless explicitly allowed. */

@@ -1,8 +1,9 @@
 // StackController: the apply flow shared by the daemon and foreground modes.
 //   load → lock → stale-state cleanup → port check → (fork daemon and wait for /ready) | (run here)
 // Only the parent checks and holds the lock; the forked child trusts it (--daemon-child).
+import { rmSync } from 'node:fs';
 import type { Issue, LoadResult, Stack } from '../config/index.js';
-import { rotate } from '../logging/file-sink.js';
+import { pruneBackups, rotate } from '../logging/file-sink.js';
 import { PASSPHRASE_ENV } from '../security/vault/index.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import type { HomePaths } from '../state/paths.js';
@@ -103,6 +104,9 @@ export interface DaemonLaunch {
   port: number;
   logLevel: string;
   logFile?: string;
+  /** Rotated copies kept at each start (logging.maxBackups; default 3), and their age limit. */
+  logBackups?: number;
+  logMaxAgeDays?: number;
   watch: boolean;
   readyTimeoutMs: number;
   env: NodeJS.ProcessEnv;
@@ -120,8 +124,15 @@ export async function startDaemon(
   const args = [...d.command, '--daemon-child', '--port', String(d.port), '--bind', d.bind];
   args.push('--log-level', d.logLevel, '--home', paths.root);
   if (d.watch) args.push('--watch');
+  // The child writes its log itself (rotating by size); its stdout and stderr go to the same file
+  // for anything printed outside the logger (a crash before the logger is up).
+  if (d.logFile) args.push('--log-file', logFile);
   report.step('Starting the gateway daemon');
-  rotate(logFile, 3); // keep the last few runs' logs
+  const backups = d.logBackups ?? 3;
+  if (backups > 0)
+    rotate(logFile, backups); // keep the last few runs' logs
+  else rmSync(logFile, { force: true });
+  pruneBackups(logFile, backups, d.logMaxAgeDays);
   // The passphrase goes to the child through its stdin, not its environment (daemon-secrets.ts);
   // the other GRIDCTL_VAULT_* variables (a new passphrase for `var lock`) are of no use to it.
   const env = Object.fromEntries(Object.entries(d.env).filter(([k]) => !k.startsWith('GRIDCTL_VAULT_')));

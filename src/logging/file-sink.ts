@@ -3,7 +3,15 @@
 // A file that cannot be opened, written or rotated (no space, a directory in the way, a name too
 // long) must never take the daemon down: that server's file is given up, once, with a coded warning,
 // and its lines still reach the daemon log and the API.
-import { createWriteStream, mkdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  type WriteStream,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileNameFor } from '../state/paths.js';
 import { formatText, type LogEntry, type LogSink } from './logger.js';
@@ -98,6 +106,83 @@ export function perServerFileSink(
       f.size += Buffer.byteLength(line);
     } catch (err) {
       giveUp(e.server, join(dir, `${e.server}.log`), err);
+    }
+  };
+}
+
+export interface FileSinkOptions {
+  /** Rotate when the file would grow past this (0: never). */
+  maxBytes: number;
+  /** Rotated files kept (file.1 … file.N). */
+  backups: number;
+  /** Rotated files older than this are removed (0: kept whatever their age). */
+  maxAgeDays?: number;
+  onError?: (line: string) => void;
+}
+
+/** Removes rotated copies of `file` (file.1 … ) older than maxAgeDays. */
+export function pruneBackups(file: string, backups: number, maxAgeDays: number | undefined): void {
+  if (!maxAgeDays) return;
+  const cutoff = Date.now() - maxAgeDays * 86_400_000;
+  for (let i = 1; i <= backups; i++) {
+    try {
+      if (statSync(`${file}.${i}`).mtimeMs < cutoff) rmSync(`${file}.${i}`, { force: true });
+    } catch {
+      // no such backup
+    }
+  }
+}
+
+/**
+ * The daemon's own log (logging.file, `apply --log-file`): every entry to one file, rotated by
+ * size, old copies pruned by age. Like the per-server files, a file that cannot be written is given
+ * up with one warning (to stderr, which the daemon's start-up output also reaches).
+ */
+export function fileSink(file: string, format: (e: LogEntry) => string, opts: FileSinkOptions): LogSink {
+  const onError = opts.onError ?? ((line: string) => process.stderr.write(line));
+  let given = false;
+  let stream: WriteStream | undefined;
+  let size = 0;
+  const giveUp = (err: unknown) => {
+    if (given) return;
+    given = true;
+    stream?.destroy();
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    onError(
+      formatText({
+        time: new Date().toISOString(),
+        level: 'warn',
+        msg: `cannot write the daemon log file ${file} (${reason}); log lines go to the start-up output only`,
+        code: LOG_FILE_UNWRITABLE,
+      }),
+    );
+  };
+  const open = () => {
+    try {
+      size = statSync(file).size;
+    } catch {
+      size = 0;
+    }
+    // Opened synchronously, so the file exists at once and a rotation right after finds it.
+    stream = createWriteStream(file, { fd: openSync(file, 'a', 0o600) });
+    stream.on('error', giveUp);
+  };
+  return (e) => {
+    if (given) return;
+    try {
+      if (!stream) open();
+      const line = format(e);
+      if (opts.maxBytes > 0 && size > 0 && size + line.length > opts.maxBytes) {
+        stream!.end();
+        if (opts.backups > 0) rotate(file, opts.backups);
+        else rmSync(file, { force: true });
+        pruneBackups(file, opts.backups, opts.maxAgeDays);
+        open();
+      }
+      stream!.write(line);
+      size += Buffer.byteLength(line);
+    } catch (err) {
+      giveUp(err);
     }
   };
 }

@@ -3,7 +3,7 @@
 // scrapes them and answers the same counts through its query API, and `gridctl status --tokens`
 // and /api/usage report the tokens of the real results.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -44,10 +44,18 @@ describe('metrics of a running stack', () => {
       `${stackYaml('observed', localServer('everything', EVERYTHING, 'stdio') + localServer('memory', MEMORY))}` +
         `gateway:\n  auth:\n    type: bearer\n    token: ${TOKEN}\n  metrics:\n    listen: 127.0.0.1:${scrapePort}\n` +
         'clients:\n  default: deny\n  profiles:\n    ops:\n      servers: [everything]\n' +
-        'limits:\n  rate_limits:\n    - tool: everything__echo\n      calls_per_minute: 1\n      burst: 2\n',
+        'limits:\n  rate_limits:\n    - tool: everything__echo\n      calls_per_minute: 1\n      burst: 2\n' +
+        'logging:\n  file: logs/daemon.log\n  maxBackups: 2\n',
     );
     const applied = await gridctl(sb, ['apply', file, '--port', String(port)]);
     expect(applied.code, applied.stderr).toBe(0);
+
+    // logging.file: the daemon writes its log next to the stack file, and `gridctl logs` finds it.
+    expect(readFileSync(join(sb.dir, 'logs/daemon.log'), 'utf8')).toMatch(
+      /gateway for stack 'observed' listening on/,
+    );
+    const logs = await gridctl(sb, ['logs', 'observed']);
+    expect(logs.stdout).toMatch(/metrics listening on http:\/\/127\.0\.0\.1:\d+\/metrics/);
 
     const url = new URL(`http://127.0.0.1:${port}/mcp?client=ops`);
     const client = new Client({ name: 'metrics-test', version: '1.0.0' });
