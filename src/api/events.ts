@@ -7,6 +7,8 @@
 //   stack     {name, spec}                            applied stack, on change (reload, initialize)
 //   logs      LogEntry[]                              the recent ring, once after hello
 //   log       LogEntry                                every new entry
+//   calls     {at}                                    tool calls were recorded (at most once a second)
+//   trace     TraceSummary                            a trace was kept (gateway.tracing)
 // A `: ping` comment every 15 s keeps proxies from closing an idle stream.
 //
 // Change detection: the gateway has no change events of its own, but every state change is logged,
@@ -110,11 +112,39 @@ export class EventHub {
     if (this.timer) return;
     this.timer = setInterval(() => this.schedule(), this.intervalMs);
     this.timer.unref();
-    this.unsubscribe = this.logger.subscribe((e) => this.onLog(e));
+    const offLog = this.logger.subscribe((e) => this.onLog(e));
+    const offActivity = this.view.onActivity?.((event, data) => this.onActivity(event, data));
+    this.unsubscribe = () => {
+      offLog();
+      offActivity?.();
+    };
+  }
+
+  private callsPending: NodeJS.Timeout | undefined;
+  private lastCalls = 0;
+
+  private onActivity(event: 'calls' | 'trace', data: unknown): void {
+    if (event === 'trace') {
+      const json = JSON.stringify(data);
+      for (const c of this.clients) c('trace', json);
+      return;
+    }
+    // A busy gateway records thousands of calls a second: tell the UI at most once a second.
+    if (this.callsPending) return;
+    const wait = Math.max(0, this.lastCalls + 1000 - Date.now());
+    this.callsPending = setTimeout(() => {
+      this.callsPending = undefined;
+      this.lastCalls = Date.now();
+      const json = JSON.stringify({ at: new Date().toISOString() });
+      for (const c of this.clients) c('calls', json);
+    }, wait);
+    this.callsPending.unref();
   }
 
   private stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.callsPending);
+    this.callsPending = undefined;
     this.timer = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;

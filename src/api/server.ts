@@ -1,6 +1,7 @@
 // The REST API the CLI and the web UI use, mounted on the gateway's port under /api/. Routes are a
 // flat table: few enough that a router library would add more than it saves.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseDuration } from '../config/duration.js';
 import type { LogEntry, Logger, LogLevel } from '../logging/logger.js';
 import type { TraceRing } from '../observability/trace-ring.js';
 import { ApiError, redactorOf, sendError, sendJson } from './errors.js';
@@ -39,6 +40,13 @@ export interface StackView {
   usage?(): Promise<unknown>;
   /** The ring of recent traces; undefined when tracing is off. */
   traces?: TraceRing;
+  /** Tool calls over time (10-second buckets, the last hour at most). */
+  series?(rangeMs: number): unknown;
+  /**
+   * Live activity for the event stream: `calls` after recorded calls, `trace` with each kept trace's
+   * summary. Returns the unsubscribe function.
+   */
+  onActivity?(fn: (event: 'calls' | 'trace', data: unknown) => void): () => void;
   /** Absolute path of the loaded stack file, if any (the UI's Spec view edits it). */
   stackFile?(): string | undefined;
 }
@@ -111,6 +119,23 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
         const t = view.traces?.get(id!);
         if (!t) throw new ApiError('not_found', `no trace ${id} in memory (it may have aged out)`);
         sendJson(res, 200, t);
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/usage\/series$/,
+      (_req, res, url) => {
+        if (!view.series) throw new ApiError('no_stack', 'this gateway records no usage');
+        const range = url.searchParams.get('range');
+        let ms = 3_600_000;
+        if (range) {
+          try {
+            ms = parseDuration(range);
+          } catch {
+            throw new ApiError('bad_request', `range=${range}: not a duration (try 5m, 30m, 1h)`);
+          }
+        }
+        sendJson(res, 200, view.series(ms));
       },
     ],
     [

@@ -212,6 +212,15 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     sessionStats: () => gateway.sessionStats(),
     usage: () => observed.report(),
     traces: observed.tracing?.ring,
+    series: (ms) => observed.series.snapshot(ms),
+    onActivity: (fn) => {
+      const offCalls = observed.onCalls(() => fn('calls', {}));
+      const offTraces = observed.tracing?.ring.subscribe((t) => fn('trace', t));
+      return () => {
+        offCalls();
+        offTraces?.();
+      };
+    },
     stackFile: () => stackFile,
     appliedSpec: () => masked(reloader?.current),
     reload: () => {

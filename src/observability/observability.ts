@@ -4,6 +4,7 @@ import type { SessionStats } from '../gateway/session.js';
 import type { ServerStatus } from '../gateway/types.js';
 import { type CallRecord, recordCalls } from './calls.js';
 import { GatewayMetrics } from './metrics.js';
+import { CallSeries } from './series.js';
 import { type CountTokens, embeddedCounter } from './tokens.js';
 import { GatewayTracing, type TracingOptions } from './tracing.js';
 import { Usage, type UsageSnapshot } from './usage.js';
@@ -44,6 +45,8 @@ export interface UsageReport extends UsageSnapshot {
 
 export class Observability {
   readonly usage = new Usage();
+  readonly series = new CallSeries();
+  private readonly activity = new Set<(kind: 'calls') => void>();
   readonly metrics: GatewayMetrics | undefined;
   readonly tracing: GatewayTracing | undefined;
   private readonly stop: () => void;
@@ -68,7 +71,9 @@ export class Observability {
     this.tracing = opts.tracing?.enabled ? new GatewayTracing(gateway, opts.tracing) : undefined;
     this.stop = recordCalls(gateway, (r) => {
       this.usage.add(r);
+      this.series.add(r);
       this.metrics?.observe(r);
+      for (const fn of this.activity) fn('calls');
       opts.onCall?.(r);
     });
   }
@@ -102,6 +107,12 @@ export class Observability {
     for (const s of this.gateway.status()) by.set(s.name, 0);
     for (const t of await this.schemaTokens()) by.set(t.server, (by.get(t.server) ?? 0) + t.tokens);
     return by;
+  }
+
+  /** Called after each recorded call (the UI's event stream throttles it). */
+  onCalls(fn: () => void): () => void {
+    this.activity.add(fn);
+    return () => this.activity.delete(fn);
   }
 
   async report(): Promise<UsageReport> {

@@ -68,6 +68,8 @@ export interface TracingOptions {
 }
 
 const propagator = new W3CTraceContextPropagator();
+// Sub-millisecond span times (the SDK's default start time has millisecond resolution here).
+const now = () => performance.timeOrigin + performance.now();
 type Traced = RequestEvent | CallEvent | UpstreamEvent;
 
 export class GatewayTracing {
@@ -121,6 +123,7 @@ export class GatewayTracing {
       const span = tracer.startSpan(
         name,
         {
+          startTime: now(),
           kind: SpanKind.SERVER,
           attributes: {
             [ATTR_MCP_METHOD_NAME]: f.method,
@@ -143,6 +146,7 @@ export class GatewayTracing {
       const span = tracer.startSpan(
         `tools/call ${m.ctx.requested}`,
         {
+          startTime: now(),
           kind: SpanKind.INTERNAL,
           attributes: { [ATTR_MCP_METHOD_NAME]: 'tools/call', 'gridctl.code_mode.inner': true },
         },
@@ -156,6 +160,7 @@ export class GatewayTracing {
       const span = tracer.startSpan(
         `${m.method} ${m.server}`,
         {
+          startTime: now(),
           kind: SpanKind.CLIENT,
           attributes: { [ATTR_MCP_METHOD_NAME]: m.method, 'server.name': m.server },
         },
@@ -181,7 +186,7 @@ export class GatewayTracing {
         if (m.error !== undefined) fail(span, outcomeOf(undefined, m.error), m.error);
         else if (m.f.method === 'tools/call' && result?.isError === true)
           fail(span, outcomeOf(result, undefined));
-        span.end();
+        span.end(now());
       },
     };
     const callEnd = {
@@ -205,7 +210,7 @@ export class GatewayTracing {
         if (this.spans.get(m)) {
           const outcome = outcomeOf(m.result, m.error);
           if (outcome !== 'ok') fail(span, outcome, m.error);
-          span.end();
+          span.end(now());
         }
       },
     };
@@ -219,7 +224,7 @@ export class GatewayTracing {
         if (!span) return;
         if (m.error !== undefined) fail(span, outcomeOf(undefined, m.error), m.error);
         else if ((m.result as Obj | undefined)?.isError === true) fail(span, 'tool_error');
-        span.end();
+        span.end(now());
       },
     };
     const onPick = (msg: unknown) => {
@@ -231,6 +236,7 @@ export class GatewayTracing {
         .startSpan(
           `replica.pick ${e.server}`,
           {
+            startTime: now(),
             kind: SpanKind.INTERNAL,
             attributes: {
               'server.name': e.server,
@@ -240,7 +246,7 @@ export class GatewayTracing {
           },
           trace.setSpan(ROOT_CONTEXT, up),
         )
-        .end();
+        .end(now());
     };
     requestChannel.subscribe(requestEnd);
     callChannel.subscribe(callEnd);

@@ -15,11 +15,15 @@ const SpecView = lazyView(() => import('./views/spec.js'));
 const SetupView = lazyView(() => import('./views/setup.js'));
 const PinsView = lazyView(() => import('./views/pins.js'));
 const VariablesView = lazyView(() => import('./views/variables.js'));
+const MetricsView = lazyView(() => import('./views/metrics.js'));
+const TracesView = lazyView(() => import('./views/traces.js'));
 
 const NAV = [
   { path: '/stack', label: 'Stack', icon: 'stack' },
   { path: '/tools', label: 'Tools', icon: 'tools' },
   { path: '/logs', label: 'Logs', icon: 'logs' },
+  { path: '/usage', label: 'Metrics', icon: 'chart' },
+  { path: '/traces', label: 'Traces', icon: 'traces' },
   { path: '/spec', label: 'Spec', icon: 'spec' },
   { path: '/variables', label: 'Variables', icon: 'vars' },
   { path: '/pins', label: 'Pins', icon: 'pins' },
@@ -173,6 +177,12 @@ export function App(): JSX.Element {
       break;
     case '/pins':
       view = <PinsView />;
+      break;
+    case '/usage':
+      view = <MetricsView />;
+      break;
+    case '/traces':
+      view = <TracesView />;
       break;
     default:
       view = <StackView />;

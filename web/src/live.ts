@@ -5,7 +5,7 @@ import { authHeaders, onToken } from './api.js';
 import { resetMcp } from './mcp.js';
 import { SseParser } from './sse.js';
 import { appendLog, getState, LOG_CAP, note, setState } from './store.js';
-import type { Hello, LogEntry } from './types.js';
+import type { Hello, LogEntry, TraceSummary } from './types.js';
 
 let started = false;
 let wake: (() => void) | undefined;
@@ -112,6 +112,12 @@ function dispatch(event: string, data: string): void {
     case 'logs':
       pending = [];
       setState((s) => ({ logs: value as LogEntry[], logSeq: s.logSeq + 1 }));
+      break;
+    case 'calls':
+      setState((s) => ({ callsSeq: s.callsSeq + 1 }));
+      break;
+    case 'trace':
+      setState((s) => ({ traces: [value as TraceSummary, ...s.traces].slice(0, 200) }));
       break;
     case 'log':
       pending.push(value as LogEntry);

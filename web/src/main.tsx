@@ -1,6 +1,8 @@
 import { render } from 'preact';
 import { App } from './app.js';
 import { startLive } from './live.js';
+// uPlot's own styles for the Metrics view's charts (a lazy view's CSS would not be linked).
+import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 
 const saved = localStorage.getItem('gridctl-theme');

@@ -1,6 +1,6 @@
 // One small store for what the event stream pushes; views subscribe with useStore(selector).
 import { useEffect, useState } from 'preact/hooks';
-import type { Hello, LogEntry, ServerRow, SessionRow, Tool } from './types.js';
+import type { Hello, LogEntry, ServerRow, SessionRow, Tool, TraceSummary } from './types.js';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'auth';
 
@@ -16,6 +16,10 @@ export interface State {
   logSeq: number;
   /** Set when a reconnect found a different gateway process (it restarted). */
   restartedAt?: number;
+  /** Bumped when the gateway says tool calls were recorded (the Metrics view refetches). */
+  callsSeq: number;
+  /** Traces kept since the page opened, newest first (pushed by the event stream). */
+  traces: TraceSummary[];
   /** Toasts: short messages at the bottom. */
   notes: { id: number; text: string; tone: 'ok' | 'warn' | 'error' }[];
 }
@@ -30,6 +34,8 @@ let state: State = {
   stack: null,
   logs: [],
   logSeq: 0,
+  callsSeq: 0,
+  traces: [],
   notes: [],
 };
 const listeners = new Set<() => void>();

@@ -87,3 +87,28 @@ export interface Plan {
   } | null;
   nameChange?: { from: string; to: string };
 }
+
+/** GET /api/traces entries and the event stream's `trace` events (src/observability/trace-ring.ts). */
+export interface TraceSummary {
+  traceId: string;
+  name: string;
+  startedAt: string;
+  durationMs: number;
+  spans: number;
+  error: boolean;
+  servers: string[];
+  tools: string[];
+  client?: string;
+  remoteParent: boolean;
+}
+
+export interface TraceSpan {
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: string;
+  start: number;
+  durationMs: number;
+  error?: string;
+  attributes: Record<string, unknown>;
+}
