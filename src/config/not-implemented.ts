@@ -48,14 +48,6 @@ export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
     instead: 'only gridctl records spans (there is no other instrumentation whose spans could be included)',
   },
   {
-    path: 'telemetry',
-    instead: 'no logs, metrics or traces are persisted beyond the daemon and per-server log files',
-  },
-  {
-    path: 'mcp-servers[].telemetry',
-    instead: 'no logs, metrics or traces are persisted beyond the daemon and per-server log files',
-  },
-  {
     path: 'mcp-servers[].protocol_generation',
     acts: (v) => v === 'stateless',
     label: '`protocol_generation: stateless`',

@@ -138,8 +138,10 @@ export async function runStack(o: RunStackOptions): Promise<void> {
 
   const observed = new Observability(
     gateway,
-    observabilityOptions(stack, (t) => logger.redact(t)),
+    observabilityOptions(stack, (t) => logger.redact(t), paths.root),
   );
+  const telemetry = observed.telemetry;
+  const offTelemetryLogs = telemetry?.any('logs') ? logger.subscribe((e) => telemetry.log(e)) : undefined;
   const startedAt = new Date().toISOString();
   let state: DaemonState | undefined;
   // The applied spec holds expanded values: the store's secrets and the stack's credentials are
@@ -383,6 +385,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       http.closeAllConnections();
       await gateway.close();
       await closeMetricsListener?.();
+      offTelemetryLogs?.();
       await observed.close();
       await pins.flush();
       const current = readState(paths, stateName);

@@ -2,21 +2,26 @@
 // /metrics endpoint (on the gateway's port behind its auth, and optionally on a loopback port of
 // its own without auth, for a local Prometheus).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { sendJson } from '../api/errors.js';
 import { parseDuration, type Stack } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { ObservabilityOptions } from '../observability/observability.js';
+import type { TelemetrySettings } from '../observability/telemetry.js';
+import { fileNameFor } from '../state/paths.js';
 import { VERSION } from '../version.js';
 import { ApplyError } from './stack-controller.js';
 
 export function observabilityOptions(
   stack: Stack | undefined,
   redact: (text: string) => string,
+  home: string,
 ): ObservabilityOptions {
   const m = stack?.gateway?.metrics;
   const t = stack?.gateway?.tracing;
   return {
+    telemetry: telemetrySettings(stack, home),
     tokenizer: stack?.gateway?.tokenizer,
     metrics: m?.enabled ?? true,
     clientLabels: m?.client_labels,
@@ -90,4 +95,31 @@ export async function listenMetrics(
       server.close(() => resolve());
       server.closeAllConnections();
     });
+}
+
+/** telemetry: and each server's telemetry.persist; undefined when nothing is persisted. */
+function telemetrySettings(stack: Stack | undefined, home: string): TelemetrySettings | undefined {
+  if (!stack) return undefined;
+  const t = stack.telemetry;
+  const servers: TelemetrySettings['servers'] = {};
+  for (const s of stack['mcp-servers']) if (s.telemetry?.persist) servers[s.name] = s.telemetry.persist;
+  const persist = {
+    logs: t?.persist.logs ?? false,
+    metrics: t?.persist.metrics ?? false,
+    traces: t?.persist.traces ?? false,
+  };
+  const anyOn =
+    Object.values(persist).some(Boolean) ||
+    Object.values(servers).some((o) => Object.values(o).some(Boolean));
+  if (!anyOn) return undefined;
+  return {
+    dir: join(home, 'telemetry', fileNameFor('stack', stack.name, '')),
+    persist,
+    servers,
+    retention: {
+      maxSizeMb: t?.retention.max_size_mb ?? 100,
+      maxBackups: t?.retention.max_backups ?? 5,
+      maxAgeDays: t?.retention.max_age_days ?? 7,
+    },
+  };
 }

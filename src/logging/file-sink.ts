@@ -134,11 +134,10 @@ export function pruneBackups(file: string, backups: number, maxAgeDays: number |
 }
 
 /**
- * The daemon's own log (logging.file, `apply --log-file`): every entry to one file, rotated by
- * size, old copies pruned by age. Like the per-server files, a file that cannot be written is given
- * up with one warning (to stderr, which the daemon's start-up output also reaches).
+ * Lines appended to one file, rotated by size, old copies pruned by age. A file that cannot be
+ * written is given up with one coded warning (`what` names it there); writing never throws.
  */
-export function fileSink(file: string, format: (e: LogEntry) => string, opts: FileSinkOptions): LogSink {
+export function rotatingWriter(file: string, what: string, opts: FileSinkOptions): (line: string) => void {
   const onError = opts.onError ?? ((line: string) => process.stderr.write(line));
   let given = false;
   let stream: WriteStream | undefined;
@@ -152,7 +151,7 @@ export function fileSink(file: string, format: (e: LogEntry) => string, opts: Fi
       formatText({
         time: new Date().toISOString(),
         level: 'warn',
-        msg: `cannot write the daemon log file ${file} (${reason}); log lines go to the start-up output only`,
+        msg: `cannot write ${what} ${file} (${reason}); its lines are not kept`,
         code: LOG_FILE_UNWRITABLE,
       }),
     );
@@ -167,11 +166,10 @@ export function fileSink(file: string, format: (e: LogEntry) => string, opts: Fi
     stream = createWriteStream(file, { fd: openSync(file, 'a', 0o600) });
     stream.on('error', giveUp);
   };
-  return (e) => {
+  return (line) => {
     if (given) return;
     try {
       if (!stream) open();
-      const line = format(e);
       if (opts.maxBytes > 0 && size > 0 && size + line.length > opts.maxBytes) {
         stream!.end();
         if (opts.backups > 0) rotate(file, opts.backups);
@@ -185,4 +183,10 @@ export function fileSink(file: string, format: (e: LogEntry) => string, opts: Fi
       giveUp(err);
     }
   };
+}
+
+/** The daemon's own log (logging.file, `apply --log-file`), rotated and pruned like any writer. */
+export function fileSink(file: string, format: (e: LogEntry) => string, opts: FileSinkOptions): LogSink {
+  const write = rotatingWriter(file, 'the daemon log file', opts);
+  return (e) => write(format(e));
 }

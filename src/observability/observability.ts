@@ -5,7 +5,9 @@ import type { ServerStatus } from '../gateway/types.js';
 import { type CallRecord, recordCalls } from './calls.js';
 import { GatewayMetrics } from './metrics.js';
 import { CallSeries } from './series.js';
+import { type TelemetrySettings, TelemetryStore } from './telemetry.js';
 import { type CountTokens, embeddedCounter } from './tokens.js';
+import type { TraceDetail } from './trace-ring.js';
 import { GatewayTracing, type TracingOptions } from './tracing.js';
 import { Usage, type UsageSnapshot } from './usage.js';
 
@@ -27,6 +29,8 @@ export interface ObservabilityOptions {
   knownClients?: readonly string[];
   /** gateway.tracing, when enabled. */
   tracing?: TracingOptions;
+  /** telemetry.persist: JSONL files of logs, call records and traces. */
+  telemetry?: TelemetrySettings;
   /** Each finished call, after the built-in sinks (telemetry files, tests). */
   onCall?: (r: CallRecord) => void;
 }
@@ -49,6 +53,7 @@ export class Observability {
   private readonly activity = new Set<(kind: 'calls') => void>();
   readonly metrics: GatewayMetrics | undefined;
   readonly tracing: GatewayTracing | undefined;
+  readonly telemetry: TelemetryStore | undefined;
   private readonly stop: () => void;
   // Token counts of tool definitions by their JSON: a definition is counted once per change.
   private schemaCache = new Map<string, number>();
@@ -69,13 +74,41 @@ export class Observability {
             knownClients: opts.knownClients,
           });
     this.tracing = opts.tracing?.enabled ? new GatewayTracing(gateway, opts.tracing) : undefined;
-    this.stop = recordCalls(gateway, (r) => {
+    const telemetry = opts.telemetry ? new TelemetryStore(opts.telemetry) : undefined;
+    this.telemetry = telemetry;
+    let offTraces: (() => void) | undefined;
+    if (telemetry) {
+      // What earlier runs kept: usage totals, the last hour's series, recent traces.
+      const servers = gateway.status().map((s) => s.name);
+      for (const r of telemetry.replay<CallRecord>('metrics', servers)) {
+        this.usage.add(r);
+        this.series.add(r);
+      }
+      const ring = this.tracing?.ring;
+      if (ring) {
+        const traces = telemetry.replay<TraceDetail>('traces', servers);
+        traces.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+        for (const t of traces) ring.restore(t);
+        if (telemetry.any('traces')) {
+          offTraces = ring.subscribe((t) => {
+            const detail = ring.get(t.traceId);
+            if (detail) telemetry.trace(detail);
+          });
+        }
+      }
+    }
+    const stopCalls = recordCalls(gateway, (r) => {
       this.usage.add(r);
       this.series.add(r);
       this.metrics?.observe(r);
+      telemetry?.call(r);
       for (const fn of this.activity) fn('calls');
       opts.onCall?.(r);
     });
+    this.stop = () => {
+      stopCalls();
+      offTraces?.();
+    };
   }
 
   get tokenizer(): string {

@@ -124,6 +124,15 @@ export class TraceRing {
     }
   }
 
+  /** A trace read back from telemetry files (kept if within retention and not known yet). */
+  restore(t: TraceDetail): void {
+    const at = Date.parse(t.startedAt);
+    if (this.kept.has(t.traceId) || !(at > Date.now() - this.opts.retentionMs)) return;
+    const { spanTree, ...summary } = t;
+    this.kept.set(t.traceId, { summary, spans: spanTree, at });
+    this.trim();
+  }
+
   /** Newest first. */
   list(f: TraceFilter = {}): TraceSummary[] {
     this.trim();
