@@ -40,6 +40,8 @@ export interface StackView {
   usage?(): Promise<unknown>;
   /** The ring of recent traces; undefined when tracing is off. */
   traces?: TraceRing;
+  /** Findings of `gridctl optimize` from the usage seen so far. */
+  optimize?(): Promise<unknown>;
   /** Tool calls over time (10-second buckets, the last hour at most). */
   series?(rangeMs: number): unknown;
   /**
@@ -119,6 +121,14 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
         const t = view.traces?.get(id!);
         if (!t) throw new ApiError('not_found', `no trace ${id} in memory (it may have aged out)`);
         sendJson(res, 200, t);
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/optimize$/,
+      async (_req, res) => {
+        if (!view.optimize) throw new ApiError('no_stack', 'this gateway records no usage');
+        sendJson(res, 200, await view.optimize());
       },
     ],
     [

@@ -18,6 +18,7 @@ const commands: Record<string, () => Promise<CommandRegistrar>> = {
   pins: async () => (await import('./pins.js')).registerPins,
   limits: async () => (await import('./limits.js')).registerLimits,
   traces: async () => (await import('./traces.js')).registerTraces,
+  optimize: async () => (await import('./optimize.js')).registerOptimize,
   reload: async () => (await import('./reload.js')).registerReload,
   serve: async () => (await import('./serve.js')).registerServe,
   stop: async () => (await import('./serve.js')).registerServe,

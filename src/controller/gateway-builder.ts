@@ -18,6 +18,7 @@ import type { ServerStatus } from '../gateway/types.js';
 import { fileSink, perServerFileSink } from '../logging/file-sink.js';
 import { formatText, Logger, type LogLevel, textSink } from '../logging/logger.js';
 import { Observability } from '../observability/observability.js';
+import { optimize } from '../observability/optimize.js';
 import { requireRuntime } from '../runtime/index.js';
 import { authorized, type InboundAuth, isLoopback, isOpenPath } from '../security/inbound-auth.js';
 import { PinError, PinManager, pinSettings, pinsFile, withPinFields } from '../security/pins/index.js';
@@ -215,6 +216,22 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     usage: () => observed.report(),
     traces: observed.tracing?.ring,
     series: (ms) => observed.series.snapshot(ms),
+    optimize: async () => {
+      const applied = reloader?.current;
+      const usage = await observed.report();
+      return {
+        since: usage.since,
+        calls: usage.calls,
+        findings: optimize({
+          usage,
+          servers: (applied?.['mcp-servers'] ?? []).map((s) => ({
+            name: s.name,
+            outputFormat: s.output_format,
+          })),
+          codeMode: gateway.codeModeOn(),
+        }),
+      };
+    },
     onActivity: (fn) => {
       const offCalls = observed.onCalls(() => fn('calls', {}));
       const offTraces = observed.tracing?.ring.subscribe((t) => fn('trace', t));

@@ -278,6 +278,11 @@ export class Gateway {
     }
   }
 
+  /** Whether code mode is on (gateway.code_mode or `apply --code-mode`). */
+  codeModeOn(): boolean {
+    return this.pipeline.policies.codeMode !== undefined;
+  }
+
   /** Rate-limit buckets with their live state (the API's /api/limits, `gridctl limits`). */
   limits(): BucketState[] {
     return this.pipeline.limiter.snapshot();

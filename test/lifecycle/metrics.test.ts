@@ -170,6 +170,16 @@ describe('metrics of a running stack', () => {
       expect(status.stdout).toMatch(new RegExp(`everything\\s+echo\\s+3\\s+1\\s+\\d+\\s+${echoTokens}\\s`));
       expect(status.stdout).toMatch(/ops\s+4\s+2\s/);
       expect(status.stdout).toMatch(/tools\/list costs [\d,]+ tokens for \d+ tool\(s\); costliest: /);
+
+      // gridctl optimize reads the same usage; its logic is tested in src/observability/optimize.test.ts.
+      const opt = await gridctl(sb, ['optimize', 'observed', '--format', 'json']);
+      const report = JSON.parse(opt.stdout) as { calls: number; findings: { impact: number; fix: string }[] };
+      expect(report.calls).toBe(4);
+      expect(opt.code).toBe(report.findings.length > 0 ? 1 : 0);
+      for (const f of report.findings) expect(f.impact > 0 && f.fix.length > 0).toBe(true);
+      const badSeverity = await gridctl(sb, ['optimize', '--severity', 'loud']);
+      expect(badSeverity.code).not.toBe(0);
+      expect(badSeverity.stderr).toMatch(/--severity loud: use info, warn or critical/);
     } finally {
       await client.close();
     }
