@@ -199,8 +199,10 @@ const IMPLEMENTED: Record<string, string> = {
   'mcp-servers[].telemetry': 'src/controller/observability.ts: s.telemetry?.persist',
   'mcp-servers[].telemetry.persist': 'src/controller/observability.ts: s.telemetry?.persist',
   'mcp-servers[].telemetry.persist.logs': 'src/observability/telemetry.ts: this.s.servers[server]?.[signal]',
-  'mcp-servers[].telemetry.persist.metrics': 'src/observability/telemetry.ts: this.s.servers[server]?.[signal]',
-  'mcp-servers[].telemetry.persist.traces': 'src/observability/telemetry.ts: this.s.servers[server]?.[signal]',
+  'mcp-servers[].telemetry.persist.metrics':
+    'src/observability/telemetry.ts: this.s.servers[server]?.[signal]',
+  'mcp-servers[].telemetry.persist.traces':
+    'src/observability/telemetry.ts: this.s.servers[server]?.[signal]',
   'gateway.metrics': 'src/controller/observability.ts: stack?.gateway?.metrics',
   'gateway.metrics.enabled': 'src/controller/observability.ts: m?.enabled',
   'gateway.metrics.listen': 'src/controller/gateway-builder.ts: stack?.gateway?.metrics?.listen',
