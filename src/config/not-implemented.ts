@@ -32,16 +32,6 @@ const isContainer = (server: Record<string, unknown>) =>
 
 export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
   {
-    path: 'gateway.tokenizer',
-    acts: (v) => v === 'api',
-    label: '`tokenizer: api`',
-    instead: 'tokens are counted with the embedded cl100k_base tokenizer, as with `embedded`',
-  },
-  {
-    path: 'gateway.tokenizer_api_key',
-    instead: 'no tokenizer API is called and the key is not used',
-  },
-  {
     path: 'gateway.tracing.include_infra',
     acts: (v) => v === true,
     label: '`include_infra: true`',

@@ -139,7 +139,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
 
   const observed = new Observability(
     gateway,
-    observabilityOptions(stack, (t) => logger.redact(t), paths.root),
+    observabilityOptions(stack, { redact: (t) => logger.redact(t), home: paths.root, env: o.env, logger }),
   );
   const telemetry = observed.telemetry;
   const offTelemetryLogs = telemetry?.any('logs') ? logger.subscribe((e) => telemetry.log(e)) : undefined;

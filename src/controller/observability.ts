@@ -9,20 +9,31 @@ import type { Logger } from '../logging/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { ObservabilityOptions } from '../observability/observability.js';
 import type { TelemetrySettings } from '../observability/telemetry.js';
+import { anthropicCounter, embedded } from '../observability/tokens.js';
 import { fileNameFor } from '../state/paths.js';
 import { VERSION } from '../version.js';
 import { ApplyError } from './stack-controller.js';
 
 export function observabilityOptions(
   stack: Stack | undefined,
-  redact: (text: string) => string,
-  home: string,
+  o: { redact: (text: string) => string; home: string; env: NodeJS.ProcessEnv; logger: Logger },
 ): ObservabilityOptions {
+  const { redact, home } = o;
   const m = stack?.gateway?.metrics;
   const t = stack?.gateway?.tracing;
   return {
     telemetry: telemetrySettings(stack, home),
-    tokenizer: stack?.gateway?.tokenizer,
+    tokenizer:
+      stack?.gateway?.tokenizer === 'api'
+        ? anthropicCounter({
+            apiKey: stack.gateway.tokenizer_api_key ?? o.env.ANTHROPIC_API_KEY,
+            baseUrl: o.env.ANTHROPIC_BASE_URL,
+            onFallback: (why) =>
+              o.logger.warn(`tokenizer api: ${why}; counting with the embedded cl100k_base instead`, {
+                code: 'TOKENIZER_FALLBACK',
+              }),
+          })
+        : embedded,
     metrics: m?.enabled ?? true,
     clientLabels: m?.client_labels,
     knownClients: Object.keys(stack?.clients?.profiles ?? {}),

@@ -5,7 +5,7 @@ import { ERROR_META_KEY } from '../errors/catalogue.js';
 import type { Obj } from '../gateway/pipeline/types.js';
 import { RpcError } from '../protocol/jsonrpc.js';
 import { type CallEvent, callChannel } from './channels.js';
-import { type CountTokens, embeddedCounter, resultBytes, resultText } from './tokens.js';
+import { embedded, resultBytes, resultText, type TokenCounter } from './tokens.js';
 
 export interface CallRecord {
   /** ISO time the call started. */
@@ -40,13 +40,13 @@ export function outcomeOf(result: unknown, error: unknown): string {
 const started = new WeakMap<CallEvent, number>();
 
 /**
- * Subscribe `onRecord` to the finished calls of `source` (a gateway). `count` is the token counter
- * (default: the embedded one). Returns the unsubscribe function.
+ * Subscribe `onRecord` to the finished calls of `source` (a gateway), tokens counted with
+ * `counter` (default: the embedded one). Returns the unsubscribe function.
  */
 export function recordCalls(
   source: object,
   onRecord: (r: CallRecord) => void,
-  count: () => Promise<CountTokens> = embeddedCounter,
+  counter: TokenCounter = embedded,
 ): () => void {
   const handlers = {
     start(m: CallEvent) {
@@ -60,8 +60,11 @@ export function recordCalls(
       const at = new Date(Date.now() - durationMs).toISOString();
       // Off the response path: the answer is on its way before the counting starts.
       setImmediate(() => {
-        void count().then((tokens) => {
-          const { ctx, result, error } = m;
+        const { ctx, result, error } = m;
+        void Promise.all([
+          counter.count(JSON.stringify(ctx.params.arguments ?? {})),
+          error === undefined ? counter.count(resultText(result)) : 0,
+        ]).then(([inputTokens, outputTokens]) => {
           onRecord({
             at,
             server: ctx.server ?? '',
@@ -72,8 +75,8 @@ export function recordCalls(
             durationMs,
             outcome: outcomeOf(result, error),
             bytes: error === undefined ? resultBytes(result) : 0,
-            inputTokens: tokens(JSON.stringify(ctx.params.arguments ?? {})),
-            outputTokens: error === undefined ? tokens(resultText(result)) : 0,
+            inputTokens,
+            outputTokens,
           });
         });
       });

@@ -6,7 +6,7 @@ import { type CallRecord, recordCalls } from './calls.js';
 import { GatewayMetrics } from './metrics.js';
 import { CallSeries } from './series.js';
 import { type TelemetrySettings, TelemetryStore } from './telemetry.js';
-import { type CountTokens, embeddedCounter } from './tokens.js';
+import { embedded, type TokenCounter } from './tokens.js';
 import type { TraceDetail } from './trace-ring.js';
 import { GatewayTracing, type TracingOptions } from './tracing.js';
 import { Usage, type UsageSnapshot } from './usage.js';
@@ -19,8 +19,8 @@ export interface Observed {
 }
 
 export interface ObservabilityOptions {
-  /** gateway.tokenizer; only `embedded` exists (see not-implemented.ts for `api`). */
-  tokenizer?: string;
+  /** gateway.tokenizer's counter (default: the embedded cl100k_base). */
+  tokenizer?: TokenCounter;
   /** Serve Prometheus metrics (gateway.metrics.enabled, default true). */
   metrics?: boolean;
   /** gateway.metrics.client_labels. */
@@ -97,37 +97,39 @@ export class Observability {
         }
       }
     }
-    const stopCalls = recordCalls(gateway, (r) => {
-      this.usage.add(r);
-      this.series.add(r);
-      this.metrics?.observe(r);
-      telemetry?.call(r);
-      for (const fn of this.activity) fn('calls');
-      opts.onCall?.(r);
-    });
+    this.counter = opts.tokenizer ?? embedded;
+    const stopCalls = recordCalls(
+      gateway,
+      (r) => {
+        this.usage.add(r);
+        this.series.add(r);
+        this.metrics?.observe(r);
+        telemetry?.call(r);
+        for (const fn of this.activity) fn('calls');
+        opts.onCall?.(r);
+      },
+      this.counter,
+    );
     this.stop = () => {
       stopCalls();
       offTraces?.();
     };
   }
 
-  get tokenizer(): string {
-    return 'cl100k_base';
-  }
+  private readonly counter: TokenCounter;
 
-  private counter(): Promise<CountTokens> {
-    return embeddedCounter();
+  get tokenizer(): string {
+    return this.counter.name;
   }
 
   /** Tokens of every tool definition clients get in tools/list. */
   async schemaTokens(): Promise<ToolSchemaTokens[]> {
-    const count = await this.counter();
     const next = new Map<string, number>();
     const out: ToolSchemaTokens[] = [];
     for (const t of this.gateway.tools()) {
       const { server, originalName, ...def } = t;
       const json = JSON.stringify(def);
-      const tokens = this.schemaCache.get(json) ?? count(json);
+      const tokens = this.schemaCache.get(json) ?? (await this.counter.count(json));
       next.set(json, tokens);
       out.push({ server, tool: originalName, tokens });
     }

@@ -174,7 +174,8 @@ const IMPLEMENTED: Record<string, string> = {
   'gateway.code_mode': "src/controller/policies.ts: stack.gateway?.code_mode === 'on'",
   'gateway.code_mode_timeout': 'src/controller/policies.ts: stack.gateway?.code_mode_timeout',
   'gateway.code_mode_memory_mb': 'src/controller/policies.ts: stack.gateway?.code_mode_memory_mb',
-  'gateway.tokenizer': 'src/controller/observability.ts: stack?.gateway?.tokenizer',
+  'gateway.tokenizer': "src/controller/observability.ts: stack?.gateway?.tokenizer === 'api'",
+  'gateway.tokenizer_api_key': 'src/controller/observability.ts: stack.gateway.tokenizer_api_key',
   'gateway.tracing': 'src/controller/observability.ts: stack?.gateway?.tracing',
   'gateway.tracing.enabled': 'src/controller/observability.ts: t?.enabled',
   'gateway.tracing.sampling': 'src/controller/observability.ts: t?.sampling',
@@ -310,8 +311,6 @@ limits: {budgets: {daily: 1}}
     expect(code).toBe(2);
     expect(report.valid).toBe(true);
     expect(ni.map((i) => [i.field, i.line])).toEqual([
-      ['gateway.tokenizer', 6],
-      ['gateway.tokenizer_api_key', 7],
       ['gateway.tracing.include_infra', 8],
       ['mcp-servers[0].auth.type', 14],
       ['mcp-servers[0].protocol_generation', 15],
