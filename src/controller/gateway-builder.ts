@@ -20,6 +20,7 @@ import { formatText, Logger, type LogLevel, textSink } from '../logging/logger.j
 import { requireRuntime } from '../runtime/index.js';
 import { authorized, type InboundAuth, isLoopback, isOpenPath } from '../security/inbound-auth.js';
 import { PinError, PinManager, pinSettings, pinsFile, withPinFields } from '../security/pins/index.js';
+import { SkillRegistry, skillsDir } from '../skills/registry.js';
 import type { HomePaths } from '../state/paths.js';
 import {
   type DaemonState,
@@ -104,6 +105,10 @@ export async function runStack(o: RunStackOptions): Promise<void> {
 
   // Tool-schema pins (docs/pins.md): loaded before the gateway so the first listing is compared.
   const pins = await openPins(paths.root, stateName, stack, logger);
+  // The skills registry (docs/skills.md): shared by every stack of this home, watched for edits.
+  const skills = new SkillRegistry(skillsDir(paths.root), logger.child({ component: 'skills' }));
+  skills.load();
+  skills.watch();
 
   const gateway = new Gateway({
     name: stack?.gateway?.name ?? 'gridctl-gateway',
@@ -127,6 +132,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     pins,
     groups: stack?.groups,
     policies: callPolicies(stack),
+    skills,
   });
 
   const startedAt = new Date().toISOString();
@@ -344,6 +350,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       logger.info(`stopping (${why})`);
       clearInterval(childTimer);
       reloader?.close();
+      skills.close();
       http.close();
       http.closeAllConnections();
       await gateway.close();

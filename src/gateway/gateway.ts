@@ -11,6 +11,15 @@ import {
   type JsonRpcRequest,
   RpcError,
 } from '../protocol/jsonrpc.js';
+import { skillAllowed } from '../skills/policy.js';
+import {
+  LEGACY_URI_PREFIX,
+  SKILL_MIME,
+  SKILL_URI_PREFIX,
+  skillPromptEntry,
+  skillPromptResult,
+  skillResourceEntry,
+} from '../skills/render.js';
 import type { UpstreamMessageContext, UpstreamRequestOptions } from '../upstream/types.js';
 import {
   Catalog,
@@ -21,6 +30,7 @@ import {
   type Obj,
   type Route,
   SEPARATOR,
+  SKILLS_SOURCE,
 } from './catalog.js';
 import { type GroupMap, Groups } from './groups.js';
 import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
@@ -118,6 +128,9 @@ export class Gateway {
   private readonly groups: Groups;
   /** tools/call policies and per-session list views; replaced whole by setPolicies. */
   private pipeline: CallPipeline;
+  /** The skills served now (after the stack's policy), by name. */
+  private skills = new Map<string, { name: string; description: string; body: string }>();
+  private readonly unwatchSkills: (() => void) | undefined;
 
   constructor(private readonly opts: GatewayOptions) {
     this.log = opts.logger?.child({ component: 'gateway' });
@@ -131,6 +144,9 @@ export class Gateway {
     this.groups = new Groups(opts.groups);
     this.pipeline = this.buildPipeline(opts.policies ?? {});
     for (const spec of opts.servers) this.addManaged(spec);
+    // Skills are local: in the catalog from the start, and again whenever the registry changes.
+    this.unwatchSkills = opts.skills?.onChange(() => this.rebuild());
+    if (opts.skills) this.rebuild();
     const guard = new RequestGuard(opts.allowedHosts, opts.allowedOrigins);
     this.core = {
       sessions: this.sessions,
@@ -269,6 +285,7 @@ export class Gateway {
     // Code mode switched on or off: the tool list is a different one.
     const codeModeFlipped = !before.codeMode !== !policies.codeMode;
     if (codeModeFlipped) this.broadcast(JSON.stringify({ jsonrpc: '2.0', method: LIST_CHANGED.tools }));
+    if (JSON.stringify(before.skills) !== JSON.stringify(policies.skills)) this.rebuild();
     if (JSON.stringify(before.clients) !== JSON.stringify(policies.clients)) {
       for (const kind of ['tools', 'prompts', 'resources'] as const) {
         this.broadcast(JSON.stringify({ jsonrpc: '2.0', method: LIST_CHANGED[kind] }));
@@ -316,6 +333,7 @@ export class Gateway {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unwatchSkills?.();
     this.sessions.closeAll();
     const http = this.httpServer;
     const httpClosed = http
@@ -373,20 +391,43 @@ export class Gateway {
   private rebuild(): void {
     const prev = this.catalog;
     const withheld = new Map<string, Route>();
-    const next = new Catalog(
-      [...this.servers.values()].map((s) => ({
-        name: s.name,
-        unprefixed: s.spec.unprefixed === true,
-        available: s.healthy,
-        hasResources: s.capabilities.resources !== undefined,
-        tools: this.pinnedTools(s, withheld),
-        prompts: s.prompts,
-        resources: s.resources,
-        templates: s.templates,
-      })),
-    );
+    const skills = this.servedSkills();
+    const sources = [...this.servers.values()].map((s) => ({
+      name: s.name,
+      unprefixed: s.spec.unprefixed === true,
+      available: s.healthy,
+      hasResources: s.capabilities.resources !== undefined,
+      tools: this.pinnedTools(s, withheld),
+      prompts: s.prompts,
+      resources: s.resources,
+      templates: s.templates,
+    }));
+    // After the servers: adding a skill never takes a name an unprefixed server already serves.
+    if (skills.size > 0) {
+      const list = [...skills.values()];
+      sources.push({
+        name: SKILLS_SOURCE,
+        unprefixed: true,
+        available: true,
+        // Their URIs are listed exactly; no fallback routing of other URIs to the registry.
+        hasResources: false,
+        tools: [],
+        prompts: list.map(skillPromptEntry),
+        resources: list.map(skillResourceEntry),
+        templates: [],
+      });
+    }
+    const next = new Catalog(sources);
     this.catalog = next;
     this.withheld = withheld;
+    const skillCollisions = next.collisions.get(SKILLS_SOURCE) ?? [];
+    if (skillCollisions.length > 0) {
+      this.log?.warn('skills not served: an unprefixed server already has prompts of these names', {
+        names: skillCollisions,
+      });
+    }
+    this.notifySkillEdits(this.skills, skills);
+    this.skills = skills;
     for (const s of this.servers.values()) {
       const c = next.collisions.get(s.name) ?? [];
       if (c.length > 0 && c.join() !== s.collisions.join()) {
@@ -401,6 +442,49 @@ export class Gateway {
       sent.add(method);
       this.broadcast(JSON.stringify({ jsonrpc: '2.0', method }));
     }
+  }
+
+  /** The registry's skills that the stack's `skills:` policy lets through. */
+  private servedSkills(): Map<string, { name: string; description: string; body: string }> {
+    const out = new Map<string, { name: string; description: string; body: string }>();
+    const policy = this.pipeline.policies.skills;
+    for (const s of this.opts.skills?.served() ?? []) {
+      if (!out.has(s.name) && skillAllowed(policy, s.name)) out.set(s.name, s);
+    }
+    return out;
+  }
+
+  /** Sessions subscribed to a skill whose text changed are told (resources/updated). */
+  private notifySkillEdits(
+    before: ReadonlyMap<string, { body: string }>,
+    after: ReadonlyMap<string, { body: string }>,
+  ): void {
+    for (const [name, s] of after) {
+      const old = before.get(name);
+      if (!old || old.body === s.body) continue;
+      for (const uri of [`${SKILL_URI_PREFIX}${name}`, `${LEGACY_URI_PREFIX}${name}`]) {
+        const set = this.subscribers.get(`${SKILLS_SOURCE}\0${uri}`);
+        if (!set) continue;
+        const json = JSON.stringify({
+          jsonrpc: '2.0',
+          method: 'notifications/resources/updated',
+          params: { uri },
+        });
+        for (const sess of set) sess.push(json);
+      }
+    }
+  }
+
+  /** The skill a URI names: a listed skills:// URI, or the legacy prompt://<name> of a served skill. */
+  private skillOf(uri: unknown): string | undefined {
+    if (typeof uri !== 'string') return undefined;
+    const listed = this.catalog.uriRoute.get(uri);
+    if (listed) return listed.server === SKILLS_SOURCE ? uri.slice(SKILL_URI_PREFIX.length) : undefined;
+    if (uri.startsWith(LEGACY_URI_PREFIX)) {
+      const name = uri.slice(LEGACY_URI_PREFIX.length);
+      if (this.skills.has(name)) return name;
+    }
+    return undefined;
   }
 
   /**
@@ -734,12 +818,30 @@ export class Gateway {
       throw new RpcError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
     }
     this.checkScope(f.session, 'prompt', name, route.server);
+    if (route.server === SKILLS_SOURCE) return this.skillPrompt(route.name, p.arguments);
     return this.forward(
       f,
       this.server(route.server),
       'prompts/get',
       route.name === name ? p : { ...p, name: route.name },
     );
+  }
+
+  private skillPrompt(name: string, raw: unknown): unknown {
+    const skill = this.skills.get(name);
+    if (!skill) throw new RpcError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+    const args: Record<string, string> = {};
+    if (raw !== undefined && raw !== null) {
+      if (typeof raw !== 'object' || Array.isArray(raw))
+        throw new RpcError(ErrorCode.InvalidParams, 'prompts/get: params.arguments must be an object');
+      for (const [k, v] of Object.entries(raw)) {
+        if (typeof v !== 'string')
+          throw new RpcError(ErrorCode.InvalidParams, `prompts/get: argument "${k}" must be a string`);
+        args[k] = v;
+      }
+    }
+    this.opts.skills?.used?.(name);
+    return skillPromptResult(skill, args);
   }
 
   private routeUri(
@@ -755,11 +857,24 @@ export class Gateway {
         uri,
       });
     }
+    if (route.server === SKILLS_SOURCE) {
+      const name = uri.startsWith(SKILL_URI_PREFIX) ? uri.slice(SKILL_URI_PREFIX.length) : uri;
+      throw new RpcError(ErrorCode.ResourceNotFound, `Resource not found: no skill "${name}" is served`, {
+        uri,
+      });
+    }
     this.checkScope(session, 'resource', uri, route.server);
     return { s: this.server(route.server), uri: route.name, exposed: uri };
   }
 
   private async readResource(f: InFlight, p: Record<string, unknown>): Promise<unknown> {
+    const skill = this.skillOf(p.uri);
+    if (skill !== undefined) {
+      this.checkScope(f.session, 'resource', p.uri as string, SKILLS_SOURCE);
+      const s = this.skills.get(skill)!;
+      this.opts.skills?.used?.(skill);
+      return { contents: [{ uri: p.uri, mimeType: SKILL_MIME, text: s.body }] };
+    }
     const { s, uri, exposed } = this.routeUri(p.uri, 'resources/read', f.session);
     const result = (await this.forward(f, s, 'resources/read', uri === exposed ? p : { ...p, uri })) as Obj;
     if (uri !== exposed && Array.isArray(result?.contents)) {
@@ -770,6 +885,22 @@ export class Gateway {
 
   private async subscribe(session: Session, p: Record<string, unknown>, on: boolean): Promise<unknown> {
     const method = on ? 'resources/subscribe' : 'resources/unsubscribe';
+    if (this.skillOf(p.uri) !== undefined) {
+      // Local: the registry's watcher is the upstream; rebuild() sends the updates.
+      this.checkScope(session, 'resource', p.uri as string, SKILLS_SOURCE);
+      const key = `${SKILLS_SOURCE}\0${p.uri as string}`;
+      const set = this.subscribers.get(key) ?? new Set<Session>();
+      this.subscribers.set(key, set);
+      if (on) {
+        set.add(session);
+        session.subscriptions.add(key);
+      } else {
+        set.delete(session);
+        session.subscriptions.delete(key);
+        if (set.size === 0) this.subscribers.delete(key);
+      }
+      return {};
+    }
     const { s, uri } = this.routeUri(p.uri, method, session);
     const key = `${s.name}\0${uri}`;
     let set = this.subscribers.get(key);
@@ -814,9 +945,12 @@ export class Gateway {
       const route = this.catalog.promptRoute.get(ref.name);
       if (!route) throw new RpcError(ErrorCode.InvalidParams, `Unknown prompt: ${ref.name}`);
       this.checkScope(f.session, 'prompt', ref.name, route.server);
+      // A skill's only argument is free text: nothing to complete.
+      if (route.server === SKILLS_SOURCE) return { completion: { values: [], hasMore: false } };
       server = this.server(route.server);
       newRef = route.name === ref.name ? ref : { ...ref, name: route.name };
     } else if (ref.type === 'ref/resource' && typeof ref.uri === 'string') {
+      if (this.skillOf(ref.uri) !== undefined) return { completion: { values: [], hasMore: false } };
       const { s, uri } = this.routeUri(ref.uri, 'completion/complete', f.session);
       server = s;
       newRef = uri === ref.uri ? ref : { ...ref, uri };

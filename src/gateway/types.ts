@@ -177,6 +177,18 @@ export interface GatewayOptions {
   groups?: GroupMap;
   /** tools/call policies (client scope, rate limits, ...); swap with setPolicies. */
   policies?: CallPolicies;
+  /** Skills served as prompts and resources (src/skills); filtered by `policies.skills`. */
+  skills?: SkillSource;
+}
+
+/** What the gateway needs of the skills registry. */
+export interface SkillSource {
+  /** Active, valid skills; a new array whenever they change. */
+  served(): readonly { name: string; description: string; body: string }[];
+  /** Called when what is served changes; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void;
+  /** A client read the skill (usage counts). */
+  used?(name: string): void;
 }
 
 /**

@@ -1,0 +1,207 @@
+// The skills registry: every SKILL.md under <home>/registry/skills/, walked recursively (folders may
+// group skills), parsed and checked. Only active skills without errors are served; a broken file is
+// reported and skipped, never breaking the others. A watcher reloads the registry when files change
+// and tells listeners (the gateway, which sends list_changed to its clients).
+import { existsSync, type FSWatcher, mkdirSync, readdirSync, readFileSync, statSync, watch } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import type { Logger } from '../logging/logger.js';
+import { formatSkillIssue, type SkillIssue, skillIssue } from './issues.js';
+import { type ParsedSkill, parseSkill } from './skill-file.js';
+
+export const SKILL_FILE = 'SKILL.md';
+
+/** <home>/registry/skills */
+export function skillsDir(home: string): string {
+  return join(home, 'registry', 'skills');
+}
+
+/** What the gateway serves of one skill. */
+export interface ServedSkill {
+  name: string;
+  description: string;
+  body: string;
+}
+
+export interface RegistrySnapshot {
+  /** Every SKILL.md found, in walk order (served or not). */
+  skills: readonly ParsedSkill[];
+  /** Problems of every file, duplicates included. */
+  issues: readonly SkillIssue[];
+}
+
+/** Every SKILL.md below `dir`, sorted so the first-wins rule does not depend on the file system. */
+function findSkillFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === SKILL_FILE && (e.isFile() || e.isSymbolicLink())) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Read and check every skill under `dir` (missing folder: none). */
+export function loadSkills(dir: string): RegistrySnapshot {
+  const skills: ParsedSkill[] = [];
+  const issues: SkillIssue[] = [];
+  const seen = new Map<string, string>();
+  for (const file of findSkillFiles(dir)) {
+    if (dirname(file) === dir) {
+      issues.push(
+        skillIssue(
+          'SKILL_MISPLACED',
+          file,
+          1,
+          `${SKILL_FILE} sits directly in ${dir}; each skill needs its own folder, named for the skill`,
+          `move it to ${join(dir, '<skill-name>', SKILL_FILE)}`,
+        ),
+      );
+      continue;
+    }
+    let raw: string;
+    try {
+      if (!statSync(file).isFile()) continue;
+      raw = readFileSync(file, 'utf8');
+    } catch (err) {
+      issues.push(skillIssue('SKILL_UNREADABLE', file, 1, `cannot read: ${(err as Error).message}`));
+      continue;
+    }
+    const skill = parseSkill(file, basename(dirname(file)), raw);
+    const first = seen.get(skill.name);
+    if (first !== undefined) {
+      skill.issues.push(
+        skillIssue(
+          'SKILL_DUPLICATE',
+          file,
+          1,
+          `skill "${skill.name}" is already defined by ${first}; this one is not served`,
+          'rename one of the folders',
+        ),
+      );
+    } else seen.set(skill.name, file);
+    skills.push(skill);
+    issues.push(...skill.issues);
+  }
+  return { skills, issues };
+}
+
+export function hasErrors(skill: ParsedSkill): boolean {
+  return skill.issues.some((i) => i.severity === 'error');
+}
+
+export class SkillRegistry {
+  private snapshot: RegistrySnapshot = { skills: [], issues: [] };
+  private servedList: readonly ServedSkill[] = [];
+  private readonly listeners = new Set<() => void>();
+  private watcher: FSWatcher | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private readonly counts = new Map<string, { count: number; lastUsed: string }>();
+
+  constructor(
+    readonly dir: string,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** (Re)read the folder; true when what is served changed. Issues are logged once per load. */
+  load(): boolean {
+    const next = loadSkills(this.dir);
+    const before = JSON.stringify(this.servedList);
+    const reported = new Set(this.snapshot.issues.map(formatSkillIssue));
+    this.snapshot = next;
+    this.servedList = next.skills
+      .filter((s) => s.state === 'active' && !hasErrors(s))
+      .map((s) => ({ name: s.name, description: s.description, body: s.body }));
+    for (const i of next.issues) {
+      const line = formatSkillIssue(i);
+      if (reported.has(line)) continue;
+      if (i.severity === 'error') this.logger?.warn(`skill not served: ${line}`);
+      else this.logger?.warn(`skill: ${line}`);
+    }
+    return JSON.stringify(this.servedList) !== before;
+  }
+
+  /** Active skills without errors, in walk order (the policy is the gateway's). */
+  served(): readonly ServedSkill[] {
+    return this.servedList;
+  }
+
+  all(): RegistrySnapshot {
+    return this.snapshot;
+  }
+
+  get(name: string): ParsedSkill | undefined {
+    return this.snapshot.skills.find((s) => s.name === name);
+  }
+
+  /** Called on every change of what is served; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A client read skill `name` (prompts/get or resources/read). */
+  used(name: string): void {
+    const c = this.counts.get(name) ?? { count: 0, lastUsed: '' };
+    c.count++;
+    c.lastUsed = new Date().toISOString();
+    this.counts.set(name, c);
+  }
+
+  /** Reads per skill since the daemon started. */
+  usage(): Record<string, { count: number; lastUsed: string }> {
+    return Object.fromEntries(this.counts);
+  }
+
+  /**
+   * Watch the folder (created when missing, so skills added later are seen) and reload 300 ms
+   * after the last change, so an editor's multi-step save or a copied tree is one reload.
+   */
+  watch(debounceMs = 300): void {
+    if (this.watcher) return;
+    if (!existsSync(this.dir)) mkdirSync(this.dir, { recursive: true });
+    const onEvent = () => {
+      clearTimeout(this.debounce);
+      this.debounce = setTimeout(() => this.refresh(), debounceMs);
+    };
+    this.watcher = watch(this.dir, { recursive: true }, onEvent);
+    this.watcher.on('error', (err) => {
+      this.logger?.warn(`skills watcher stopped: ${err.message}; restart the gateway to pick up changes`);
+    });
+  }
+
+  /** Reload now and tell listeners if what is served changed. */
+  refresh(): void {
+    try {
+      if (!this.load()) return;
+    } catch (err) {
+      this.logger?.error(`skills reload failed: ${(err as Error).message}`);
+      return;
+    }
+    this.logger?.info(`skills: ${this.servedList.length} served`, {
+      skills: this.servedList.map((s) => s.name),
+    });
+    for (const l of this.listeners) l();
+  }
+
+  close(): void {
+    clearTimeout(this.debounce);
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  /** Where a skill's file is, relative to the registry folder (for listings). */
+  relative(file: string): string {
+    return relative(this.dir, file);
+  }
+}
