@@ -69,7 +69,6 @@ export function formatSkillIssue(i: SkillIssue): string {
 /** Errors of the skill commands and API (not of a file's content). */
 export const SKILL_ERRORS = {
   SKILL_NOT_FOUND: 'no skill of that name in the registry',
-  SKILL_EXISTS: 'the registry already has a skill of that name (add --force to replace it)',
   SKILL_HAS_ERRORS: 'the skill has errors and cannot be activated until they are fixed',
   SKILL_SOURCE_FAILED: 'the git repository or folder to import from cannot be read',
   SKILL_SOURCE_EMPTY: 'the repository or folder has no SKILL.md to import',
