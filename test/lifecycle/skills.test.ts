@@ -1,0 +1,67 @@
+// Skills in a real daemon: `gridctl apply` serves the home's registry filtered by the stack's
+// `skills:` block, with no NOT_IMPLEMENTED warning; `gridctl skill activate` reaches a connected
+// client as list_changed; `gridctl reload` of a changed policy does too.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { PromptListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/net.js';
+import { waitFor } from '../support/wait.js';
+import { gridctl, localServer, MEMORY, type Sandbox, sandbox, stackYaml } from './cli.js';
+
+const sandboxes: Sandbox[] = [];
+afterAll(async () => {
+  for (const sb of sandboxes) await gridctl(sb, ['destroy', 'skilled']).catch(() => undefined);
+});
+
+function putSkill(home: string, name: string, state: string, body: string): void {
+  const dir = join(home, 'registry', 'skills', name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'SKILL.md'), `---\ndescription: ${name} skill\nstate: ${state}\n---\n${body}\n`);
+}
+
+describe('skills in a running stack', () => {
+  it('serves the registry under the stack policy, live', async () => {
+    const sb = sandbox();
+    sandboxes.push(sb);
+    putSkill(sb.home, 'code-review', 'active', 'Review it.');
+    putSkill(sb.home, 'code-draft', 'draft', 'Later.');
+    putSkill(sb.home, 'ops-runbook', 'active', 'Run it.');
+    const port = await freePort();
+    const servers = stackYaml('skilled', localServer('memory', MEMORY));
+    const file = sb.write('stack.yaml', `${servers}skills:\n  default: deny\n  allow: [code-*]\n`);
+    const applied = await gridctl(sb, ['apply', file, '--port', String(port)]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout + applied.stderr).not.toMatch(/NOT_IMPLEMENTED/);
+
+    const c = new Client({ name: 'skills-test', version: '1.0.0' });
+    await c.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+    let changes = 0;
+    c.setNotificationHandler(PromptListChangedNotificationSchema, () => void changes++);
+    const names = async () => (await c.listPrompts()).prompts.map((p) => p.name).sort();
+    try {
+      expect(await names()).toEqual(['code-review']);
+      const got = await c.getPrompt({ name: 'code-review', arguments: { context: 'PR 7' } });
+      expect(got.messages[0]?.content).toEqual({ type: 'text', text: 'Review it.\n\n## Context\n\nPR 7\n' });
+
+      // The CLI edits the file; the daemon's watcher serves the change and tells the client.
+      const activated = await gridctl(sb, ['skill', 'activate', 'code-draft']);
+      expect(activated.code, activated.stderr).toBe(0);
+      await waitFor(async () => (await names()).includes('code-draft'), { what: 'the activated skill' });
+      await waitFor(() => changes >= 1, { what: 'list_changed after the activation' });
+
+      const before = changes;
+      sb.write('stack.yaml', `${servers}skills:\n  default: allow\n  deny: [code-draft]\n`);
+      const reloaded = await gridctl(sb, ['reload', 'skilled']);
+      expect(reloaded.code, reloaded.stdout + reloaded.stderr).toBe(0);
+      await waitFor(() => changes > before, { what: 'list_changed after the reload' });
+      expect(await names()).toEqual(['code-review', 'ops-runbook']);
+    } finally {
+      await c.close();
+    }
+    const destroyed = await gridctl(sb, ['destroy', 'skilled']);
+    expect(destroyed.code, destroyed.stderr).toBe(0);
+  });
+});
