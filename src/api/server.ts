@@ -6,6 +6,7 @@ import { ApiError, redactorOf, sendError, sendJson } from './errors.js';
 import { EventHub } from './events.js';
 import { type PinsView, pinRoutes } from './pins.js';
 import { policyRoutes } from './policy.js';
+import { type SkillsView, skillRoutes } from './skills.js';
 import { stackEditRoutes } from './stack-edit.js';
 import { varRoutes } from './vars.js';
 
@@ -36,6 +37,8 @@ export interface StackView {
   sessionStats?(): unknown;
   /** Absolute path of the loaded stack file, if any (the UI's Spec view edits it). */
   stackFile?(): string | undefined;
+  /** The skills registry (docs/skills.md). */
+  skills?: SkillsView;
 }
 
 export interface ApiOptions {
@@ -100,6 +103,7 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
     ...stackEditRoutes(view, opts.home),
     ...pinRoutes(view),
     ...policyRoutes(view),
+    ...skillRoutes(view),
     ...varRoutes({
       view,
       logger,

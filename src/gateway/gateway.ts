@@ -293,6 +293,11 @@ export class Gateway {
     }
   }
 
+  /** Names of the skills served now (active, valid, allowed by the stack's `skills:` policy). */
+  servedSkills(): string[] {
+    return [...this.skills.keys()];
+  }
+
   /** Rate-limit buckets with their live state (the API's /api/limits, `gridctl limits`). */
   limits(): BucketState[] {
     return this.pipeline.limiter.snapshot();
@@ -391,7 +396,7 @@ export class Gateway {
   private rebuild(): void {
     const prev = this.catalog;
     const withheld = new Map<string, Route>();
-    const skills = this.servedSkills();
+    const skills = this.allowedSkills();
     const sources = [...this.servers.values()].map((s) => ({
       name: s.name,
       unprefixed: s.spec.unprefixed === true,
@@ -445,7 +450,7 @@ export class Gateway {
   }
 
   /** The registry's skills that the stack's `skills:` policy lets through. */
-  private servedSkills(): Map<string, { name: string; description: string; body: string }> {
+  private allowedSkills(): Map<string, { name: string; description: string; body: string }> {
     const out = new Map<string, { name: string; description: string; body: string }>();
     const policy = this.pipeline.policies.skills;
     for (const s of this.opts.skills?.served() ?? []) {

@@ -46,6 +46,20 @@ describe('skills in a running stack', () => {
       const got = await c.getPrompt({ name: 'code-review', arguments: { context: 'PR 7' } });
       expect(got.messages[0]?.content).toEqual({ type: 'text', text: 'Review it.\n\n## Context\n\nPR 7\n' });
 
+      // The API shows what this gateway serves (the policy applied) and how often each was read.
+      const api = `http://127.0.0.1:${port}/api/skills`;
+      const listed = (await (await fetch(api)).json()) as {
+        skills: { name: string; state: string; served: boolean; usage: { count: number } }[];
+      };
+      expect(listed.skills.map((s) => [s.name, s.state, s.served, s.usage.count])).toEqual([
+        ['code-draft', 'draft', false, 0],
+        ['code-review', 'active', true, 1],
+        ['ops-runbook', 'active', false, 0],
+      ]);
+      const one = (await (await fetch(`${api}/code-review`)).json()) as { body: string; file: string };
+      expect(one.body).toBe('Review it.\n');
+      expect((await fetch(`${api}/nope`)).status).toBe(404);
+
       // The CLI edits the file; the daemon's watcher serves the change and tells the client.
       const activated = await gridctl(sb, ['skill', 'activate', 'code-draft']);
       expect(activated.code, activated.stderr).toBe(0);
@@ -58,6 +72,26 @@ describe('skills in a running stack', () => {
       expect(reloaded.code, reloaded.stdout + reloaded.stderr).toBe(0);
       await waitFor(() => changes > before, { what: 'list_changed after the reload' });
       expect(await names()).toEqual(['code-review', 'ops-runbook']);
+
+      // Disabled through the API: served no more, at once.
+      const post = (path: string, headers: Record<string, string>) =>
+        fetch(`${api}/${path}`, { method: 'POST', headers, body: '{}' });
+      expect((await post('ops-runbook/disable', {})).status).toBe(400); // no JSON content type
+      expect(
+        (
+          await post('ops-runbook/disable', {
+            'content-type': 'application/json',
+            origin: 'https://evil.example',
+          })
+        ).status,
+      ).toBe(403);
+      const disabled = await post('ops-runbook/disable', { 'content-type': 'application/json' });
+      expect(disabled.status).toBe(200);
+      expect(((await disabled.json()) as { skill: { state: string; served: boolean } }).skill).toMatchObject({
+        state: 'disabled',
+        served: false,
+      });
+      expect(await names()).toEqual(['code-review']);
     } finally {
       await c.close();
     }
