@@ -453,10 +453,33 @@ export class Gateway {
   private allowedSkills(): Map<string, { name: string; description: string; body: string }> {
     const out = new Map<string, { name: string; description: string; body: string }>();
     const policy = this.pipeline.policies.skills;
+    const held = this.withheldSkills();
     for (const s of this.opts.skills?.served() ?? []) {
-      if (!out.has(s.name) && skillAllowed(policy, s.name)) out.set(s.name, s);
+      if (!out.has(s.name) && !held.has(s.name) && skillAllowed(policy, s.name)) out.set(s.name, s);
     }
     return out;
+  }
+
+  /**
+   * Skill pins: the registry's skills go to the pin guard like a server's tools (under the name
+   * SKILLS_SOURCE), so a skill whose text changed is drift, withheld in block mode until approved.
+   */
+  private withheldSkills(): ReadonlySet<string> {
+    const guard = this.opts.pins;
+    const defs = this.opts.skills?.pinDefinitions?.();
+    if (!guard || !defs) return new Set();
+    // No skills and none ever pinned: nothing to pin, and no empty entry in every stack's pins.
+    if (defs.length === 0 && guard.has?.(SKILLS_SOURCE) === false) return new Set();
+    try {
+      if (this.pinSeen.get(SKILLS_SOURCE) !== defs) {
+        this.pinSeen.set(SKILLS_SOURCE, defs);
+        guard.observe(SKILLS_SOURCE, defs, { enabled: true, identity: 'skills-registry' });
+      }
+      return guard.withheld(SKILLS_SOURCE);
+    } catch (err) {
+      this.log?.error('skill pinning failed; serving the skills unchecked', { error: messageOf(err) });
+      return new Set();
+    }
   }
 
   /** Sessions subscribed to a skill whose text changed are told (resources/updated). */

@@ -189,6 +189,11 @@ export interface SkillSource {
   onChange(listener: () => void): () => void;
   /** A client read the skill (usage counts). */
   used?(name: string): void;
+  /**
+   * What is pinned of every valid skill, whatever its state (so activating or disabling one is not
+   * drift): `{name, description, frontMatter, body, files}`. A new array whenever it changes.
+   */
+  pinDefinitions?(): readonly Record<string, unknown>[];
 }
 
 /**
@@ -208,4 +213,6 @@ export interface ToolPinGuard {
   state(server: string, enabled: boolean): string;
   /** The server left the gateway (its pins stay). */
   forgetLive?(server: string): void;
+  /** Whether anything is pinned or live for the server. */
+  has?(server: string): boolean;
 }

@@ -2,6 +2,7 @@
 // group skills), parsed and checked. Only active skills without errors are served; a broken file is
 // reported and skipped, never breaking the others. A watcher reloads the registry when files change
 // and tells listeners (the gateway, which sends list_changed to its clients).
+import { createHash } from 'node:crypto';
 import { existsSync, type FSWatcher, mkdirSync, readdirSync, readFileSync, statSync, watch } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Logger } from '../logging/logger.js';
@@ -96,6 +97,47 @@ export function loadSkills(dir: string): RegistrySnapshot {
   return { skills, issues };
 }
 
+/**
+ * A skill as its pin covers it: the front matter without `state` (so activating or disabling is not
+ * a change), the body, and a sha256 of each supporting file in its folder (not nested skills, not
+ * dot files such as the import record).
+ */
+function pinDefinition(s: ParsedSkill): Record<string, unknown> {
+  const { state: _state, extra, ...known } = s.frontMatter;
+  const files: Record<string, string> = {};
+  const folder = dirname(s.file);
+  const walk = (d: string, depth: number) => {
+    if (depth > 8) return;
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) {
+        if (!existsSync(join(p, SKILL_FILE))) walk(p, depth + 1);
+      } else if (e.isFile() && p !== s.file) {
+        try {
+          files[relative(folder, p)] = `sha256:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+        } catch {
+          files[relative(folder, p)] = 'unreadable';
+        }
+      }
+    }
+  };
+  walk(folder, 0);
+  return {
+    name: s.name,
+    description: s.description,
+    frontMatter: { ...known, ...extra },
+    body: s.body,
+    files,
+  };
+}
+
 export function hasErrors(skill: ParsedSkill): boolean {
   return skill.issues.some((i) => i.severity === 'error');
 }
@@ -103,6 +145,7 @@ export function hasErrors(skill: ParsedSkill): boolean {
 export class SkillRegistry {
   private snapshot: RegistrySnapshot = { skills: [], issues: [] };
   private servedList: readonly ServedSkill[] = [];
+  private pinDefs: readonly Record<string, unknown>[] = [];
   private readonly listeners = new Set<() => void>();
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -117,18 +160,26 @@ export class SkillRegistry {
   load(): boolean {
     const next = loadSkills(this.dir);
     const before = JSON.stringify(this.servedList);
+    const defsBefore = this.pinDefs;
     const reported = new Set(this.snapshot.issues.map(formatSkillIssue));
     this.snapshot = next;
     this.servedList = next.skills
       .filter((s) => s.state === 'active' && !hasErrors(s))
       .map((s) => ({ name: s.name, description: s.description, body: s.body }));
+    const defs = next.skills.filter((s) => !hasErrors(s)).map(pinDefinition);
+    if (JSON.stringify(defs) !== JSON.stringify(this.pinDefs)) this.pinDefs = defs;
     for (const i of next.issues) {
       const line = formatSkillIssue(i);
       if (reported.has(line)) continue;
       if (i.severity === 'error') this.logger?.warn(`skill not served: ${line}`);
       else this.logger?.warn(`skill: ${line}`);
     }
-    return JSON.stringify(this.servedList) !== before;
+    return JSON.stringify(this.servedList) !== before || this.pinDefs !== defsBefore;
+  }
+
+  /** What skill pins cover, per valid skill; the same array until it changes. */
+  pinDefinitions(): readonly Record<string, unknown>[] {
+    return this.pinDefs;
   }
 
   /** Active skills without errors, in walk order (the policy is the gateway's). */

@@ -46,6 +46,15 @@ describe('skills in a running stack', () => {
       const got = await c.getPrompt({ name: 'code-review', arguments: { context: 'PR 7' } });
       expect(got.messages[0]?.content).toEqual({ type: 'text', text: 'Review it.\n\n## Context\n\nPR 7\n' });
 
+      // Skill pins are listed with the servers' pins: every valid skill, whatever its state.
+      const pinned = JSON.parse((await gridctl(sb, ['pins', 'list', '--json'])).stdout) as {
+        servers: { server: string; state: string; tool_count: number }[];
+      };
+      expect(pinned.servers.find((p) => p.server === '@skills')).toMatchObject({
+        state: 'pinned',
+        tool_count: 3,
+      });
+
       // The API shows what this gateway serves (the policy applied) and how often each was read.
       const api = `http://127.0.0.1:${port}/api/skills`;
       const listed = (await (await fetch(api)).json()) as {
