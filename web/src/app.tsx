@@ -15,6 +15,7 @@ const SpecView = lazyView(() => import('./views/spec.js'));
 const SetupView = lazyView(() => import('./views/setup.js'));
 const PinsView = lazyView(() => import('./views/pins.js'));
 const VariablesView = lazyView(() => import('./views/variables.js'));
+const LibraryView = lazyView(() => import('./views/library.js'));
 
 const NAV = [
   { path: '/stack', label: 'Stack', icon: 'stack' },
@@ -23,6 +24,7 @@ const NAV = [
   { path: '/spec', label: 'Spec', icon: 'spec' },
   { path: '/variables', label: 'Variables', icon: 'vars' },
   { path: '/pins', label: 'Pins', icon: 'pins' },
+  { path: '/library', label: 'Library', icon: 'library' },
 ] as const;
 
 type Theme = 'light' | 'dark' | 'system';
@@ -173,6 +175,9 @@ export function App(): JSX.Element {
       break;
     case '/pins':
       view = <PinsView />;
+      break;
+    case '/library':
+      view = <LibraryView />;
       break;
     default:
       view = <StackView />;
