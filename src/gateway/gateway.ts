@@ -13,7 +13,12 @@ import {
 } from '../protocol/jsonrpc.js';
 import { skillAllowed } from '../skills/policy.js';
 import {
+  EXTENSION_ID,
+  extensionEntry,
+  extensionUri,
   LEGACY_URI_PREFIX,
+  manifestResourceEntry,
+  parseExtensionUri,
   SKILL_MIME,
   SKILL_URI_PREFIX,
   skillPromptEntry,
@@ -46,7 +51,7 @@ import type { BucketState } from './pipeline/rate-limit/rate-limit.js';
 import type { ScopeSummary } from './pipeline/scope/scope.js';
 import type { CallContext, ToolResult } from './pipeline/types.js';
 import { type InFlight, LOG_LEVELS, type Session, type SessionStats, SessionStore } from './session.js';
-import type { AutoscalePolicy, GatewayOptions, ServerSpec, ServerStatus } from './types.js';
+import type { AutoscalePolicy, GatewayOptions, ServerSpec, ServerStatus, SourceSkill } from './types.js';
 
 /** MCP has no code for a cancelled request; the LSP convention. */
 const RequestCancelled = -32800;
@@ -129,7 +134,7 @@ export class Gateway {
   /** tools/call policies and per-session list views; replaced whole by setPolicies. */
   private pipeline: CallPipeline;
   /** The skills served now (after the stack's policy), by name. */
-  private skills = new Map<string, { name: string; description: string; body: string }>();
+  private skills = new Map<string, SourceSkill>();
   private readonly unwatchSkills: (() => void) | undefined;
 
   constructor(private readonly opts: GatewayOptions) {
@@ -418,7 +423,11 @@ export class Gateway {
         hasResources: false,
         tools: [],
         prompts: list.map(skillPromptEntry),
-        resources: list.map(skillResourceEntry),
+        // The reference's skills://registry/<name>, then the skills extension's skill://<name>/SKILL.md.
+        resources: [
+          ...list.map(skillResourceEntry),
+          ...list.filter((s) => s.manifest).map(manifestResourceEntry),
+        ],
         templates: [],
       });
     }
@@ -450,8 +459,8 @@ export class Gateway {
   }
 
   /** The registry's skills that the stack's `skills:` policy lets through. */
-  private allowedSkills(): Map<string, { name: string; description: string; body: string }> {
-    const out = new Map<string, { name: string; description: string; body: string }>();
+  private allowedSkills(): Map<string, SourceSkill> {
+    const out = new Map<string, SourceSkill>();
     const policy = this.pipeline.policies.skills;
     const held = this.withheldSkills();
     for (const s of this.opts.skills?.served() ?? []) {
@@ -503,16 +512,53 @@ export class Gateway {
     }
   }
 
-  /** The skill a URI names: a listed skills:// URI, or the legacy prompt://<name> of a served skill. */
+  /**
+   * The skill a URI names, and the file for skill:// URIs: a listed skills:// URI, the legacy
+   * prompt://<name>, or skill://<name>/<file> of a served skill (the skills extension).
+   */
   private skillOf(uri: unknown): string | undefined {
+    return this.skillRef(uri)?.name;
+  }
+
+  private skillRef(uri: unknown): { name: string; path?: string } | undefined {
     if (typeof uri !== 'string') return undefined;
     const listed = this.catalog.uriRoute.get(uri);
-    if (listed) return listed.server === SKILLS_SOURCE ? uri.slice(SKILL_URI_PREFIX.length) : undefined;
+    if (listed && listed.server !== SKILLS_SOURCE) return undefined;
+    if (uri.startsWith(SKILL_URI_PREFIX)) {
+      const name = uri.slice(SKILL_URI_PREFIX.length);
+      return this.skills.has(name) ? { name } : undefined;
+    }
     if (uri.startsWith(LEGACY_URI_PREFIX)) {
       const name = uri.slice(LEGACY_URI_PREFIX.length);
-      if (this.skills.has(name)) return name;
+      return this.skills.has(name) ? { name } : undefined;
     }
+    const ext = parseExtensionUri(uri);
+    if (ext && this.skills.get(ext.name)?.manifest?.files.some((f) => f.path === ext.path)) return ext;
     return undefined;
+  }
+
+  /** skills/list (the MCP skills extension): every served skill the session may see, paged. */
+  private listSkills(f: InFlight, cursor: unknown): unknown {
+    const scope = this.pipeline.scopes.of(f.session.accessId);
+    const all = scope.server(SKILLS_SOURCE) ? [...this.skills.values()].filter((s) => s.manifest) : [];
+    const offset = decodeSkillCursor(cursor);
+    const page = all.slice(offset, offset + this.pageSize);
+    const result: Obj = { skills: page.map(extensionEntry) };
+    if (offset + this.pageSize < all.length) result.nextCursor = encodeSkillCursor(offset + this.pageSize);
+    return result;
+  }
+
+  /** skills/get: one skill's entry by its SKILL.md URI; -32602 for anything this gateway does not serve. */
+  private getSkill(f: InFlight, p: Record<string, unknown>): unknown {
+    const uri = p.uri;
+    if (typeof uri !== 'string')
+      throw new RpcError(ErrorCode.InvalidParams, 'skills/get: params.uri must be a string');
+    const ref = parseExtensionUri(uri);
+    const skill = ref?.path === 'SKILL.md' ? this.skills.get(ref.name) : undefined;
+    if (!skill?.manifest || extensionUri(skill.name) !== uri)
+      throw new RpcError(ErrorCode.InvalidParams, `skills/get: no skill is served at ${uri}`, { uri });
+    this.checkScope(f.session, 'skill', uri, SKILLS_SOURCE);
+    return { skill: extensionEntry(skill) };
   }
 
   /**
@@ -588,6 +634,8 @@ export class Gateway {
       },
       serverInfo: { name: this.opts.name, title: this.opts.name, version: this.opts.version },
     };
+    // The MCP skills extension (SEP-2640): skills/list, skills/get and skill:// resources.
+    if (this.opts.skills) (result.capabilities as Obj).extensions = { [EXTENSION_ID]: {} };
     if (session.group !== undefined) {
       const name = `${this.opts.name}/${session.group}`;
       result.serverInfo = { name, title: name, version: this.opts.version };
@@ -688,6 +736,12 @@ export class Gateway {
         return this.complete(f, p);
       case 'logging/setLevel':
         return this.setLevel(f.session, p);
+      case 'skills/list':
+        if (this.opts.skills) return this.listSkills(f, p.cursor);
+        throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${f.method}`);
+      case 'skills/get':
+        if (this.opts.skills) return this.getSkill(f, p);
+        throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${f.method}`);
       default:
         throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${f.method}`);
     }
@@ -896,12 +950,22 @@ export class Gateway {
   }
 
   private async readResource(f: InFlight, p: Record<string, unknown>): Promise<unknown> {
-    const skill = this.skillOf(p.uri);
-    if (skill !== undefined) {
+    const ref = this.skillRef(p.uri);
+    if (ref !== undefined) {
       this.checkScope(f.session, 'resource', p.uri as string, SKILLS_SOURCE);
-      const s = this.skills.get(skill)!;
-      this.opts.skills?.used?.(skill);
-      return { contents: [{ uri: p.uri, mimeType: SKILL_MIME, text: s.body }] };
+      const s = this.skills.get(ref.name)!;
+      if (ref.path === undefined) {
+        this.opts.skills?.used?.(ref.name);
+        return { contents: [{ uri: p.uri, mimeType: SKILL_MIME, text: s.body }] };
+      }
+      // The skills extension serves files byte for byte (digests in skills/list cover them).
+      const bytes = this.opts.skills?.readFile?.(ref.name, ref.path);
+      if (!bytes)
+        throw new RpcError(ErrorCode.ResourceNotFound, `Resource not found: ${p.uri as string}`, {
+          uri: p.uri,
+        });
+      if (ref.path === 'SKILL.md') this.opts.skills?.used?.(ref.name);
+      return { contents: [fileContent(p.uri as string, ref.path, bytes)] };
     }
     const { s, uri, exposed } = this.routeUri(p.uri, 'resources/read', f.session);
     const result = (await this.forward(f, s, 'resources/read', uri === exposed ? p : { ...p, uri })) as Obj;
@@ -1185,6 +1249,32 @@ export class Gateway {
     }
     this.applyLogLevel(s).catch(() => {});
   }
+}
+
+/** A skill file as resources/read content: text when it is UTF-8, else a base64 blob. */
+function fileContent(uri: string, path: string, bytes: Buffer): Obj {
+  const text = bytes.toString('utf8');
+  const mimeType = /\.md$/i.test(path) ? SKILL_MIME : undefined;
+  if (!text.includes('\uFFFD') && !text.includes('\0'))
+    return { uri, mimeType: mimeType ?? 'text/plain', text };
+  return { uri, mimeType: mimeType ?? 'application/octet-stream', blob: bytes.toString('base64') };
+}
+
+const encodeSkillCursor = (offset: number) =>
+  Buffer.from(JSON.stringify({ k: 'skills', o: offset })).toString('base64url');
+
+function decodeSkillCursor(cursor: unknown): number {
+  if (cursor === undefined || cursor === null) return 0;
+  try {
+    const v = JSON.parse(Buffer.from(String(cursor), 'base64url').toString('utf8')) as {
+      k?: unknown;
+      o?: unknown;
+    };
+    if (v.k === 'skills' && typeof v.o === 'number' && Number.isInteger(v.o) && v.o >= 0) return v.o;
+  } catch {
+    // fall through
+  }
+  throw new RpcError(ErrorCode.InvalidParams, 'invalid cursor for skills/list');
 }
 
 function groupGone(group: string): string {

@@ -181,10 +181,24 @@ export interface GatewayOptions {
   skills?: SkillSource;
 }
 
+/** One skill the registry serves. */
+export interface SourceSkill {
+  name: string;
+  description: string;
+  body: string;
+  /** For the MCP skills extension: the front matter as written and every file (SKILL.md first). */
+  manifest?: {
+    frontmatter: Record<string, unknown>;
+    files: readonly { path: string; digest: string; size: number }[];
+  };
+}
+
 /** What the gateway needs of the skills registry. */
 export interface SkillSource {
   /** Active, valid skills; a new array whenever they change. */
-  served(): readonly { name: string; description: string; body: string }[];
+  served(): readonly SourceSkill[];
+  /** A file of a served skill by its manifest path; undefined for anything not in the manifest. */
+  readFile?(name: string, path: string): Buffer | undefined;
   /** Called when what is served changes; returns an unsubscribe function. */
   onChange(listener: () => void): () => void;
   /** A client read the skill (usage counts). */

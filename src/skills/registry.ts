@@ -4,7 +4,7 @@
 // and tells listeners (the gateway, which sends list_changed to its clients).
 import { createHash } from 'node:crypto';
 import { existsSync, type FSWatcher, mkdirSync, readdirSync, readFileSync, statSync, watch } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Logger } from '../logging/logger.js';
 import { formatSkillIssue, type SkillIssue, skillIssue } from './issues.js';
 import { type ParsedSkill, parseSkill } from './skill-file.js';
@@ -16,11 +16,21 @@ export function skillsDir(home: string): string {
   return join(home, 'registry', 'skills');
 }
 
+/** A file of a skill as the skills extension lists it. */
+export interface SkillFileEntry {
+  /** Relative to the skill's folder, `/`-separated; `SKILL.md` first. */
+  path: string;
+  digest: string;
+  size: number;
+}
+
 /** What the gateway serves of one skill. */
 export interface ServedSkill {
   name: string;
   description: string;
   body: string;
+  /** For the MCP skills extension (SEP-2640): the front matter as written and every file. */
+  manifest?: { frontmatter: Record<string, unknown>; files: readonly SkillFileEntry[] };
 }
 
 export interface RegistrySnapshot {
@@ -102,9 +112,24 @@ export function loadSkills(dir: string): RegistrySnapshot {
  * a change), the body, and a sha256 of each supporting file in its folder (not nested skills, not
  * dot files such as the import record).
  */
-function pinDefinition(s: ParsedSkill): Record<string, unknown> {
+function pinDefinition(s: ParsedSkill, files: readonly SkillFileEntry[]): Record<string, unknown> {
   const { state: _state, extra, ...known } = s.frontMatter;
-  const files: Record<string, string> = {};
+  return {
+    name: s.name,
+    description: s.description,
+    frontMatter: { ...known, ...extra },
+    body: s.body,
+    files: Object.fromEntries(files.filter((f) => f.path !== SKILL_FILE).map((f) => [f.path, f.digest])),
+  };
+}
+
+const digestOf = (bytes: Buffer | string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+/** SKILL.md and the supporting files in its folder (not nested skills, not dot files). */
+function skillFiles(s: ParsedSkill): SkillFileEntry[] {
+  const out: SkillFileEntry[] = [
+    { path: SKILL_FILE, digest: digestOf(s.raw), size: Buffer.byteLength(s.raw) },
+  ];
   const folder = dirname(s.file);
   const walk = (d: string, depth: number) => {
     if (depth > 8) return;
@@ -114,6 +139,7 @@ function pinDefinition(s: ParsedSkill): Record<string, unknown> {
     } catch {
       return;
     }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const p = join(d, e.name);
@@ -121,21 +147,20 @@ function pinDefinition(s: ParsedSkill): Record<string, unknown> {
         if (!existsSync(join(p, SKILL_FILE))) walk(p, depth + 1);
       } else if (e.isFile() && p !== s.file) {
         try {
-          files[relative(folder, p)] = `sha256:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+          const bytes = readFileSync(p);
+          out.push({
+            path: relative(folder, p).split(sep).join('/'),
+            digest: digestOf(bytes),
+            size: bytes.length,
+          });
         } catch {
-          files[relative(folder, p)] = 'unreadable';
+          // unreadable now (removed mid-walk, permissions): left out until it can be read
         }
       }
     }
   };
   walk(folder, 0);
-  return {
-    name: s.name,
-    description: s.description,
-    frontMatter: { ...known, ...extra },
-    body: s.body,
-    files,
-  };
+  return out;
 }
 
 export function hasErrors(skill: ParsedSkill): boolean {
@@ -163,10 +188,17 @@ export class SkillRegistry {
     const defsBefore = this.pinDefs;
     const reported = new Set(this.snapshot.issues.map(formatSkillIssue));
     this.snapshot = next;
-    this.servedList = next.skills
-      .filter((s) => s.state === 'active' && !hasErrors(s))
-      .map((s) => ({ name: s.name, description: s.description, body: s.body }));
-    const defs = next.skills.filter((s) => !hasErrors(s)).map(pinDefinition);
+    const valid = next.skills.filter((s) => !hasErrors(s)).map((s) => ({ s, files: skillFiles(s) }));
+    this.servedList = valid
+      .filter(({ s }) => s.state === 'active')
+      .map(({ s, files }) => ({
+        name: s.name,
+        description: s.description,
+        body: s.body,
+        // The skills extension keys on the name in the file: only skills that state it are listed.
+        ...(s.data.name === s.name ? { manifest: { frontmatter: s.data, files } } : {}),
+      }));
+    const defs = valid.map(({ s, files }) => pinDefinition(s, files));
     if (JSON.stringify(defs) !== JSON.stringify(this.pinDefs)) this.pinDefs = defs;
     for (const i of next.issues) {
       const line = formatSkillIssue(i);
@@ -207,6 +239,22 @@ export class SkillRegistry {
     c.count++;
     c.lastUsed = new Date().toISOString();
     this.counts.set(name, c);
+  }
+
+  /**
+   * A file of a served skill by its manifest path (SKILL.md or a supporting file); undefined for
+   * anything the manifest does not list, so no path outside the skill's folder can be read.
+   */
+  readFile(name: string, path: string): Buffer | undefined {
+    const skill = this.servedList.find((s) => s.name === name);
+    if (!skill?.manifest?.files.some((f) => f.path === path)) return undefined;
+    const parsed = this.get(name);
+    if (!parsed) return undefined;
+    try {
+      return readFileSync(join(dirname(parsed.file), ...path.split('/')));
+    } catch {
+      return undefined;
+    }
   }
 
   /** Reads per skill since the daemon started. */

@@ -53,3 +53,46 @@ export function skillPromptResult(
     messages: [{ role: 'user', content: { type: 'text', text: renderSkill(s.body, args) } }],
   };
 }
+
+// ---- the MCP skills extension (SEP-2640)
+
+export const EXTENSION_ID = 'io.modelcontextprotocol/skills';
+export const EXTENSION_SCHEME = 'skill://';
+
+/** skill://<name>/SKILL.md */
+export function extensionUri(name: string, path = 'SKILL.md'): string {
+  return `${EXTENSION_SCHEME}${name}/${path}`;
+}
+
+/** skill://<name>/<path> → its parts (the path `/`-separated, no `..` or empty segments). */
+export function parseExtensionUri(uri: string): { name: string; path: string } | undefined {
+  if (!uri.startsWith(EXTENSION_SCHEME)) return undefined;
+  const [name, ...rest] = uri.slice(EXTENSION_SCHEME.length).split('/');
+  if (!name || rest.length === 0 || rest.some((p) => p === '' || p === '.' || p === '..')) return undefined;
+  return { name, path: rest.join('/') };
+}
+
+type ManifestSkill = ServedSkill & {
+  manifest?: {
+    frontmatter: Record<string, unknown>;
+    files: readonly { path: string; digest: string; size: number }[];
+  };
+};
+
+/** A skills/list entry: the SKILL.md URI, its front matter as written, and every file. */
+export function extensionEntry(s: ManifestSkill): Record<string, unknown> {
+  return {
+    uri: extensionUri(s.name),
+    // The folder name is the skill's name here, as in the prompts; the extension keys on it.
+    frontmatter: s.manifest?.frontmatter ?? { name: s.name, description: s.description },
+    resources: (s.manifest?.files ?? []).map((f) => ({
+      uri: extensionUri(s.name, f.path),
+      digest: f.digest,
+      size: f.size,
+    })),
+  };
+}
+
+export function manifestResourceEntry(s: ServedSkill): Record<string, unknown> {
+  return { uri: extensionUri(s.name), name: s.name, description: s.description, mimeType: SKILL_MIME };
+}

@@ -40,6 +40,10 @@ export interface ParsedSkill {
   /** 1-based line of the front matter key, for issues and editors. */
   lines: Record<string, number>;
   issues: SkillIssue[];
+  /** The file as read (the skills extension serves it byte for byte). */
+  raw: string;
+  /** The front matter exactly as written, as JSON (state and unknown keys included). */
+  data: Record<string, unknown>;
 }
 
 export function nameProblem(name: string): string | undefined {
@@ -94,6 +98,7 @@ export function parseSkill(file: string, folderName: string, raw: string): Parse
   const issues: SkillIssue[] = [];
   const lines: Record<string, number> = {};
   const fm: SkillFrontMatter = { extra: {} };
+  const data: Record<string, unknown> = {};
   const parts = split(text);
   const problem = nameProblem(folderName);
   if (problem) {
@@ -128,7 +133,7 @@ export function parseSkill(file: string, folderName: string, raw: string): Parse
       ),
     );
   } else {
-    readFrontMatter(file, parts.yaml ?? '', parts.yamlLine, fm, lines, issues);
+    Object.assign(data, readFrontMatter(file, parts.yaml ?? '', parts.yamlLine, fm, lines, issues));
   }
   const at = (key: string) => lines[key] ?? 1;
   if (fm.name !== undefined && fm.name !== folderName) {
@@ -195,7 +200,7 @@ export function parseSkill(file: string, folderName: string, raw: string): Parse
       ),
     );
   }
-  return { name: folderName, file, frontMatter: fm, state, description, body, lines, issues };
+  return { name: folderName, file, frontMatter: fm, state, description, body, lines, issues, raw, data };
 }
 
 function readFrontMatter(
@@ -205,7 +210,7 @@ function readFrontMatter(
   fm: SkillFrontMatter,
   lines: Record<string, number>,
   issues: SkillIssue[],
-): void {
+): Record<string, unknown> {
   const counter = new LineCounter();
   const doc = parseDocument(yaml, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
   const lineOf = (offset: number | undefined) =>
@@ -221,9 +226,9 @@ function readFrontMatter(
         'fix the YAML between the `---` lines',
       ),
     );
-    return;
+    return {};
   }
-  if (doc.contents === null) return;
+  if (doc.contents === null) return {};
   if (!isMap(doc.contents)) {
     issues.push(
       skillIssue(
@@ -234,7 +239,7 @@ function readFrontMatter(
         'write `key: value` lines',
       ),
     );
-    return;
+    return {};
   }
   for (const pair of doc.contents.items) {
     const keyNode = pair.key as { value?: unknown; range?: [number, number, number] } | null;
@@ -280,6 +285,7 @@ function readFrontMatter(
         fm.acceptance_criteria = value;
     }
   }
+  return data;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Skills through a real gateway and a real MCP client: the registry's active skills are prompts and
 // resources beside a real server's prompts; drafts, broken files and policy-denied names are not;
 // edits on disk reach a connected client as list_changed and resources/updated; client scope holds.
+import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -8,6 +9,7 @@ import {
   PromptListChangedNotificationSchema,
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
+  ResultSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PinManager, pinsFile } from '../../src/security/pins/index.js';
@@ -281,5 +283,102 @@ describe('skill pins', () => {
     });
     const d = pins.report().servers.find((s) => s.server === '@skills')!.drift[0];
     expect(d).toMatchObject({ tool: 'later', fields: ['files'] });
+  });
+});
+
+describe('the MCP skills extension (SEP-2640)', () => {
+  let dir: string;
+  let registry: SkillRegistry;
+  let gw: RunningGateway;
+  let client: Client;
+  const forms = '# Forms\n';
+
+  beforeAll(async () => {
+    dir = join(tempDir('skills-ext'), 'skills');
+    writeSkill(
+      dir,
+      'pdf-processing',
+      skill('pdf-processing', 'Fill PDF forms', 'active', 'See references/FORMS.md'),
+    );
+    mkdirSync(join(dir, 'pdf-processing', 'references'));
+    writeFileSync(join(dir, 'pdf-processing', 'references', 'FORMS.md'), forms);
+    writeFileSync(join(dir, 'pdf-processing', '.gridctl-source.json'), '{}');
+    // No `name:` in the file: a prompt, but not listed by the extension, which keys on that name.
+    writeSkill(dir, 'unnamed', '---\ndescription: No name line\nstate: active\n---\nbody');
+    registry = new SkillRegistry(dir);
+    registry.load();
+    gw = await startGateway([], { skills: registry });
+    client = await connectStreamable(gw.url);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await gw?.close();
+  });
+
+  const request = (method: string, params: Record<string, unknown>) =>
+    client.request({ method, params }, ResultSchema.passthrough()) as Promise<Record<string, unknown>>;
+  const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+
+  it('declares the extension and lists each skill with its front matter and files', async () => {
+    expect(client.getServerCapabilities()?.extensions).toEqual({ 'io.modelcontextprotocol/skills': {} });
+    const raw = skill('pdf-processing', 'Fill PDF forms', 'active', 'See references/FORMS.md');
+    expect(await request('skills/list', {})).toEqual({
+      skills: [
+        {
+          uri: 'skill://pdf-processing/SKILL.md',
+          frontmatter: { name: 'pdf-processing', description: 'Fill PDF forms', state: 'active' },
+          resources: [
+            { uri: 'skill://pdf-processing/SKILL.md', digest: sha(raw), size: Buffer.byteLength(raw) },
+            { uri: 'skill://pdf-processing/references/FORMS.md', digest: sha(forms), size: forms.length },
+          ],
+        },
+      ],
+    });
+    expect((await client.listPrompts()).prompts.map((p) => p.name).sort()).toEqual([
+      'pdf-processing',
+      'unnamed',
+    ]);
+    const got = await request('skills/get', { uri: 'skill://pdf-processing/SKILL.md' });
+    expect((got.skill as { uri: string }).uri).toBe('skill://pdf-processing/SKILL.md');
+    await expect(request('skills/get', { uri: 'skill://unnamed/SKILL.md' })).rejects.toThrow(
+      /no skill is served/,
+    );
+  });
+
+  it('reads SKILL.md byte for byte and its files, and nothing outside the manifest', async () => {
+    const md = await client.readResource({ uri: 'skill://pdf-processing/SKILL.md' });
+    expect(md.contents[0]).toMatchObject({
+      mimeType: 'text/markdown',
+      text: expect.stringMatching(/^---\nname: pdf-processing/),
+    });
+    const f = await client.readResource({ uri: 'skill://pdf-processing/references/FORMS.md' });
+    expect(f.contents[0]).toMatchObject({ uri: 'skill://pdf-processing/references/FORMS.md', text: forms });
+    for (const uri of [
+      'skill://pdf-processing/.gridctl-source.json',
+      'skill://pdf-processing/../unnamed/SKILL.md',
+      'skill://pdf-processing/references/../../unnamed/SKILL.md',
+    ]) {
+      await expect(client.readResource({ uri }), uri).rejects.toThrow();
+    }
+  });
+
+  it('lists nothing to a client outside every scope', async () => {
+    gw.gateway.setPolicies({ clients: { default: 'deny', profiles: {} } });
+    try {
+      const stranger = await connectStreamable(`${gw.url}?client=stranger`);
+      try {
+        expect(
+          await (stranger.request(
+            { method: 'skills/list', params: {} },
+            ResultSchema.passthrough(),
+          ) as Promise<unknown>),
+        ).toEqual({ skills: [] });
+      } finally {
+        await stranger.close();
+      }
+    } finally {
+      gw.gateway.setPolicies({});
+    }
   });
 });
