@@ -167,9 +167,19 @@ export const registerSkill: CommandRegistrar = (program, ctx) => {
           });
           if (r.skipped.length > 0) ctx.exitCode = 1;
           if (opts.json) return void json(r);
-          for (const s of r.added)
+          for (const s of r.added) {
             ctx.stdout.write(
               `${ctx.paint('green', '✓')} added ${s.name} (${s.state}): ${oneLine(s.description)}\n`,
+            );
+            for (const f of s.findings)
+              ctx.stdout.write(
+                `  ${ctx.paint('yellow', `${f.code} ${f.severity}`)}: ${f.reason} (at ${f.location})${f.excerpt ? `: ${JSON.stringify(f.excerpt)}` : ''}\n`,
+              );
+          }
+          const flagged = r.added.filter((s) => s.findings.length > 0).map((s) => s.name);
+          if (flagged.length > 0)
+            ctx.stdout.write(
+              `Review ${flagged.join(', ')} before use (gridctl skill info <name>); \`gridctl skill disable <name>\` stops serving one.\n`,
             );
           if (r.skipped.length > 0) {
             ctx.stdout.write(`${r.skipped.length} skipped:\n`);

@@ -16,6 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
+import { type Finding, scanTool } from '../security/pins/scan.js';
 import { SkillError, type SkillIssue, skillIssue } from './issues.js';
 import { hasErrors, loadSkills, SKILL_FILE, skillsDir } from './registry.js';
 import { nameProblem, type ParsedSkill, parseSkill, type SkillState, withState } from './skill-file.js';
@@ -143,7 +144,11 @@ export class SkillLibrary {
   async add(
     source: string,
     opts: { ref?: string; path?: string; activate?: boolean; force?: boolean } = {},
-  ): Promise<{ added: SkillSummary[]; skipped: SkillIssue[]; commit?: string }> {
+  ): Promise<{
+    added: (SkillSummary & { findings: Finding[] })[];
+    skipped: SkillIssue[];
+    commit?: string;
+  }> {
     const work = mkdtempSync(join(tmpdir(), 'gridctl-skill-add-'));
     try {
       let root: string;
@@ -195,7 +200,7 @@ export class SkillLibrary {
           );
         else ready.push(s);
       }
-      const added: SkillSummary[] = [];
+      const added: (SkillSummary & { findings: Finding[] })[] = [];
       mkdirSync(this.dir, { recursive: true });
       for (const s of ready) {
         const from = dirname(s.file);
@@ -229,7 +234,16 @@ export class SkillLibrary {
         }
         rmSync(to, { recursive: true, force: true });
         renameSync(stage, to);
-        added.push(summarize(this.dir, this.get(s.name)));
+        // The tool pins' poisoning heuristics over what the model will read: advisory, shown to
+        // the user who asked for the import (hidden instructions, credential paths, hidden Unicode).
+        const { state: _state, extra, ...known } = s.frontMatter;
+        const findings = scanTool({
+          name: s.name,
+          description: s.description,
+          frontMatter: { ...known, ...extra },
+          body: s.body,
+        });
+        added.push({ ...summarize(this.dir, this.get(s.name)), findings });
       }
       return { added, skipped, ...(commit ? { commit } : {}) };
     } finally {
