@@ -8,6 +8,8 @@
 // answer and the gateway's clients (list_changed) see the new state without waiting for the watcher.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SkillError } from '../skills/issues.js';
+import { type SkillLibrary, summarize } from '../skills/library.js';
+import type { SkillRegistry } from '../skills/registry.js';
 import type { SkillState } from '../skills/skill-file.js';
 import { ApiError, sendJson } from './errors.js';
 import { checkChange, readBody } from './pins.js';
@@ -18,6 +20,48 @@ export interface SkillsView {
   setState(name: string, state: SkillState): unknown;
   /** Host names accepted on changes besides loopback ones (the stack's gateway.allowed_hosts). */
   allowedHosts?(): readonly string[];
+}
+
+/** The registry as the API shows it: each skill with whether this gateway serves it and its reads. */
+export function skillsView(
+  registry: SkillRegistry,
+  library: SkillLibrary,
+  gateway: { servedSkills(): string[] },
+  allowedHosts: () => readonly string[],
+) {
+  const row = (s: ReturnType<SkillRegistry['all']>['skills'][number], served: Set<string>) => {
+    const summary = summarize(registry.dir, s);
+    // A duplicate has an error, so only the copy the gateway serves counts as served.
+    return {
+      ...summary,
+      served: summary.servable && served.has(s.name),
+      usage: registry.usage()[s.name] ?? { count: 0 },
+    };
+  };
+  return {
+    allowedHosts,
+    list: () => {
+      const served = new Set(gateway.servedSkills());
+      const snap = registry.all();
+      return { dir: registry.dir, skills: snap.skills.map((s) => row(s, served)), issues: snap.issues };
+    },
+    get: (name: string) => {
+      const s = library.get(name);
+      return {
+        ...row(s, new Set(gateway.servedSkills())),
+        file: s.file,
+        frontMatter: s.frontMatter,
+        body: s.body,
+        issues: s.issues,
+      };
+    },
+    setState: (name: string, state: 'draft' | 'active' | 'disabled') => {
+      const r = library.setState(name, state);
+      registry.refresh();
+      const s = registry.get(name);
+      return { changed: r.changed, skill: s ? row(s, new Set(gateway.servedSkills())) : r.skill };
+    },
+  };
 }
 
 type Route = [

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ApiError, bindRedactor, sendJson } from '../api/errors.js';
 import { pinsView } from '../api/pins.js';
 import { createApiHandler, type StackView } from '../api/server.js';
+import { skillsView } from '../api/skills.js';
 import { createStaticHandler } from '../api/static.js';
 import type { ServerStatusRow } from '../api/types.js';
 import { type LoadResult, parseDuration, type Stack } from '../config/index.js';
@@ -20,7 +21,7 @@ import { formatText, Logger, type LogLevel, textSink } from '../logging/logger.j
 import { requireRuntime } from '../runtime/index.js';
 import { authorized, type InboundAuth, isLoopback, isOpenPath } from '../security/inbound-auth.js';
 import { PinError, PinManager, pinSettings, pinsFile, withPinFields } from '../security/pins/index.js';
-import { SkillLibrary, summarize } from '../skills/library.js';
+import { SkillLibrary } from '../skills/library.js';
 import { SkillRegistry, skillsDir } from '../skills/registry.js';
 import type { HomePaths } from '../state/paths.js';
 import {
@@ -383,48 +384,6 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-}
-
-/** The registry as the API shows it: each skill with whether this gateway serves it and its reads. */
-function skillsView(
-  registry: SkillRegistry,
-  library: SkillLibrary,
-  gateway: Gateway,
-  allowedHosts: () => readonly string[],
-) {
-  const row = (s: ReturnType<SkillRegistry['all']>['skills'][number], served: Set<string>) => {
-    const summary = summarize(registry.dir, s);
-    // A duplicate has an error, so only the copy the gateway serves counts as served.
-    return {
-      ...summary,
-      served: summary.servable && served.has(s.name),
-      usage: registry.usage()[s.name] ?? { count: 0 },
-    };
-  };
-  return {
-    allowedHosts,
-    list: () => {
-      const served = new Set(gateway.servedSkills());
-      const snap = registry.all();
-      return { dir: registry.dir, skills: snap.skills.map((s) => row(s, served)), issues: snap.issues };
-    },
-    get: (name: string) => {
-      const s = library.get(name);
-      return {
-        ...row(s, new Set(gateway.servedSkills())),
-        file: s.file,
-        frontMatter: s.frontMatter,
-        body: s.body,
-        issues: s.issues,
-      };
-    },
-    setState: (name: string, state: 'draft' | 'active' | 'disabled') => {
-      const r = library.setState(name, state);
-      registry.refresh();
-      const s = registry.get(name);
-      return { changed: r.changed, skill: s ? row(s, new Set(gateway.servedSkills())) : r.skill };
-    },
-  };
 }
 
 /** Refuses a non-loopback listener without inbound auth, unless explicitly allowed. */
