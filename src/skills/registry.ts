@@ -174,6 +174,8 @@ export class SkillRegistry {
   private readonly listeners = new Set<() => void>();
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private closed = false;
   private readonly counts = new Map<string, { count: number; lastUsed: string }>();
 
   constructor(
@@ -267,16 +269,36 @@ export class SkillRegistry {
    * after the last change, so an editor's multi-step save or a copied tree is one reload.
    */
   watch(debounceMs = 300): void {
-    if (this.watcher) return;
+    if (this.watcher || this.closed) return;
     if (!existsSync(this.dir)) mkdirSync(this.dir, { recursive: true });
     const onEvent = () => {
       clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => this.refresh(), debounceMs);
+      this.debounce = setTimeout(() => {
+        this.refresh();
+        // The folder itself was removed (the watch on it is dead): wait for it to come back.
+        if (!existsSync(this.dir)) this.rearm(debounceMs);
+      }, debounceMs);
     };
-    this.watcher = watch(this.dir, { recursive: true }, onEvent);
-    this.watcher.on('error', (err) => {
-      this.logger?.warn(`skills watcher stopped: ${err.message}; restart the gateway to pick up changes`);
+    const w = watch(this.dir, { recursive: true }, onEvent);
+    w.on('error', () => {
+      // Most often the folder went away; the reload after the event says what is left.
+      onEvent();
     });
+    this.watcher = w;
+  }
+
+  /** After the folder was removed: check for it once a second, and watch it again when it is back. */
+  private rearm(debounceMs: number): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    clearInterval(this.poll);
+    this.poll = setInterval(() => {
+      if (this.closed || !existsSync(this.dir)) return;
+      clearInterval(this.poll);
+      this.watch(debounceMs);
+      this.refresh();
+    }, 1000);
+    this.poll.unref();
   }
 
   /** Reload now and tell listeners if what is served changed. */
@@ -294,7 +316,9 @@ export class SkillRegistry {
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.debounce);
+    clearInterval(this.poll);
     this.watcher?.close();
     this.watcher = undefined;
   }
