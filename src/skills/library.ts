@@ -170,7 +170,7 @@ export class SkillLibrary {
         }
       }
       const base = opts.path ? resolve(root, opts.path) : root;
-      if (!base.startsWith(root) || !existsSync(base))
+      if ((base !== root && !base.startsWith(root + sep)) || !existsSync(base))
         throw new SkillError('SKILL_SOURCE_FAILED', `--path ${opts.path} is not a folder of ${source}`);
       // The source's own skills, checked as a registry of their own (name rules, duplicates).
       const found = loadSkills(base).skills;

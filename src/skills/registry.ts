@@ -123,6 +123,9 @@ function pinDefinition(s: ParsedSkill, files: readonly SkillFileEntry[]): Record
   };
 }
 
+/** The MCP skills extension's limit for a whole skill; no single supporting file may exceed it. */
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
 const digestOf = (bytes: Buffer | string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /** SKILL.md and the supporting files in its folder (not nested skills, not dot files). */
@@ -147,6 +150,8 @@ function skillFiles(s: ParsedSkill): SkillFileEntry[] {
         if (!existsSync(join(p, SKILL_FILE))) walk(p, depth + 1);
       } else if (e.isFile() && p !== s.file) {
         try {
+          // Hashed at every reload: a file past the extension's 16 MiB skill limit is left out.
+          if (statSync(p).size > MAX_FILE_BYTES) continue;
           const bytes = readFileSync(p);
           out.push({
             path: relative(folder, p).split(sep).join('/'),
