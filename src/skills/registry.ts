@@ -63,7 +63,50 @@ function findSkillFiles(dir: string): string[] {
 }
 
 /** Read and check every skill under `dir` (missing folder: none). */
-export function loadSkills(dir: string): RegistrySnapshot {
+/**
+ * What the last load read, keyed by path and checked by size, mtime and inode: a reload re-reads
+ * only the files that changed, so a change to one skill of a large registry is cheap.
+ */
+export class ReadCache {
+  private parsed = new Map<string, { key: string; skill: ParsedSkill }>();
+  private digests = new Map<string, { key: string; digest: string; size: number }>();
+  private seenParsed = new Set<string>();
+  private seenDigests = new Set<string>();
+
+  static key(st: { size: number; mtimeMs: number; ino: number }): string {
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  }
+
+  parse(file: string, key: string, read: () => ParsedSkill): ParsedSkill {
+    this.seenParsed.add(file);
+    const hit = this.parsed.get(file);
+    // A copy: the load appends per-load issues (duplicates) to it.
+    if (hit?.key === key) return { ...hit.skill, issues: [...hit.skill.issues] };
+    const skill = read();
+    this.parsed.set(file, { key, skill: { ...skill, issues: [...skill.issues] } });
+    return skill;
+  }
+
+  digest(file: string, key: string, read: () => Buffer): { digest: string; size: number } {
+    this.seenDigests.add(file);
+    const hit = this.digests.get(file);
+    if (hit?.key === key) return hit;
+    const bytes = read();
+    const d = { key, digest: digestOf(bytes), size: bytes.length };
+    this.digests.set(file, d);
+    return d;
+  }
+
+  /** Forget files the last load did not see. */
+  prune(): void {
+    for (const f of this.parsed.keys()) if (!this.seenParsed.has(f)) this.parsed.delete(f);
+    for (const f of this.digests.keys()) if (!this.seenDigests.has(f)) this.digests.delete(f);
+    this.seenParsed.clear();
+    this.seenDigests.clear();
+  }
+}
+
+export function loadSkills(dir: string, cache?: ReadCache): RegistrySnapshot {
   const skills: ParsedSkill[] = [];
   const issues: SkillIssue[] = [];
   const seen = new Map<string, string>();
@@ -80,15 +123,16 @@ export function loadSkills(dir: string): RegistrySnapshot {
       );
       continue;
     }
-    let raw: string;
+    let skill: ParsedSkill;
     try {
-      if (!statSync(file).isFile()) continue;
-      raw = readFileSync(file, 'utf8');
+      const st = statSync(file);
+      if (!st.isFile()) continue;
+      const read = () => parseSkill(file, basename(dirname(file)), readFileSync(file, 'utf8'));
+      skill = cache ? cache.parse(file, ReadCache.key(st), read) : read();
     } catch (err) {
       issues.push(skillIssue('SKILL_UNREADABLE', file, 1, `cannot read: ${(err as Error).message}`));
       continue;
     }
-    const skill = parseSkill(file, basename(dirname(file)), raw);
     const first = seen.get(skill.name);
     if (first !== undefined) {
       skill.issues.push(
@@ -129,7 +173,7 @@ const MAX_FILE_BYTES = 16 * 1024 * 1024;
 const digestOf = (bytes: Buffer | string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /** SKILL.md and the supporting files in its folder (not nested skills, not dot files). */
-function skillFiles(s: ParsedSkill): SkillFileEntry[] {
+function skillFiles(s: ParsedSkill, cache?: ReadCache): SkillFileEntry[] {
   const out: SkillFileEntry[] = [
     { path: SKILL_FILE, digest: digestOf(s.raw), size: Buffer.byteLength(s.raw) },
   ];
@@ -150,14 +194,14 @@ function skillFiles(s: ParsedSkill): SkillFileEntry[] {
         if (!existsSync(join(p, SKILL_FILE))) walk(p, depth + 1);
       } else if (e.isFile() && p !== s.file) {
         try {
-          // Hashed at every reload: a file past the extension's 16 MiB skill limit is left out.
-          if (statSync(p).size > MAX_FILE_BYTES) continue;
-          const bytes = readFileSync(p);
-          out.push({
-            path: relative(folder, p).split(sep).join('/'),
-            digest: digestOf(bytes),
-            size: bytes.length,
-          });
+          // A file past the extension's 16 MiB skill limit is left out.
+          const st = statSync(p);
+          if (st.size > MAX_FILE_BYTES) continue;
+          const read = () => readFileSync(p);
+          const { digest, size } = cache
+            ? cache.digest(p, ReadCache.key(st), read)
+            : { digest: digestOf(read()), size: st.size };
+          out.push({ path: relative(folder, p).split(sep).join('/'), digest, size });
         } catch {
           // unreadable now (removed mid-walk, permissions): left out until it can be read
         }
@@ -180,6 +224,7 @@ export class SkillRegistry {
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private poll: NodeJS.Timeout | undefined;
+  private readonly cache = new ReadCache();
   private closed = false;
   private readonly counts = new Map<string, { count: number; lastUsed: string }>();
 
@@ -190,12 +235,15 @@ export class SkillRegistry {
 
   /** (Re)read the folder; true when what is served changed. Issues are logged once per load. */
   load(): boolean {
-    const next = loadSkills(this.dir);
+    const next = loadSkills(this.dir, this.cache);
     const before = JSON.stringify(this.servedList);
     const defsBefore = this.pinDefs;
     const reported = new Set(this.snapshot.issues.map(formatSkillIssue));
     this.snapshot = next;
-    const valid = next.skills.filter((s) => !hasErrors(s)).map((s) => ({ s, files: skillFiles(s) }));
+    const valid = next.skills
+      .filter((s) => !hasErrors(s))
+      .map((s) => ({ s, files: skillFiles(s, this.cache) }));
+    this.cache.prune();
     this.servedList = valid
       .filter(({ s }) => s.state === 'active')
       .map(({ s, files }) => ({
