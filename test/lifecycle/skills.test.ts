@@ -12,8 +12,10 @@ import { waitFor } from '../support/wait.js';
 import { gridctl, localServer, MEMORY, type Sandbox, sandbox, stackYaml } from './cli.js';
 
 const sandboxes: Sandbox[] = [];
+const stackless: Sandbox[] = [];
 afterAll(async () => {
   for (const sb of sandboxes) await gridctl(sb, ['destroy', 'skilled']).catch(() => undefined);
+  for (const sb of stackless) await gridctl(sb, ['stop']).catch(() => undefined);
 });
 
 function putSkill(home: string, name: string, state: string, body: string): void {
@@ -106,5 +108,22 @@ describe('skills in a running stack', () => {
     }
     const destroyed = await gridctl(sb, ['destroy', 'skilled']);
     expect(destroyed.code, destroyed.stderr).toBe(0);
+  });
+
+  it('serves the registry from the stackless gateway too (no stack, no policy)', async () => {
+    const sb = sandbox();
+    stackless.push(sb);
+    putSkill(sb.home, 'code-review', 'active', 'Review it.');
+    const port = await freePort();
+    const served = await gridctl(sb, ['serve', '--port', String(port)]);
+    expect(served.code, served.stderr).toBe(0);
+    const c = new Client({ name: 'skills-stackless', version: '1.0.0' });
+    await c.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+    try {
+      expect((await c.listPrompts()).prompts.map((p) => p.name)).toEqual(['code-review']);
+    } finally {
+      await c.close();
+    }
+    expect((await gridctl(sb, ['stop'])).code).toBe(0);
   });
 });
