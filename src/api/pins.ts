@@ -73,7 +73,8 @@ export function pinsView(
   };
 }
 
-function checkChange(req: IncomingMessage, view: PinsView): void {
+/** A change must come from an allowed Host and a same-origin or allowed Origin (also used by skills). */
+export function checkChange(req: IncomingMessage, view: { allowedHosts?(): readonly string[] }): void {
   const guard = new RequestGuard(view.allowedHosts?.() ?? [], []);
   const host = req.headers.host;
   if (!guard.hostAllowed(host)) throw new ApiError('bad_request', `host ${host} is not allowed`);
@@ -89,7 +90,8 @@ function checkChange(req: IncomingMessage, view: PinsView): void {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+/** A JSON object body with `Content-Type: application/json` (a plain form cannot send one). */
+export async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type))
     throw new ApiError('bad_request', 'expected Content-Type: application/json');

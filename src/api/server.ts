@@ -8,6 +8,7 @@ import { ApiError, redactorOf, sendError, sendJson } from './errors.js';
 import { EventHub } from './events.js';
 import { type PinsView, pinRoutes } from './pins.js';
 import { policyRoutes } from './policy.js';
+import { type SkillsView, skillRoutes } from './skills.js';
 import { stackEditRoutes } from './stack-edit.js';
 import { varRoutes } from './vars.js';
 
@@ -51,6 +52,8 @@ export interface StackView {
   onActivity?(fn: (event: 'calls' | 'trace', data: unknown) => void): () => void;
   /** Absolute path of the loaded stack file, if any (the UI's Spec view edits it). */
   stackFile?(): string | undefined;
+  /** The skills registry (docs/skills.md). */
+  skills?: SkillsView;
 }
 
 export interface ApiOptions {
@@ -179,6 +182,7 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
     ...stackEditRoutes(view, opts.home),
     ...pinRoutes(view),
     ...policyRoutes(view),
+    ...skillRoutes(view),
     ...varRoutes({
       view,
       logger,

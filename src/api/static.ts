@@ -24,6 +24,7 @@ export const UI_ROUTES = [
   'spec',
   'variables',
   'pins',
+  'library',
   'setup',
 ] as const;
 

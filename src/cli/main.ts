@@ -24,6 +24,7 @@ const commands: Record<string, () => Promise<CommandRegistrar>> = {
   stop: async () => (await import('./serve.js')).registerServe,
   validate: async () => (await import('./validate.js')).registerValidate,
   var: async () => (await import('./var.js')).registerVar,
+  skill: async () => (await import('./skill.js')).registerSkill,
   init: async () => (await import('./init.js')).registerInit,
 };
 

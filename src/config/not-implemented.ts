@@ -72,10 +72,6 @@ export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
     instead: 'git connects as the user in the source URL (e.g. git@host:org/repo.git)',
   },
   {
-    path: 'skills',
-    instead: 'no skills are served, so there is nothing for the policy to filter',
-  },
-  {
     path: 'model_preferences',
     instead: 'it is ignored',
   },

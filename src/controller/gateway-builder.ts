@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ApiError, bindRedactor, sendJson } from '../api/errors.js';
 import { pinsView } from '../api/pins.js';
 import { createApiHandler, type StackView } from '../api/server.js';
+import { skillsView } from '../api/skills.js';
 import { createStaticHandler } from '../api/static.js';
 import type { ServerStatusRow } from '../api/types.js';
 import { type LoadResult, parseDuration, type Stack } from '../config/index.js';
@@ -22,6 +23,8 @@ import { optimize } from '../observability/optimize.js';
 import { requireRuntime } from '../runtime/index.js';
 import { authorized, type InboundAuth, isLoopback, isOpenPath } from '../security/inbound-auth.js';
 import { PinError, PinManager, pinSettings, pinsFile, withPinFields } from '../security/pins/index.js';
+import { SkillLibrary } from '../skills/library.js';
+import { SkillRegistry, skillsDir } from '../skills/registry.js';
 import type { HomePaths } from '../state/paths.js';
 import {
   type DaemonState,
@@ -112,6 +115,10 @@ export async function runStack(o: RunStackOptions): Promise<void> {
 
   // Tool-schema pins (docs/pins.md): loaded before the gateway so the first listing is compared.
   const pins = await openPins(paths.root, stateName, stack, logger);
+  // The skills registry (docs/skills.md): shared by every stack of this home, watched for edits.
+  const skills = new SkillRegistry(skillsDir(paths.root), logger.child({ component: 'skills' }));
+  skills.load();
+  skills.watch();
 
   const gateway = new Gateway({
     name: stack?.gateway?.name ?? 'gridctl-gateway',
@@ -135,6 +142,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     pins,
     groups: stack?.groups,
     policies: callPolicies(stack),
+    skills,
   });
 
   const observed = new Observability(
@@ -241,6 +249,12 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       };
     },
     stackFile: () => stackFile,
+    skills: skillsView(
+      skills,
+      new SkillLibrary(paths.root),
+      gateway,
+      () => reloader?.current.gateway?.allowed_hosts ?? [],
+    ),
     appliedSpec: () => masked(reloader?.current),
     reload: () => {
       if (!reloader) throw new ApiError('no_stack', 'no stack loaded; POST /api/stack/initialize first');
@@ -398,6 +412,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       logger.info(`stopping (${why})`);
       clearInterval(childTimer);
       reloader?.close();
+      skills.close();
       http.close();
       http.closeAllConnections();
       await gateway.close();

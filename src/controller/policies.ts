@@ -36,6 +36,7 @@ export function callPolicies(stack: Stack | undefined): CallPolicies {
   for (const s of stack['mcp-servers']) if (s.output_format) serverFormats[s.name] = s.output_format;
   return {
     ...(stack.clients ? { clients: stack.clients } : {}),
+    ...(stack.skills ? { skills: stack.skills } : {}),
     rateLimits,
     maxToolResultBytes: stack.gateway?.maxToolResultBytes ?? 0,
     outputFormat: stack.gateway?.output_format ?? 'json',

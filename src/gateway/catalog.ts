@@ -9,6 +9,12 @@ export type Obj = Record<string, unknown>;
 
 export const SEPARATOR = '__';
 
+/**
+ * The catalog source that holds the registry's skills. Not a valid server name (`@`), so no stack
+ * server can own it, and routes that name it are answered by the gateway itself.
+ */
+export const SKILLS_SOURCE = '@skills';
+
 export interface CatalogSource {
   name: string;
   unprefixed: boolean;

@@ -13,6 +13,20 @@ import {
   type JsonRpcRequest,
   RpcError,
 } from '../protocol/jsonrpc.js';
+import { skillAllowed } from '../skills/policy.js';
+import {
+  EXTENSION_ID,
+  extensionEntry,
+  extensionUri,
+  LEGACY_URI_PREFIX,
+  manifestResourceEntry,
+  parseExtensionUri,
+  SKILL_MIME,
+  SKILL_URI_PREFIX,
+  skillPromptEntry,
+  skillPromptResult,
+  skillResourceEntry,
+} from '../skills/render.js';
 import type { UpstreamMessageContext, UpstreamRequestOptions } from '../upstream/types.js';
 import {
   Catalog,
@@ -23,6 +37,7 @@ import {
   type Obj,
   type Route,
   SEPARATOR,
+  SKILLS_SOURCE,
 } from './catalog.js';
 import { type GroupMap, Groups } from './groups.js';
 import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
@@ -38,7 +53,7 @@ import type { BucketState } from './pipeline/rate-limit/rate-limit.js';
 import type { ScopeSummary } from './pipeline/scope/scope.js';
 import type { CallContext, ToolResult } from './pipeline/types.js';
 import { type InFlight, LOG_LEVELS, type Session, type SessionStats, SessionStore } from './session.js';
-import type { AutoscalePolicy, GatewayOptions, ServerSpec, ServerStatus } from './types.js';
+import type { AutoscalePolicy, GatewayOptions, ServerSpec, ServerStatus, SourceSkill } from './types.js';
 
 /** MCP has no code for a cancelled request; the LSP convention. */
 const RequestCancelled = -32800;
@@ -120,6 +135,9 @@ export class Gateway {
   private readonly groups: Groups;
   /** tools/call policies and per-session list views; replaced whole by setPolicies. */
   private pipeline: CallPipeline;
+  /** The skills served now (after the stack's policy), by name. */
+  private skills = new Map<string, SourceSkill>();
+  private readonly unwatchSkills: (() => void) | undefined;
 
   constructor(private readonly opts: GatewayOptions) {
     this.log = opts.logger?.child({ component: 'gateway' });
@@ -133,6 +151,9 @@ export class Gateway {
     this.groups = new Groups(opts.groups);
     this.pipeline = this.buildPipeline(opts.policies ?? {});
     for (const spec of opts.servers) this.addManaged(spec);
+    // Skills are local: in the catalog from the start, and again whenever the registry changes.
+    this.unwatchSkills = opts.skills?.onChange(() => this.rebuild());
+    if (opts.skills) this.rebuild();
     const guard = new RequestGuard(opts.allowedHosts, opts.allowedOrigins);
     this.core = {
       sessions: this.sessions,
@@ -271,6 +292,7 @@ export class Gateway {
     // Code mode switched on or off: the tool list is a different one.
     const codeModeFlipped = !before.codeMode !== !policies.codeMode;
     if (codeModeFlipped) this.broadcast(JSON.stringify({ jsonrpc: '2.0', method: LIST_CHANGED.tools }));
+    if (JSON.stringify(before.skills) !== JSON.stringify(policies.skills)) this.rebuild();
     if (JSON.stringify(before.clients) !== JSON.stringify(policies.clients)) {
       for (const kind of ['tools', 'prompts', 'resources'] as const) {
         this.broadcast(JSON.stringify({ jsonrpc: '2.0', method: LIST_CHANGED[kind] }));
@@ -281,6 +303,11 @@ export class Gateway {
   /** Whether code mode is on (gateway.code_mode or `apply --code-mode`). */
   codeModeOn(): boolean {
     return this.pipeline.policies.codeMode !== undefined;
+  }
+
+  /** Names of the skills served now (active, valid, allowed by the stack's `skills:` policy). */
+  servedSkills(): string[] {
+    return [...this.skills.keys()];
   }
 
   /** Rate-limit buckets with their live state (the API's /api/limits, `gridctl limits`). */
@@ -332,6 +359,7 @@ export class Gateway {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unwatchSkills?.();
     this.sessions.closeAll();
     const http = this.httpServer;
     const httpClosed = http
@@ -389,20 +417,47 @@ export class Gateway {
   private rebuild(): void {
     const prev = this.catalog;
     const withheld = new Map<string, Route>();
-    const next = new Catalog(
-      [...this.servers.values()].map((s) => ({
-        name: s.name,
-        unprefixed: s.spec.unprefixed === true,
-        available: s.healthy,
-        hasResources: s.capabilities.resources !== undefined,
-        tools: this.pinnedTools(s, withheld),
-        prompts: s.prompts,
-        resources: s.resources,
-        templates: s.templates,
-      })),
-    );
+    const skills = this.allowedSkills();
+    const sources = [...this.servers.values()].map((s) => ({
+      name: s.name,
+      unprefixed: s.spec.unprefixed === true,
+      available: s.healthy,
+      hasResources: s.capabilities.resources !== undefined,
+      tools: this.pinnedTools(s, withheld),
+      prompts: s.prompts,
+      resources: s.resources,
+      templates: s.templates,
+    }));
+    // After the servers: adding a skill never takes a name an unprefixed server already serves.
+    if (skills.size > 0) {
+      const list = [...skills.values()];
+      sources.push({
+        name: SKILLS_SOURCE,
+        unprefixed: true,
+        available: true,
+        // Their URIs are listed exactly; no fallback routing of other URIs to the registry.
+        hasResources: false,
+        tools: [],
+        prompts: list.map(skillPromptEntry),
+        // The reference's skills://registry/<name>, then the skills extension's skill://<name>/SKILL.md.
+        resources: [
+          ...list.map(skillResourceEntry),
+          ...list.filter((s) => s.manifest).map(manifestResourceEntry),
+        ],
+        templates: [],
+      });
+    }
+    const next = new Catalog(sources);
     this.catalog = next;
     this.withheld = withheld;
+    const skillCollisions = next.collisions.get(SKILLS_SOURCE) ?? [];
+    if (skillCollisions.length > 0) {
+      this.log?.warn('skills not served: an unprefixed server already has prompts of these names', {
+        names: skillCollisions,
+      });
+    }
+    this.notifySkillEdits(this.skills, skills);
+    this.skills = skills;
     for (const s of this.servers.values()) {
       const c = next.collisions.get(s.name) ?? [];
       if (c.length > 0 && c.join() !== s.collisions.join()) {
@@ -417,6 +472,109 @@ export class Gateway {
       sent.add(method);
       this.broadcast(JSON.stringify({ jsonrpc: '2.0', method }));
     }
+  }
+
+  /** The registry's skills that the stack's `skills:` policy lets through. */
+  private allowedSkills(): Map<string, SourceSkill> {
+    const out = new Map<string, SourceSkill>();
+    const policy = this.pipeline.policies.skills;
+    const held = this.withheldSkills();
+    for (const s of this.opts.skills?.served() ?? []) {
+      if (!out.has(s.name) && !held.has(s.name) && skillAllowed(policy, s.name)) out.set(s.name, s);
+    }
+    return out;
+  }
+
+  /**
+   * Skill pins: the registry's skills go to the pin guard like a server's tools (under the name
+   * SKILLS_SOURCE), so a skill whose text changed is drift, withheld in block mode until approved.
+   */
+  private withheldSkills(): ReadonlySet<string> {
+    const guard = this.opts.pins;
+    const defs = this.opts.skills?.pinDefinitions?.();
+    if (!guard || !defs) return new Set();
+    // No skills and none ever pinned: nothing to pin, and no empty entry in every stack's pins.
+    if (defs.length === 0 && guard.has?.(SKILLS_SOURCE) === false) return new Set();
+    try {
+      if (this.pinSeen.get(SKILLS_SOURCE) !== defs) {
+        this.pinSeen.set(SKILLS_SOURCE, defs);
+        guard.observe(SKILLS_SOURCE, defs, { enabled: true, identity: 'skills-registry' });
+      }
+      return guard.withheld(SKILLS_SOURCE);
+    } catch (err) {
+      this.log?.error('skill pinning failed; serving the skills unchecked', { error: messageOf(err) });
+      return new Set();
+    }
+  }
+
+  /** Sessions subscribed to a skill whose text changed are told (resources/updated). */
+  private notifySkillEdits(
+    before: ReadonlyMap<string, { body: string }>,
+    after: ReadonlyMap<string, { body: string }>,
+  ): void {
+    for (const [name, s] of after) {
+      const old = before.get(name);
+      if (!old || old.body === s.body) continue;
+      for (const uri of [`${SKILL_URI_PREFIX}${name}`, `${LEGACY_URI_PREFIX}${name}`]) {
+        const set = this.subscribers.get(`${SKILLS_SOURCE}\0${uri}`);
+        if (!set) continue;
+        const json = JSON.stringify({
+          jsonrpc: '2.0',
+          method: 'notifications/resources/updated',
+          params: { uri },
+        });
+        for (const sess of set) sess.push(json);
+      }
+    }
+  }
+
+  /**
+   * The skill a URI names, and the file for skill:// URIs: a listed skills:// URI, the legacy
+   * prompt://<name>, or skill://<name>/<file> of a served skill (the skills extension).
+   */
+  private skillOf(uri: unknown): string | undefined {
+    return this.skillRef(uri)?.name;
+  }
+
+  private skillRef(uri: unknown): { name: string; path?: string } | undefined {
+    if (typeof uri !== 'string') return undefined;
+    const listed = this.catalog.uriRoute.get(uri);
+    if (listed && listed.server !== SKILLS_SOURCE) return undefined;
+    if (uri.startsWith(SKILL_URI_PREFIX)) {
+      const name = uri.slice(SKILL_URI_PREFIX.length);
+      return this.skills.has(name) ? { name } : undefined;
+    }
+    if (uri.startsWith(LEGACY_URI_PREFIX)) {
+      const name = uri.slice(LEGACY_URI_PREFIX.length);
+      return this.skills.has(name) ? { name } : undefined;
+    }
+    const ext = parseExtensionUri(uri);
+    if (ext && this.skills.get(ext.name)?.manifest?.files.some((f) => f.path === ext.path)) return ext;
+    return undefined;
+  }
+
+  /** skills/list (the MCP skills extension): every served skill the session may see, paged. */
+  private listSkills(f: InFlight, cursor: unknown): unknown {
+    const scope = this.pipeline.scopes.of(f.session.accessId);
+    const all = scope.server(SKILLS_SOURCE) ? [...this.skills.values()].filter((s) => s.manifest) : [];
+    const offset = decodeSkillCursor(cursor);
+    const page = all.slice(offset, offset + this.pageSize);
+    const result: Obj = { skills: page.map(extensionEntry) };
+    if (offset + this.pageSize < all.length) result.nextCursor = encodeSkillCursor(offset + this.pageSize);
+    return result;
+  }
+
+  /** skills/get: one skill's entry by its SKILL.md URI; -32602 for anything this gateway does not serve. */
+  private getSkill(f: InFlight, p: Record<string, unknown>): unknown {
+    const uri = p.uri;
+    if (typeof uri !== 'string')
+      throw new RpcError(ErrorCode.InvalidParams, 'skills/get: params.uri must be a string');
+    const ref = parseExtensionUri(uri);
+    const skill = ref?.path === 'SKILL.md' ? this.skills.get(ref.name) : undefined;
+    if (!skill?.manifest || extensionUri(skill.name) !== uri)
+      throw new RpcError(ErrorCode.InvalidParams, `skills/get: no skill is served at ${uri}`, { uri });
+    this.checkScope(f.session, 'skill', uri, SKILLS_SOURCE);
+    return { skill: extensionEntry(skill) };
   }
 
   /**
@@ -492,6 +650,8 @@ export class Gateway {
       },
       serverInfo: { name: this.opts.name, title: this.opts.name, version: this.opts.version },
     };
+    // The MCP skills extension (SEP-2640): skills/list, skills/get and skill:// resources.
+    if (this.opts.skills) (result.capabilities as Obj).extensions = { [EXTENSION_ID]: {} };
     if (session.group !== undefined) {
       const name = `${this.opts.name}/${session.group}`;
       result.serverInfo = { name, title: name, version: this.opts.version };
@@ -598,6 +758,12 @@ export class Gateway {
         return this.complete(f, p);
       case 'logging/setLevel':
         return this.setLevel(f.session, p);
+      case 'skills/list':
+        if (this.opts.skills) return this.listSkills(f, p.cursor);
+        throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${f.method}`);
+      case 'skills/get':
+        if (this.opts.skills) return this.getSkill(f, p);
+        throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${f.method}`);
       default:
         throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${f.method}`);
     }
@@ -756,12 +922,30 @@ export class Gateway {
       throw new RpcError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
     }
     this.checkScope(f.session, 'prompt', name, route.server);
+    if (route.server === SKILLS_SOURCE) return this.skillPrompt(route.name, p.arguments);
     return this.forward(
       f,
       this.server(route.server),
       'prompts/get',
       route.name === name ? p : { ...p, name: route.name },
     );
+  }
+
+  private skillPrompt(name: string, raw: unknown): unknown {
+    const skill = this.skills.get(name);
+    if (!skill) throw new RpcError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+    const args: Record<string, string> = {};
+    if (raw !== undefined && raw !== null) {
+      if (typeof raw !== 'object' || Array.isArray(raw))
+        throw new RpcError(ErrorCode.InvalidParams, 'prompts/get: params.arguments must be an object');
+      for (const [k, v] of Object.entries(raw)) {
+        if (typeof v !== 'string')
+          throw new RpcError(ErrorCode.InvalidParams, `prompts/get: argument "${k}" must be a string`);
+        args[k] = v;
+      }
+    }
+    this.opts.skills?.used?.(name);
+    return skillPromptResult(skill, args);
   }
 
   private routeUri(
@@ -777,11 +961,34 @@ export class Gateway {
         uri,
       });
     }
+    if (route.server === SKILLS_SOURCE) {
+      const name = uri.startsWith(SKILL_URI_PREFIX) ? uri.slice(SKILL_URI_PREFIX.length) : uri;
+      throw new RpcError(ErrorCode.ResourceNotFound, `Resource not found: no skill "${name}" is served`, {
+        uri,
+      });
+    }
     this.checkScope(session, 'resource', uri, route.server);
     return { s: this.server(route.server), uri: route.name, exposed: uri };
   }
 
   private async readResource(f: InFlight, p: Record<string, unknown>): Promise<unknown> {
+    const ref = this.skillRef(p.uri);
+    if (ref !== undefined) {
+      this.checkScope(f.session, 'resource', p.uri as string, SKILLS_SOURCE);
+      const s = this.skills.get(ref.name)!;
+      if (ref.path === undefined) {
+        this.opts.skills?.used?.(ref.name);
+        return { contents: [{ uri: p.uri, mimeType: SKILL_MIME, text: s.body }] };
+      }
+      // The skills extension serves files byte for byte (digests in skills/list cover them).
+      const bytes = this.opts.skills?.readFile?.(ref.name, ref.path);
+      if (!bytes)
+        throw new RpcError(ErrorCode.ResourceNotFound, `Resource not found: ${p.uri as string}`, {
+          uri: p.uri,
+        });
+      if (ref.path === 'SKILL.md') this.opts.skills?.used?.(ref.name);
+      return { contents: [fileContent(p.uri as string, ref.path, bytes)] };
+    }
     const { s, uri, exposed } = this.routeUri(p.uri, 'resources/read', f.session);
     const result = (await this.forward(f, s, 'resources/read', uri === exposed ? p : { ...p, uri })) as Obj;
     if (uri !== exposed && Array.isArray(result?.contents)) {
@@ -792,6 +999,22 @@ export class Gateway {
 
   private async subscribe(session: Session, p: Record<string, unknown>, on: boolean): Promise<unknown> {
     const method = on ? 'resources/subscribe' : 'resources/unsubscribe';
+    if (this.skillOf(p.uri) !== undefined) {
+      // Local: the registry's watcher is the upstream; rebuild() sends the updates.
+      this.checkScope(session, 'resource', p.uri as string, SKILLS_SOURCE);
+      const key = `${SKILLS_SOURCE}\0${p.uri as string}`;
+      const set = this.subscribers.get(key) ?? new Set<Session>();
+      this.subscribers.set(key, set);
+      if (on) {
+        set.add(session);
+        session.subscriptions.add(key);
+      } else {
+        set.delete(session);
+        session.subscriptions.delete(key);
+        if (set.size === 0) this.subscribers.delete(key);
+      }
+      return {};
+    }
     const { s, uri } = this.routeUri(p.uri, method, session);
     const key = `${s.name}\0${uri}`;
     let set = this.subscribers.get(key);
@@ -836,9 +1059,12 @@ export class Gateway {
       const route = this.catalog.promptRoute.get(ref.name);
       if (!route) throw new RpcError(ErrorCode.InvalidParams, `Unknown prompt: ${ref.name}`);
       this.checkScope(f.session, 'prompt', ref.name, route.server);
+      // A skill's only argument is free text: nothing to complete.
+      if (route.server === SKILLS_SOURCE) return { completion: { values: [], hasMore: false } };
       server = this.server(route.server);
       newRef = route.name === ref.name ? ref : { ...ref, name: route.name };
     } else if (ref.type === 'ref/resource' && typeof ref.uri === 'string') {
+      if (this.skillOf(ref.uri) !== undefined) return { completion: { values: [], hasMore: false } };
       const { s, uri } = this.routeUri(ref.uri, 'completion/complete', f.session);
       server = s;
       newRef = uri === ref.uri ? ref : { ...ref, uri };
@@ -1050,6 +1276,32 @@ export class Gateway {
     }
     this.applyLogLevel(s).catch(() => {});
   }
+}
+
+/** A skill file as resources/read content: text when it is UTF-8, else a base64 blob. */
+function fileContent(uri: string, path: string, bytes: Buffer): Obj {
+  const text = bytes.toString('utf8');
+  const mimeType = /\.md$/i.test(path) ? SKILL_MIME : undefined;
+  if (!text.includes('\uFFFD') && !text.includes('\0'))
+    return { uri, mimeType: mimeType ?? 'text/plain', text };
+  return { uri, mimeType: mimeType ?? 'application/octet-stream', blob: bytes.toString('base64') };
+}
+
+const encodeSkillCursor = (offset: number) =>
+  Buffer.from(JSON.stringify({ k: 'skills', o: offset })).toString('base64url');
+
+function decodeSkillCursor(cursor: unknown): number {
+  if (cursor === undefined || cursor === null) return 0;
+  try {
+    const v = JSON.parse(Buffer.from(String(cursor), 'base64url').toString('utf8')) as {
+      k?: unknown;
+      o?: unknown;
+    };
+    if (v.k === 'skills' && typeof v.o === 'number' && Number.isInteger(v.o) && v.o >= 0) return v.o;
+  } catch {
+    // fall through
+  }
+  throw new RpcError(ErrorCode.InvalidParams, 'invalid cursor for skills/list');
 }
 
 function groupGone(group: string): string {

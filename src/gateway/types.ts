@@ -177,6 +177,37 @@ export interface GatewayOptions {
   groups?: GroupMap;
   /** tools/call policies (client scope, rate limits, ...); swap with setPolicies. */
   policies?: CallPolicies;
+  /** Skills served as prompts and resources (src/skills); filtered by `policies.skills`. */
+  skills?: SkillSource;
+}
+
+/** One skill the registry serves. */
+export interface SourceSkill {
+  name: string;
+  description: string;
+  body: string;
+  /** For the MCP skills extension: the front matter as written and every file (SKILL.md first). */
+  manifest?: {
+    frontmatter: Record<string, unknown>;
+    files: readonly { path: string; digest: string; size: number }[];
+  };
+}
+
+/** What the gateway needs of the skills registry. */
+export interface SkillSource {
+  /** Active, valid skills; a new array whenever they change. */
+  served(): readonly SourceSkill[];
+  /** A file of a served skill by its manifest path; undefined for anything not in the manifest. */
+  readFile?(name: string, path: string): Buffer | undefined;
+  /** Called when what is served changes; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void;
+  /** A client read the skill (usage counts). */
+  used?(name: string): void;
+  /**
+   * What is pinned of every valid skill, whatever its state (so activating or disabling one is not
+   * drift): `{name, description, frontMatter, body, files}`. A new array whenever it changes.
+   */
+  pinDefinitions?(): readonly Record<string, unknown>[];
 }
 
 /**
@@ -196,4 +227,6 @@ export interface ToolPinGuard {
   state(server: string, enabled: boolean): string;
   /** The server left the gateway (its pins stay). */
   forgetLive?(server: string): void;
+  /** Whether anything is pinned or live for the server. */
+  has?(server: string): boolean;
 }

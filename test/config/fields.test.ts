@@ -156,6 +156,10 @@ const IMPLEMENTED: Record<string, string> = {
   'clients.profiles.*.aliases[]': 'src/gateway/pipeline/scope/scope.ts: p.aliases',
   'clients.profiles.*.servers[]': 'src/gateway/pipeline/scope/scope.ts: p.servers',
   'clients.profiles.*.tools[]': 'src/gateway/pipeline/scope/scope.ts: p.tools',
+  skills: 'src/controller/policies.ts: skills: stack.skills',
+  'skills.default': "src/skills/policy.ts: policy.default === 'allow'",
+  'skills.allow[]': 'src/skills/policy.ts: policy.allow.some',
+  'skills.deny[]': 'src/skills/policy.ts: policy.deny.some',
   limits: 'src/controller/policies.ts: stack.limits?.rate_limits',
   'limits.rate_limits[]': 'src/controller/policies.ts: stack.limits?.rate_limits',
   'limits.rate_limits[].client': 'src/controller/policies.ts: r.client',
@@ -317,12 +321,12 @@ limits: {budgets: {daily: 1}}
       ['mcp-servers[1].source.auth.ssh_user', 18],
       ['mcp-servers[1].replicas', 20],
       ['mcp-servers[2].autoscale', 24],
-      ['skills', 25],
       ['model_preferences', 26],
       ['link', 27],
       ['limits.budgets', 28],
     ]);
-    // code_mode and code_mode_timeout (lines 4 and 5) act now: no warning.
+    // code_mode and code_mode_timeout (lines 4 and 5) and skills (line 25) act now: no warning.
+    expect(ni.some((i) => i.field === 'skills')).toBe(false);
     expect(ni.some((i) => i.field.startsWith('gateway.code_mode'))).toBe(false);
     expect(ni.find((i) => i.field === 'gateway.tracing.include_infra')!.message).toBe(
       '`include_infra: true` is not implemented yet: only gridctl records spans (there is no other instrumentation whose spans could be included)',

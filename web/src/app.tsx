@@ -17,6 +17,7 @@ const PinsView = lazyView(() => import('./views/pins.js'));
 const VariablesView = lazyView(() => import('./views/variables.js'));
 const MetricsView = lazyView(() => import('./views/metrics.js'));
 const TracesView = lazyView(() => import('./views/traces.js'));
+const LibraryView = lazyView(() => import('./views/library.js'));
 
 const NAV = [
   { path: '/stack', label: 'Stack', icon: 'stack' },
@@ -27,6 +28,7 @@ const NAV = [
   { path: '/spec', label: 'Spec', icon: 'spec' },
   { path: '/variables', label: 'Variables', icon: 'vars' },
   { path: '/pins', label: 'Pins', icon: 'pins' },
+  { path: '/library', label: 'Library', icon: 'library' },
 ] as const;
 
 type Theme = 'light' | 'dark' | 'system';
@@ -183,6 +185,9 @@ export function App(): JSX.Element {
       break;
     case '/traces':
       view = <TracesView />;
+      break;
+    case '/library':
+      view = <LibraryView />;
       break;
     default:
       view = <StackView />;

@@ -11,6 +11,7 @@ const paths: Record<string, string> = {
   setup: 'M12 5v14M5 12h14',
   chart: 'M4 20V4M4 20h16M8 16l4-5 3 3 5-7',
   traces: 'M4 6h9M7 12h10M10 18h8',
+  library: 'M4 4h4v16H4zM10 4h4v16h-4zM16 5l3.8-1 3.2 15-3.8 1z',
   sun: 'M12 4V2m0 20v-2m8-8h2M2 12h2m13.7-5.7 1.4-1.4M4.9 19.1l1.4-1.4m11.4 0 1.4 1.4M4.9 4.9l1.4 1.4M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8Z',
   moon: 'M21 13a9 9 0 1 1-10-10 7 7 0 0 0 10 10Z',
   restart: 'M4 4v6h6M20 20v-6h-6M5.5 15a7 7 0 0 0 12.3 2M18.5 9A7 7 0 0 0 6.2 7',

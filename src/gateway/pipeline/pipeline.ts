@@ -1,6 +1,7 @@
 // The call pipeline: every tools/call, from a client or from inside code mode, runs the same
 // interceptors in the order declared here, ending in the gateway's forward. Policies swap whole on
 // reload (a new CallPipeline built from the old one keeps unchanged rate-limit buckets).
+import type { SkillsPolicy } from '../../skills/policy.js';
 import type { Obj } from '../catalog.js';
 import { type CodeModeOptions, codeMode } from './code-mode/code-mode.js';
 import { compose } from './compose.js';
@@ -26,6 +27,8 @@ export interface CallPolicies {
   serverFormats?: Readonly<Record<string, Format>>;
   /** gateway.code_mode on (or `apply --code-mode`); absent: off. */
   codeMode?: CodeModeOptions;
+  /** The `skills:` block: which active skills are served; absent: all of them. */
+  skills?: SkillsPolicy;
 }
 
 export interface PipelineDeps {

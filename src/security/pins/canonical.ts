@@ -4,8 +4,21 @@
 // hash does not depend on the order a server happens to serialise keys in.
 import { createHash } from 'node:crypto';
 
-/** The fields of a tool that are pinned, in display order. */
-export const PINNED_FIELDS = ['name', 'description', 'inputSchema', 'outputSchema', 'annotations'] as const;
+/**
+ * The fields of a tool that are pinned, in display order. Skills (src/skills) are pinned through the
+ * same path with three fields of their own, which tools never have (absent fields are not hashed,
+ * so tool pins are unaffected): the front matter without `state`, the body and the supporting files.
+ */
+export const PINNED_FIELDS = [
+  'name',
+  'description',
+  'inputSchema',
+  'outputSchema',
+  'annotations',
+  'frontMatter',
+  'body',
+  'files',
+] as const;
 export type PinnedField = (typeof PINNED_FIELDS)[number];
 
 export type ToolDefinition = { name: string } & Partial<Record<Exclude<PinnedField, 'name'>, unknown>>;

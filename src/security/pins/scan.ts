@@ -143,7 +143,8 @@ function spots(def: ToolDefinition): TextSpot[] {
       }
     }
   };
-  for (const f of ['inputSchema', 'outputSchema', 'annotations'] as const) walk(def[f], f, 0);
+  for (const f of ['inputSchema', 'outputSchema', 'annotations', 'frontMatter', 'body'] as const)
+    walk(def[f], f, 0);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // client call X" (the interceptor below) and "what does this client see" (the per-session list
 // views in ../views.ts), so the two can never disagree.
 import { callError } from '../../../errors/catalogue.js';
+import { SKILLS_SOURCE } from '../../catalog.js';
 import { normalizeClientId } from '../identity.js';
 import type { Interceptor } from '../types.js';
 
@@ -74,7 +75,9 @@ function profileScope(id: string, p: ClientProfile): Scope {
     none: false,
     tool: (exposed, server) =>
       tools.size > 0 ? tools.has(exposed) && (servers.size === 0 || serverOk(server)) : serverOk(server),
-    server: serverOk,
+    // Skills are instructions, not capabilities: a client that may reach anything sees them (the
+    // stack's `skills:` policy chooses which).
+    server: (s) => s === SKILLS_SOURCE || serverOk(s),
     describe: () => ({
       profile: id,
       access: 'some',
