@@ -75,6 +75,7 @@ describe('traces of a running stack', () => {
       [
         'name: traced',
         'gateway:',
+        '  code_mode: "on"',
         '  tracing:',
         '    export: otlp',
         `    endpoint: ${receiver.url}`,
@@ -83,6 +84,7 @@ describe('traces of a running stack', () => {
         `    url: ${upstream.url}`,
         '  - name: local',
         `    command: [${JSON.stringify(process.execPath)}, "--import", ${JSON.stringify(TSX)}, ${JSON.stringify(FIXTURE)}]`,
+        '    replicas: 2',
         '',
       ].join('\n'),
     );
@@ -118,6 +120,14 @@ describe('traces of a running stack', () => {
       expect(failed).toBeInstanceOf(Error);
       await plain.close();
 
+      // Code mode: an execute whose script calls a tool makes an inner-call span under the
+      // execute's request, with its upstream span (and the replica pick) under it.
+      const executed = await client.callTool({
+        name: 'execute',
+        arguments: { code: '(async () => await mcp.callTool("local", "request_meta", {}))()' },
+      });
+      expect(executed.isError, JSON.stringify(executed)).toBeFalsy();
+
       // gridctl traces: the client's trace, continued; the upstream span is the one the server saw.
       const listed = await waitFor(
         async () => {
@@ -142,6 +152,18 @@ describe('traces of a running stack', () => {
       expect(up?.name).toBe('tools/call web');
       expect(up?.parentSpanId).toBe(root?.spanId);
       expect(detail.spanTree.some((s) => s.name === 'tools/call local › request_meta')).toBe(true);
+      // local runs two replicas: each request to it has a replica.pick span under its client span.
+      const byId = new Map(detail.spanTree.map((s) => [s.spanId, s]));
+      const picks = detail.spanTree.filter((s) => s.name === 'replica.pick local');
+      expect(picks.length).toBe(2); // the direct call and the inner one
+      for (const p of picks) expect(byId.get(p.parentSpanId!)?.name).toBe('tools/call local');
+      const inner = detail.spanTree.find(
+        (s) => s.name === 'tools/call local › request_meta' && s.kind === 'internal',
+      );
+      expect(byId.get(inner!.parentSpanId!)?.name).toMatch(/^tools\/call execute/);
+      expect(
+        detail.spanTree.some((s) => s.parentSpanId === inner!.spanId && s.name === 'tools/call local'),
+      ).toBe(true);
 
       const tree = await gridctl(sb, ['traces', traceId.slice(0, 10)]);
       expect(tree.code, tree.stderr).toBe(0);
