@@ -22,6 +22,15 @@ import {
   type Route,
   SEPARATOR,
 } from './catalog.js';
+import { HeldCall, MRTR_METHODS, paramsDigest, StateSigner } from './era/mrtr.js';
+import {
+  CACHEABLE,
+  capabilityFor,
+  META,
+  MODERN_VERSIONS,
+  ModernCode,
+  type ModernMeta,
+} from './era/stateless.js';
 import { type GroupMap, Groups } from './groups.js';
 import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
 import { ManagedServer, messageOf } from './managed-server.js';
@@ -118,6 +127,9 @@ export class Gateway {
   private readonly groups: Groups;
   /** tools/call policies and per-session list views; replaced whole by setPolicies. */
   private pipeline: CallPipeline;
+  /** Modern-era calls held open between input_required rounds, by held-call id. */
+  private readonly held = new Map<string, { call: HeldCall; f: InFlight }>();
+  private readonly signer = new StateSigner();
 
   constructor(private readonly opts: GatewayOptions) {
     this.log = opts.logger?.child({ component: 'gateway' });
@@ -141,6 +153,9 @@ export class Gateway {
       initialize: (s, p) => this.initialize(s, p),
       handleRequest: (s, m, push) => this.handleRequest(s, m, push),
       handleNotification: (s, m) => this.handleNotification(s, m),
+      allVersions: [...MODERN_VERSIONS, ...SUPPORTED_VERSIONS],
+      toolDefinition: (name, group) => this.toolDefinition(name, group),
+      handleStateless: (s, m, meta, push) => this.handleStateless(s, m, meta, push),
       health: () => ({
         status: 200,
         body: { status: 'ok', stack: opts.stackName, gateway: opts.name, version: opts.version },
@@ -460,6 +475,18 @@ export class Gateway {
     const requested = p.protocolVersion;
     session.protocolVersion =
       typeof requested === 'string' && SUPPORTED_VERSIONS.includes(requested) ? requested : LATEST_VERSION;
+    if (typeof requested === 'string' && MODERN_VERSIONS.includes(requested)) {
+      // The handshake's own negotiation: the newest handshake version is the counter-offer. The
+      // modern era is served per request (with `_meta`), never inside an initialize session.
+      this.log?.info(
+        'initialize asked for a stateless-era version; answered with the newest handshake version',
+        {
+          requested,
+          answered: session.protocolVersion,
+          client: (p.clientInfo as { name?: unknown } | undefined)?.name,
+        },
+      );
+    }
     if (p.clientInfo && typeof p.clientInfo === 'object')
       session.clientInfo = p.clientInfo as Session['clientInfo'];
     if (p.capabilities && typeof p.capabilities === 'object') {
@@ -547,6 +574,193 @@ export class Gateway {
       if (session.inflight.get(key) === f) session.inflight.delete(key);
       this.untrack(f);
     }
+  }
+
+  // ---------------------------------------------------------------- modern era (2026-07-28)
+
+  /** A listed tool as this caller's view has it (scope and group applied), by exposed name. */
+  private toolDefinition(name: string, group: string | undefined): unknown {
+    const tools =
+      group === undefined ? this.catalog.lists.tools : this.groups.view(group, this.catalog)?.tools;
+    return tools?.find((t) => t.name === name);
+  }
+
+  /** What server/discover and every result's `_meta` say about the gateway. */
+  private serverInfo(session: Session): Obj {
+    const name = session.group === undefined ? this.opts.name : `${this.opts.name}/${session.group}`;
+    return { name, title: name, version: this.opts.version };
+  }
+
+  /**
+   * Caching hints for a cacheable result. The gateway's lists are aggregated from upstreams that
+   * give no TTL (handshake-era servers), so they are immediately stale (0): clients refetch, and
+   * list changes never wait out a TTL. A `clients:` block makes lists differ per caller: private.
+   */
+  private cacheHints(): { ttlMs: number; cacheScope: 'public' | 'private' } {
+    return { ttlMs: 0, cacheScope: this.pipeline.scopes.open ? 'public' : 'private' };
+  }
+
+  private discover(session: Session): Obj {
+    const result: Obj = {
+      supportedVersions: [...MODERN_VERSIONS, ...SUPPORTED_VERSIONS],
+      capabilities: {
+        tools: {},
+        prompts: {},
+        resources: {},
+        completions: {},
+        logging: {},
+      },
+    };
+    const instructions = this.instructions(session);
+    if (instructions) result.instructions = instructions;
+    return result;
+  }
+
+  /**
+   * One modern-era request: the same dispatch (and call pipeline) as a session's, results shaped
+   * for 2026-07-28. A handshake-era upstream asking the client something mid-call turns the answer
+   * into an input_required round; the retry carrying our requestState resumes the held call.
+   */
+  private async handleStateless(
+    session: Session,
+    msg: JsonRpcRequest,
+    _meta: ModernMeta,
+    push: (json: string) => boolean,
+  ): Promise<{ status: number; json: string }> {
+    const params = msg.params ?? {};
+    const key = sessionKey(msg.id);
+    const serverInfo = this.serverInfo(session);
+    const metaOut = (r: Obj): Obj => {
+      const m = r._meta && typeof r._meta === 'object' ? (r._meta as Obj) : {};
+      return { ...m, [META.serverInfo]: serverInfo };
+    };
+    try {
+      if (msg.method === 'server/discover') {
+        const r = this.discover(session);
+        const result = { ...r, resultType: 'complete', ...this.cacheHints(), _meta: metaOut({}) };
+        return { status: 200, json: JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) };
+      }
+      const resumed = this.resume(session, msg, params);
+      const call = resumed?.call ?? new HeldCall();
+      call.push = push;
+      let f = resumed?.f;
+      if (!f) {
+        const held = call;
+        const mrtr = MRTR_METHODS.has(msg.method);
+        const fresh: InFlight = {
+          session,
+          id: msg.id,
+          method: msg.method,
+          abort: new AbortController(),
+          push: (j) => held.push(j),
+          ...(mrtr ? { ask: (m: string, p: Obj | undefined) => held.ask(m, p) } : {}),
+          fail: (err) => {
+            held.settle({ kind: 'error', error: err });
+            fresh.abort.abort(new Error(err.message));
+          },
+        };
+        f = fresh;
+        this.dispatch(fresh, params)
+          .then(
+            (value) => held.settle({ kind: 'done', value }),
+            (error) => held.settle({ kind: 'error', error }),
+          )
+          .finally(() => this.untrack(fresh));
+      }
+      // This request's stream now carries the call: its close cancels it (and upstream).
+      session.inflight.set(key, f);
+      const round = await call.round(f.abort.signal);
+      if (round.kind === 'input') {
+        const requestState = this.hold(call, f, session.accessId, msg.method, params);
+        const result = {
+          resultType: 'input_required',
+          inputRequests: round.inputRequests,
+          requestState,
+          _meta: metaOut({}),
+        };
+        return { status: 200, json: JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) };
+      }
+      if (round.kind === 'error') throw round.error;
+      const out = round.value;
+      const extra: Obj = { resultType: 'complete', ...(CACHEABLE.has(msg.method) ? this.cacheHints() : {}) };
+      if (typeof out === 'string') {
+        // The list fast path: `{..."result":{...}}` gains the modern fields before its last `}}`.
+        const add = JSON.stringify({ ...extra, _meta: metaOut({}) });
+        return { status: 200, json: `${out.slice(0, -2)},${add.slice(1, -1)}}}` };
+      }
+      const r = (out ?? {}) as Obj;
+      const result = {
+        ...r,
+        ...extra,
+        ...(typeof r.resultType === 'string' ? { resultType: r.resultType } : {}),
+        _meta: metaOut(r),
+      };
+      return { status: 200, json: JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) };
+    } catch (err) {
+      if (err instanceof RpcError) {
+        // -32002 (resource not found) is retired in 2026-07-28: -32602 replaces it.
+        const code = err.code === ErrorCode.ResourceNotFound ? ErrorCode.InvalidParams : err.code;
+        const status =
+          code === ModernCode.MissingRequiredClientCapability ||
+          code === ModernCode.UnsupportedProtocolVersion ||
+          code === ModernCode.HeaderMismatch
+            ? 400
+            : code === ErrorCode.MethodNotFound
+              ? 404
+              : 200;
+        return { status, json: errorJson(msg.id, code, err.message, err.data) };
+      }
+      this.log?.error('request failed', { method: msg.method, error: messageOf(err) });
+      return {
+        status: 200,
+        json: errorJson(msg.id, ErrorCode.InternalError, `Internal error: ${messageOf(err)}`),
+      };
+    } finally {
+      session.inflight.delete(key);
+    }
+  }
+
+  /** A retry carrying our requestState: the held call it names, with the client's answers given. */
+  private resume(
+    session: Session,
+    msg: JsonRpcRequest,
+    params: Obj,
+  ): { call: HeldCall; f: InFlight } | undefined {
+    const state = params.requestState;
+    if (!MRTR_METHODS.has(msg.method) || typeof state !== 'string') return undefined;
+    const id = this.signer.verify(state, session.accessId, msg.method, paramsDigest(params));
+    if (id === undefined) return undefined;
+    const h = this.held.get(id);
+    if (!h) {
+      throw new RpcError(
+        ErrorCode.InvalidParams,
+        'Invalid params: requestState names a call that has ended (answered already, or its time ran out); send the request again without it',
+      );
+    }
+    this.held.delete(id);
+    clearTimeout(h.call.timer);
+    h.call.answer(params.inputResponses);
+    return h;
+  }
+
+  /** Keep a call open for the client's next round; the state it gets back names it. */
+  private hold(call: HeldCall, f: InFlight, principal: string, method: string, params: Obj): string {
+    const ttl = this.opts.inputRequiredTtlMs ?? 5 * 60_000;
+    this.held.set(call.id, { call, f });
+    call.timer = setTimeout(() => {
+      if (this.held.get(call.id)?.call !== call) return;
+      this.held.delete(call.id);
+      call.abandon(`the client did not answer within ${ttl} ms`);
+      f.abort.abort(new Error('input_required state expired'));
+    }, ttl);
+    call.timer.unref();
+    return this.signer.sign({
+      h: call.id,
+      p: principal,
+      m: method,
+      d: paramsDigest(params),
+      e: Date.now() + ttl,
+    });
   }
 
   /** Returns a result object, or a complete serialised response (list fast path). */
@@ -988,6 +1202,7 @@ export class Gateway {
             ? 'roots'
             : undefined;
     let f = this.related(s, ctx);
+    if (f?.session.stateless) return this.askStateless(s, msg, f, cap);
     let session = f?.session;
     if (!session && cap === 'roots') {
       // roots describe the client, not a call: ask the most recently active client that has them.
@@ -1014,6 +1229,38 @@ export class Gateway {
       );
     }
     return session.request(msg.method, msg.params, s.timeoutMs, f);
+  }
+
+  /**
+   * A handshake-era server asks a modern client something mid-call: that client has no stream to
+   * receive requests on, so the question becomes an input_required round (when the client declared
+   * the capability) or the request ends with -32021 naming the capability it lacks.
+   */
+  private askStateless(
+    s: ManagedServer,
+    msg: JsonRpcRequest,
+    f: InFlight,
+    cap: string | undefined,
+  ): Promise<unknown> {
+    const lacking = cap ?? capabilityFor(msg.method);
+    if (lacking && f.session.clientCapabilities[lacking] === undefined) {
+      const why = `server "${s.name}" needs the client capability "${lacking}" (${msg.method}) to complete ${f.method}; declare it in _meta["${META.clientCapabilities}"]`;
+      f.fail?.(
+        new RpcError(ModernCode.MissingRequiredClientCapability, why, {
+          requiredCapabilities: { [lacking]: {} },
+        }),
+      );
+      return Promise.reject(new RpcError(ErrorCode.MethodNotFound, `the client does not support ${lacking}`));
+    }
+    if (!f.ask) {
+      return Promise.reject(
+        new RpcError(
+          ErrorCode.MethodNotFound,
+          `${msg.method} cannot be relayed during ${f.method} to a stateless client`,
+        ),
+      );
+    }
+    return f.ask(msg.method, msg.params);
   }
 
   private onServerConnected(s: ManagedServer): void {

@@ -22,6 +22,7 @@ import {
   type JsonRpcRequest,
 } from '../protocol/jsonrpc.js';
 import { tokenClientOf } from '../security/inbound-auth.js';
+import { isModern, type ModernMeta, validateModern } from './era/stateless.js';
 import type { RequestGuard } from './origin.js';
 import { accessIdOf } from './pipeline/identity.js';
 import { openSse, Session, type SessionStore, sseEvent } from './session.js';
@@ -44,6 +45,17 @@ export interface McpCore {
   /** Serve one request; resolves with the serialised response. Never rejects. */
   handleRequest(session: Session, msg: JsonRpcRequest, push: (json: string) => boolean): Promise<string>;
   handleNotification(session: Session, msg: JsonRpcNotification): void;
+  /** Every version the endpoint serves, modern first (server/discover, -32022's `supported`). */
+  readonly allVersions: readonly string[];
+  /** A tool's listed definition by exposed name (its `x-mcp-header` annotations). */
+  toolDefinition(name: string, group: string | undefined): unknown;
+  /** Serve one modern-era request on its stand-in session: the HTTP status and the response. */
+  handleStateless(
+    session: Session,
+    msg: JsonRpcRequest,
+    meta: ModernMeta,
+    push: (json: string) => boolean,
+  ): Promise<{ status: number; json: string }>;
   health(): { status: number; body: unknown };
   ready(): { status: number; body: unknown };
 }
@@ -187,14 +199,14 @@ class PostResponse {
     return sseEvent(this.res, json);
   };
 
-  finish(json: string): void {
+  finish(json: string, status = 200): void {
     if (this.done) return;
     this.done = true;
     if (this.sse) {
       sseEvent(this.res, json);
       this.res.end();
     } else {
-      sendJson(this.res, 200, json);
+      sendJson(this.res, status, json);
     }
   }
 }
@@ -346,6 +358,16 @@ export function createHandler(core: McpCore) {
       }
       return sendJson(res, 200, body, { 'Mcp-Session-Id': session.id, ...cors(req) });
     }
+    if (
+      c.kind !== 'response' &&
+      req.headers['mcp-session-id'] === undefined &&
+      isModern(req.headers, c.msg.method, c.msg.params, SUPPORTED_VERSIONS)
+    ) {
+      // Modern era: no session. A notification has nothing to answer (cancellation is closing
+      // the request's stream).
+      if (c.kind === 'notification') return sendEmpty(res, 202, cors(req));
+      return postStateless(req, res, url, group, c.msg, acceptsSse);
+    }
     const session = lookup(req, res, c.kind === 'request' ? c.msg.id : null);
     if (!session) return;
     if (c.kind === 'notification') {
@@ -360,6 +382,41 @@ export function createHandler(core: McpCore) {
     const out = new PostResponse(res, acceptsSse);
     out.finish(await core.handleRequest(session, c.msg, out.push));
     session.touch(); // a long call ends now: its session was in use until this moment
+  };
+
+  const postStateless = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    group: string | undefined,
+    msg: JsonRpcRequest,
+    acceptsSse: boolean,
+  ) => {
+    const checked = validateModern(req.headers, msg, core.allVersions, (name) =>
+      core.toolDefinition(name, group),
+    );
+    if (!checked.ok) {
+      const r = checked.rejection;
+      return sendJson(res, r.status, errorJson(r.id, r.code, r.message, r.data), cors(req));
+    }
+    const meta = checked.meta;
+    // A stand-in for the pipeline (identity, scope, group, capabilities), never stored.
+    const session = new Session(false, () => {});
+    session.stateless = true;
+    session.protocolVersion = meta.protocolVersion;
+    session.clientInfo = meta.clientInfo ?? {};
+    session.clientCapabilities = meta.clientCapabilities;
+    session.logLevel = meta.logLevel;
+    session.group = group;
+    session.accessId = accessIdOf(explicitClientId(req, url), meta.clientInfo?.name);
+    // Closing the response stream is the cancellation of the request (upstream too).
+    res.on('close', () => {
+      if (!res.writableFinished) session.close();
+    });
+    for (const [k, v] of Object.entries(cors(req))) res.setHeader(k, v);
+    const out = new PostResponse(res, acceptsSse);
+    const r = await core.handleStateless(session, msg, meta, out.push);
+    out.finish(r.json, r.status);
   };
 
   const postBatch = async (req: IncomingMessage, res: ServerResponse, items: unknown[]) => {
@@ -543,8 +600,14 @@ export function createHandler(core: McpCore) {
       return sendEmpty(res, 204, {
         ...cors(req),
         'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
-        'Access-Control-Allow-Headers':
-          'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, X-Gridctl-Client-Id',
+        'Access-Control-Allow-Headers': [
+          'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-Gridctl-Client-Id',
+          // Mcp-Param-<name> headers are named by the tools, so the ones asked for are allowed.
+          ...String(req.headers['access-control-request-headers'] ?? '')
+            .split(',')
+            .map((h) => h.trim())
+            .filter((h) => /^mcp-param-[\w-]+$/i.test(h)),
+        ].join(', '),
         'Access-Control-Max-Age': '600',
       });
     }

@@ -153,6 +153,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Sessions idle (no stream, no request in flight) longer than this are closed; 0 = never. Default 30 min. */
   sessionIdleMs?: number;
+  /** How long a modern client has to answer an input_required round before the held call ends (default 5 min). */
+  inputRequiredTtlMs?: number;
   /** Sessions at most; past it the least recently used idle one is evicted. Default 1000. */
   maxSessions?: number;
   /** Sessions per client access id at most, evicted the same way within that client. Default: maxSessions. */
