@@ -341,6 +341,17 @@ export function createHandler(core: McpCore) {
     if (Array.isArray(value)) return postBatch(req, res, value);
     const c = classify(value);
     if (c.kind === 'invalid') return sendJson(res, 400, errorJson(c.id, c.code, c.message));
+    // A request carrying the modern `_meta` is served statelessly, initialize included (a 404 there).
+    const modern =
+      c.kind !== 'response' &&
+      req.headers['mcp-session-id'] === undefined &&
+      isModern(req.headers, c.msg.method, c.msg.params, SUPPORTED_VERSIONS);
+    if (modern) {
+      // Modern era: no session. A notification has nothing to answer (cancellation is closing
+      // the request's stream).
+      if (c.kind === 'notification') return sendEmpty(res, 202, cors(req));
+      if (c.kind === 'request') return postStateless(req, res, url, group, c.msg, acceptsSse);
+    }
     if (c.kind === 'request' && c.msg.method === 'initialize') {
       const accessId = accessIdOf(explicitClientId(req, url), clientNameOf(c.msg.params));
       const session = createSession(res, false, c.msg.id, group, accessId);
@@ -357,16 +368,6 @@ export function createHandler(core: McpCore) {
         return sendJson(res, 200, errorJson(c.msg.id, ErrorCode.InvalidParams, (err as Error).message));
       }
       return sendJson(res, 200, body, { 'Mcp-Session-Id': session.id, ...cors(req) });
-    }
-    if (
-      c.kind !== 'response' &&
-      req.headers['mcp-session-id'] === undefined &&
-      isModern(req.headers, c.msg.method, c.msg.params, SUPPORTED_VERSIONS)
-    ) {
-      // Modern era: no session. A notification has nothing to answer (cancellation is closing
-      // the request's stream).
-      if (c.kind === 'notification') return sendEmpty(res, 202, cors(req));
-      return postStateless(req, res, url, group, c.msg, acceptsSse);
     }
     const session = lookup(req, res, c.kind === 'request' ? c.msg.id : null);
     if (!session) return;

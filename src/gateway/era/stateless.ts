@@ -102,11 +102,12 @@ const PLAIN = /^[\x20-\x7e\t]*$/;
 /** A header value as the client meant it: Base64 sentinel decoded; undefined when malformed. */
 export function decodeHeaderValue(raw: string): string | undefined {
   const v = raw.trim();
-  if (v.startsWith('=?base64?')) {
+  // Only a value with both markers is encoded; without the suffix it is a literal.
+  if (v.startsWith('=?base64?') && v.endsWith('?=') && v.length >= 11) {
     const m = SENTINEL.exec(v);
-    if (!m) return undefined;
-    const out = Buffer.from(m[1]!, 'base64').toString('utf8');
-    return out;
+    // Strict: the alphabet and the padding (Node's decoder would accept either broken).
+    if (!m || m[1]!.length % 4 !== 0) return undefined;
+    return Buffer.from(m[1]!, 'base64').toString('utf8');
   }
   return PLAIN.test(v) ? v : undefined;
 }
