@@ -732,10 +732,9 @@ export class Gateway {
     if (id === undefined) return undefined;
     const h = this.held.get(id);
     if (!h) {
-      throw new RpcError(
-        ErrorCode.InvalidParams,
-        'Invalid params: requestState names a call that has ended (answered already, or its time ran out); send the request again without it',
-      );
+      throw rpcError('REQUEST_STATE_INVALID', {
+        why: 'names a call that has ended (answered already, or its time ran out)',
+      });
     }
     this.held.delete(id);
     clearTimeout(h.call.timer);
@@ -1244,11 +1243,12 @@ export class Gateway {
   ): Promise<unknown> {
     const lacking = cap ?? capabilityFor(msg.method);
     if (lacking && f.session.clientCapabilities[lacking] === undefined) {
-      const why = `server "${s.name}" needs the client capability "${lacking}" (${msg.method}) to complete ${f.method}; declare it in _meta["${META.clientCapabilities}"]`;
       f.fail?.(
-        new RpcError(ModernCode.MissingRequiredClientCapability, why, {
-          requiredCapabilities: { [lacking]: {} },
-        }),
+        rpcError(
+          'MISSING_CLIENT_CAPABILITY',
+          { server: s.name, capability: lacking, method: msg.method, request: f.method },
+          { requiredCapabilities: { [lacking]: {} } },
+        ),
       );
       return Promise.reject(new RpcError(ErrorCode.MethodNotFound, `the client does not support ${lacking}`));
     }

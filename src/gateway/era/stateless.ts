@@ -2,7 +2,8 @@
 // carries its protocol version and client capabilities in `_meta`, mirrored into HTTP headers. This
 // file decides which era a POST belongs to and runs the specified validation ladder; the gateway
 // then serves the request through the same dispatch (and call pipeline) as a session request.
-import { ErrorCode, type JsonRpcId, type JsonRpcRequest } from '../../protocol/jsonrpc.js';
+import { rpcError } from '../../errors/catalogue.js';
+import type { JsonRpcId, JsonRpcRequest, RpcError } from '../../protocol/jsonrpc.js';
 
 export const MODERN_VERSIONS = ['2026-07-28'];
 export const LATEST_MODERN = '2026-07-28';
@@ -174,9 +175,9 @@ export function validateModern(
   toolSchema: (name: string) => unknown,
 ): { ok: true; meta: ModernMeta } | { ok: false; rejection: Rejection } {
   const id = msg.id;
-  const reject = (status: number, code: number, message: string, data?: unknown) => ({
+  const reject = (status: number, e: RpcError) => ({
     ok: false as const,
-    rejection: { status, id, code, message, ...(data === undefined ? {} : { data }) },
+    rejection: { status, id, code: e.code, message: e.message, data: e.data },
   });
   const params = msg.params;
   const meta = metaOf(params);
@@ -188,13 +189,15 @@ export function validateModern(
   if (missing.length > 0) {
     return reject(
       400,
-      ErrorCode.InvalidParams,
-      `Invalid params: params._meta must carry ${missing.map((k) => `"${k}"`).join(' and ')} on every request of protocol version ${LATEST_MODERN}`,
-      { missing },
+      rpcError(
+        'META_MISSING',
+        { missing: missing.map((k) => `"${k}"`).join(' and '), version: LATEST_MODERN },
+        { missing },
+      ),
     );
   }
   const v = version as string;
-  const mismatch = (what: string) => reject(400, ModernCode.HeaderMismatch, `Header mismatch: ${what}`);
+  const mismatch = (detail: string) => reject(400, rpcError('HEADER_MISMATCH', { detail }));
   const pv = header(headers, 'mcp-protocol-version');
   if (pv === undefined) return mismatch('the MCP-Protocol-Version header is required');
   if (pv.trim() !== v) {
@@ -226,16 +229,18 @@ export function validateModern(
     if (bad) return mismatch(bad);
   }
   if (!supported.includes(v) || !MODERN_VERSIONS.includes(v)) {
+    const legacy = supported.filter((s) => !MODERN_VERSIONS.includes(s)).join(', ');
     return reject(
       400,
-      ModernCode.UnsupportedProtocolVersion,
-      `Unsupported protocol version "${v}"; this gateway serves ${MODERN_VERSIONS.join(', ')} per request and ${supported.filter((s) => !MODERN_VERSIONS.includes(s)).join(', ')} after initialize`,
-      { supported, requested: v },
+      rpcError(
+        'UNSUPPORTED_VERSION',
+        { requested: v, modern: MODERN_VERSIONS.join(', '), legacy },
+        { supported: [...supported] },
+      ),
     );
   }
-  if (!MODERN_METHODS.has(msg.method)) {
-    return reject(404, ErrorCode.MethodNotFound, `Method not found: ${msg.method}`);
-  }
+  if (!MODERN_METHODS.has(msg.method))
+    return reject(404, rpcError('METHOD_NOT_FOUND', { method: msg.method }));
   const info = meta?.[META.clientInfo];
   const level = meta?.[META.logLevel];
   return {
