@@ -59,12 +59,6 @@ export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
     instead: 'no logs, metrics or traces are persisted beyond the daemon and per-server log files',
   },
   {
-    path: 'mcp-servers[].protocol_generation',
-    acts: (v) => v === 'stateless',
-    label: '`protocol_generation: stateless`',
-    instead: 'the gateway always connects with the initialize handshake (`auto` and `handshake` do the same)',
-  },
-  {
     path: 'mcp-servers[].auth.type',
     covers: [
       'mcp-servers[].auth.scopes[]',

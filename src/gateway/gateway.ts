@@ -641,6 +641,9 @@ export class Gateway {
         return { status: 200, json: JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) };
       }
       const resumed = this.resume(session, msg, params);
+      if (resumed && 'relay' in resumed) {
+        return this.handleStateless(session, { ...msg, params: resumed.relay }, _meta, push);
+      }
       const call = resumed?.call ?? new HeldCall();
       call.push = push;
       let f = resumed?.f;
@@ -689,6 +692,21 @@ export class Gateway {
         return { status: 200, json: `${out.slice(0, -2)},${add.slice(1, -1)}}}` };
       }
       const r = (out ?? {}) as Obj;
+      if (r.resultType === 'input_required') {
+        // A modern server's own round: its state travels inside ours (signed, bound like ours).
+        const upstream = typeof r.requestState === 'string' ? r.requestState : undefined;
+        const requestState = this.signer.sign({
+          h: '',
+          s: f.server,
+          ...(upstream !== undefined ? { u: upstream } : {}),
+          p: session.accessId,
+          m: msg.method,
+          d: paramsDigest(params),
+          e: Date.now() + (this.opts.inputRequiredTtlMs ?? 5 * 60_000),
+        });
+        const result = { ...r, requestState, _meta: metaOut(r) };
+        return { status: 200, json: JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) };
+      }
       const result = {
         ...r,
         ...extra,
@@ -725,11 +743,17 @@ export class Gateway {
     session: Session,
     msg: JsonRpcRequest,
     params: Obj,
-  ): { call: HeldCall; f: InFlight } | undefined {
+  ): { call: HeldCall; f: InFlight } | { relay: Obj } | undefined {
     const state = params.requestState;
     if (!MRTR_METHODS.has(msg.method) || typeof state !== 'string') return undefined;
-    const id = this.signer.verify(state, session.accessId, msg.method, paramsDigest(params));
-    if (id === undefined) return undefined;
+    const p = this.signer.verify(state, session.accessId, msg.method, paramsDigest(params));
+    if (p === undefined) return undefined;
+    if (p.h === '') {
+      // A relayed round: the server gets its own state back, exactly, with the client's answers.
+      const { requestState: _ours, ...rest } = params;
+      return { relay: p.u === undefined ? rest : { ...rest, requestState: p.u } };
+    }
+    const id = p.h;
     const h = this.held.get(id);
     if (!h) {
       throw rpcError('REQUEST_STATE_INVALID', {
@@ -1069,8 +1093,51 @@ export class Gateway {
     return s.request('logging/setLevel', { level: LOG_LEVELS[min] });
   }
 
-  /** Send a request upstream on behalf of `f`: cancellation, progress and attribution wired. */
-  private forward(
+  /**
+   * Send a request upstream on behalf of `f`. A modern server answering input_required to a
+   * session client is answered here: its questions go to the client as real requests on the
+   * session, and the request is retried with the answers (a bounded number of rounds).
+   */
+  private async forward(
+    f: InFlight,
+    s: ManagedServer,
+    method: string,
+    params: Record<string, unknown>,
+  ): Promise<unknown> {
+    let result = await this.forwardOnce(f, s, method, params);
+    for (let round = 1; !f.session.stateless && isInputRequired(result); round++) {
+      if (round > MAX_INPUT_ROUNDS) {
+        throw new RpcError(
+          ErrorCode.InternalError,
+          `server "${s.name}" still asked for input after ${MAX_INPUT_ROUNDS} rounds of ${method}`,
+        );
+      }
+      const asked = (result.inputRequests ?? {}) as Record<string, { method?: unknown; params?: Obj }>;
+      const answers: Obj = {};
+      for (const [key, q] of Object.entries(asked)) {
+        const m = String(q?.method ?? '');
+        const cap = capabilityFor(m);
+        if (cap && f.session.clientCapabilities[cap] === undefined) {
+          throw new RpcError(
+            ErrorCode.InvalidRequest,
+            `server "${s.name}" needs the client capability "${cap}" (${m}) to complete ${method}, and this client did not declare it`,
+          );
+        }
+        answers[key] = await f.session.request(m, q?.params, s.timeoutMs, f);
+      }
+      const { requestState: _old, ...rest } = params;
+      params = {
+        ...rest,
+        inputResponses: answers,
+        ...(typeof result.requestState === 'string' ? { requestState: result.requestState } : {}),
+      };
+      result = await this.forwardOnce(f, s, method, params);
+    }
+    return result;
+  }
+
+  /** One request upstream on behalf of `f`: cancellation, progress and attribution wired. */
+  private forwardOnce(
     f: InFlight,
     s: ManagedServer,
     method: string,
@@ -1270,6 +1337,13 @@ export class Gateway {
     }
     this.applyLogLevel(s).catch(() => {});
   }
+}
+
+/** Rounds of input a modern server may ask for on one request of a session client. */
+const MAX_INPUT_ROUNDS = 8;
+
+function isInputRequired(r: unknown): r is Obj {
+  return !!r && typeof r === 'object' && (r as Obj).resultType === 'input_required';
 }
 
 function groupGone(group: string): string {

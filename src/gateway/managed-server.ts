@@ -62,7 +62,9 @@ export class ManagedServer implements ReplicaOwner {
   collisions: string[] = [];
   readonly timeoutMs: number;
   readonly spawner: Spawner;
-  readonly init: UpstreamInitOptions;
+  private readonly baseInit: UpstreamInitOptions;
+  /** `auto`: the era the last successful connection found (undefined: probe). */
+  private verdict: 'handshake' | 'stateless' | undefined;
   /** More than one replica is possible (static replicas > 1, or autoscale). */
   readonly multi: boolean;
   readonly set: ReplicaSet;
@@ -95,7 +97,7 @@ export class ManagedServer implements ReplicaOwner {
     this.timeoutMs = spec.timeoutMs ?? 60_000;
     this.whitelist = spec.tools && spec.tools.length > 0 ? new Set(spec.tools) : undefined;
     this.log = hooks.logger?.child({ server: spec.name });
-    this.init = hooks.init;
+    this.baseInit = hooks.init;
     this.spawner = spec.spawner ?? clientSpawner(spec.createClient);
     const count = spec.autoscale ? 0 : Math.min(32, Math.max(1, spec.replicas ?? 1));
     this.multi = spec.autoscale !== undefined || count > 1;
@@ -153,6 +155,7 @@ export class ManagedServer implements ReplicaOwner {
     if (this.lastError !== undefined) s.lastError = this.lastError;
     if (this.collisions.length > 0) s.collisions = [...this.collisions];
     if (this.serverInfo) s.serverInfo = this.serverInfo;
+    if (this.verdict) s.era = this.verdict;
     if (this.multi) s.replicaPolicy = this.set.policy;
     if (this.autoscaler) s.autoscale = this.autoscaler.status();
     return s;
@@ -316,8 +319,25 @@ export class ManagedServer implements ReplicaOwner {
 
   // ------------------------------------------------------------------ replica owner
 
+  /** What a replica connects with: `auto` reuses the cached era verdict instead of probing again. */
+  get init(): UpstreamInitOptions {
+    const wanted = this.spec.protocolGeneration ?? 'handshake';
+    const generation = wanted === 'auto' && this.verdict ? this.verdict : wanted;
+    return { ...this.baseInit, generation, probeTimeoutMs: Math.min(this.timeoutMs, 5000) };
+  }
+
+  /** A connection attempt failed: a cached era verdict may be what is stale, so probe next time. */
+  connectFailed(): void {
+    this.verdict = undefined;
+  }
+
   async ready(r: Replica, init: UpstreamInitResult, client: UpstreamClient): Promise<void> {
     this.transport = client.kind;
+    const era = init.era ?? 'handshake';
+    if (this.verdict !== era && this.spec.protocolGeneration === 'auto') {
+      this.log?.info('protocol era', { era, probed: this.verdict === undefined });
+    }
+    this.verdict = era;
     while (this.listing) await this.listing.catch(() => {});
     // Lists are per server: fetched when this is the only replica in rotation.
     if (this.set.members.some((m) => m !== r && m.state === 'healthy')) return;

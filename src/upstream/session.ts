@@ -84,6 +84,76 @@ export class RpcSession {
     return new RpcError(code, `server "${this.serverName}": ${message}`, data);
   }
 
+  /**
+   * The modern era's per-request envelope once server/discover chose it: every request carries
+   * these `_meta` keys (a relayed request's own keys win, so a modern client's capabilities pass
+   * through). `logLevel` is what logging/setLevel asked for (the method itself is gone).
+   */
+  modern: { version: string; meta: Record<string, unknown>; logLevel?: string } | undefined;
+
+  /**
+   * Open the connection in the era `init.generation` asks for. `auto` probes with server/discover:
+   * a DiscoverResult (or -32022 offering 2026-07-28) is modern; an auth challenge, a 5xx or an
+   * unreachable server fails; any other answer, or silence past the probe bound, is handshake-era.
+   */
+  async open(init: UpstreamInitOptions, silenceIsLegacy: boolean): Promise<UpstreamInitResult> {
+    const gen = init.generation ?? 'handshake';
+    if (gen === 'handshake') return this.initialize(init);
+    try {
+      return await this.discover(init, gen === 'auto' && silenceIsLegacy ? init.probeTimeoutMs : undefined);
+    } catch (err) {
+      if (gen === 'stateless') {
+        throw this.error(
+          err instanceof RpcError ? err.code : ErrorCode.InternalError,
+          `protocol_generation is stateless but server/discover failed: ${messageOf(err)}`,
+        );
+      }
+      if (!legacyAnswer(err, silenceIsLegacy) || this.isClosed) throw err;
+      this.modern = undefined;
+      return this.initialize(init);
+    }
+  }
+
+  private async discover(
+    init: UpstreamInitOptions,
+    timeoutMs: number | undefined,
+  ): Promise<UpstreamInitResult> {
+    const version = MODERN_PROTOCOL_VERSIONS[0]!;
+    this.modern = {
+      version,
+      meta: {
+        [META_VERSION]: version,
+        'io.modelcontextprotocol/clientInfo': init.clientInfo,
+        'io.modelcontextprotocol/clientCapabilities': init.capabilities,
+      },
+    };
+    const r = (await this.request('server/discover', {}, { timeoutMs: timeoutMs ?? this.initTimeoutMs })) as
+      | Record<string, unknown>
+      | undefined;
+    const versions = Array.isArray(r?.supportedVersions) ? (r.supportedVersions as unknown[]) : [];
+    if (!versions.includes(version)) {
+      throw this.error(
+        ErrorCode.InvalidRequest,
+        `server/discover offers ${JSON.stringify(versions)}, none of which this gateway speaks per request (${version})`,
+        { supported: versions },
+      );
+    }
+    const meta = (r?._meta ?? {}) as Record<string, unknown>;
+    const info = (meta['io.modelcontextprotocol/serverInfo'] ?? r?.serverInfo ?? {}) as Record<
+      string,
+      unknown
+    >;
+    const result: UpstreamInitResult = {
+      protocolVersion: version,
+      capabilities: (r?.capabilities ?? {}) as Record<string, unknown>,
+      serverInfo: { ...info, name: String(info.name ?? ''), version: String(info.version ?? '') },
+      era: 'stateless',
+    };
+    if (typeof r?.instructions === 'string') result.instructions = r.instructions;
+    this.initResult = result;
+    return result;
+  }
+
   async initialize(init: UpstreamInitOptions): Promise<UpstreamInitResult> {
     const result = (await this.request(
       'initialize',
@@ -120,6 +190,19 @@ export class RpcSession {
       return Promise.reject(
         this.error(RequestCancelledCode, `request ${method} cancelled before it was sent`),
       );
+    }
+    const modern = this.modern;
+    if (modern) {
+      // Methods the modern era removed, kept working for the gateway: ping is a discover, the
+      // log level becomes each request's own.
+      if (method === 'ping') return this.request('server/discover', {}, opts).then(() => ({}));
+      if (method === 'logging/setLevel') {
+        modern.logLevel = typeof params?.level === 'string' ? params.level : undefined;
+        return Promise.resolve({});
+      }
+      const own = params?._meta as Record<string, unknown> | undefined;
+      const level = modern.logLevel ? { 'io.modelcontextprotocol/logLevel': modern.logLevel } : {};
+      params = { ...params, _meta: { ...modern.meta, ...level, ...own } };
     }
     const id = this.nextId++;
     opts.onRequestId?.(id); // lets the gateway match ctx.relatedRequestId back to this call
@@ -320,6 +403,26 @@ export class RpcSession {
     }
     p.cleanup();
   }
+}
+
+/** Versions spoken per request (the stateless era), newest first. */
+export const MODERN_PROTOCOL_VERSIONS: readonly string[] = ['2026-07-28'];
+const META_VERSION = 'io.modelcontextprotocol/protocolVersion';
+
+/** Whether a failed server/discover probe identifies a handshake-era server. */
+function legacyAnswer(err: unknown, silenceIsLegacy: boolean): boolean {
+  if (!(err instanceof RpcError)) return false;
+  const data = (err.data ?? {}) as { status?: unknown; supported?: unknown };
+  const status = typeof data.status === 'number' ? data.status : undefined;
+  if (status === 401 || status === 403 || (status !== undefined && status >= 500)) return false;
+  if (err.code === ErrorCode.RequestTimeout) return silenceIsLegacy;
+  if (err.message.includes('cannot reach')) return false;
+  // -32022 naming only versions we cannot speak per request: a handshake-era answer only if it
+  // names one of those; a modern server we cannot talk to is a failure.
+  if (err.code === -32022 && Array.isArray(data.supported)) {
+    return data.supported.some((v) => SUPPORTED_PROTOCOL_VERSIONS.includes(String(v)));
+  }
+  return true;
 }
 
 export function messageOf(err: unknown): string {

@@ -113,8 +113,7 @@ const IMPLEMENTED: Record<string, string> = {
   'mcp-servers[].ping_timeout': 'src/controller/server-registrar.ts: server.ping_timeout',
   'mcp-servers[].timeout': 'src/controller/server-registrar.ts: server.timeout',
   'mcp-servers[].unprefixed': 'src/controller/server-registrar.ts: server.unprefixed',
-  // `stateless` warns; `auto` and `handshake` are what the upstreams do.
-  'mcp-servers[].protocol_generation': 'src/upstream/session.ts: initialize',
+  'mcp-servers[].protocol_generation': 'src/controller/server-registrar.ts: server.protocol_generation',
   'mcp-servers[].replicas': 'src/controller/server-registrar.ts: server.replicas',
   'mcp-servers[].replica_policy': 'src/controller/server-registrar.ts: server.replica_policy',
   'mcp-servers[].autoscale': 'src/controller/server-registrar.ts: server.autoscale',
@@ -283,7 +282,6 @@ limits: {budgets: {daily: 1}}
       ['logging', 9],
       ['telemetry', 10],
       ['mcp-servers[0].auth.type', 14],
-      ['mcp-servers[0].protocol_generation', 15],
       ['mcp-servers[0].telemetry', 16],
       ['mcp-servers[1].source.auth.ssh_user', 18],
       ['mcp-servers[1].replicas', 20],

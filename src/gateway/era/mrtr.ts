@@ -9,6 +9,7 @@
 // expiry: a state that was altered, replayed by another client, moved to another request or is
 // past its time is refused.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { rpcError } from '../../errors/catalogue.js';
 import { ErrorCode, RpcError } from '../../protocol/jsonrpc.js';
 
 type Obj = Record<string, unknown>;
@@ -37,9 +38,12 @@ function stableJson(v: unknown): string {
     .join(',')}}`;
 }
 
-interface StatePayload {
-  /** Held call id. */
+export interface StatePayload {
+  /** Held call id ("" for a relayed state). */
   h: string;
+  /** Relayed: the server whose state this wraps, and its state, byte for byte. */
+  s?: string;
+  u?: string;
   /** Principal (access id). */
   p: string;
   /** Method. */
@@ -65,14 +69,10 @@ export class StateSigner {
     method: string,
     digest: string,
     now = Date.now(),
-  ): string | undefined {
+  ): StatePayload | undefined {
     if (!state.startsWith(PREFIX)) return undefined;
     const [body, mac] = state.slice(PREFIX.length).split('.');
-    const refuse = (why: string) =>
-      new RpcError(
-        ErrorCode.InvalidParams,
-        `Invalid params: requestState ${why}; send the request again without it`,
-      );
+    const refuse = (why: string) => rpcError('REQUEST_STATE_INVALID', { why });
     if (!body || !mac) throw refuse('is malformed');
     const want = Buffer.from(this.mac(body));
     const got = Buffer.from(mac);
@@ -86,7 +86,7 @@ export class StateSigner {
     if (p.e < now) throw refuse('has expired');
     if (p.p !== principal) throw refuse('was issued to another client');
     if (p.m !== method || p.d !== digest) throw refuse('belongs to another request');
-    return p.h;
+    return p;
   }
 
   private mac(body: string): string {

@@ -4,6 +4,7 @@
 // then serves the request through the same dispatch (and call pipeline) as a session request.
 import { rpcError } from '../../errors/catalogue.js';
 import type { JsonRpcId, JsonRpcRequest, RpcError } from '../../protocol/jsonrpc.js';
+import { decodeHeaderValue, headerParams } from '../../protocol/mcp-headers.js';
 
 export const MODERN_VERSIONS = ['2026-07-28'];
 export const LATEST_MODERN = '2026-07-28';
@@ -95,54 +96,12 @@ export function isModern(
   return v !== undefined && !legacyVersions.includes(v.trim());
 }
 
-/** The Base64 sentinel of header values that are not plain ASCII: `=?base64?...?=`. */
-const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
-/** Visible ASCII, space and tab (RFC 9110 field values). */
-const PLAIN = /^[\x20-\x7e\t]*$/;
-
-/** A header value as the client meant it: Base64 sentinel decoded; undefined when malformed. */
-export function decodeHeaderValue(raw: string): string | undefined {
-  const v = raw.trim();
-  // Only a value with both markers is encoded; without the suffix it is a literal.
-  if (v.startsWith('=?base64?') && v.endsWith('?=') && v.length >= 11) {
-    const m = SENTINEL.exec(v);
-    // Strict: the alphabet and the padding (Node's decoder would accept either broken).
-    if (!m || m[1]!.length % 4 !== 0) return undefined;
-    return Buffer.from(m[1]!, 'base64').toString('utf8');
-  }
-  return PLAIN.test(v) ? v : undefined;
-}
-
-/** The header form of a value (the client side of the rule; used for upstream requests). */
-export function encodeHeaderValue(v: string): string {
-  const plain = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(v) || v === '';
-  return plain && !v.startsWith('=?base64?') ? v : `=?base64?${Buffer.from(v, 'utf8').toString('base64')}?=`;
-}
-
 /** The string form a tool argument takes in an `Mcp-Param-*` header; undefined: no header. */
 function paramString(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   return undefined;
-}
-
-/** `x-mcp-header` annotations of a tool's inputSchema: header name → property path. */
-export function headerParams(inputSchema: unknown): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const walk = (schema: unknown, path: string[]) => {
-    if (!schema || typeof schema !== 'object') return;
-    const props = (schema as { properties?: unknown }).properties;
-    if (!props || typeof props !== 'object') return;
-    for (const [key, sub] of Object.entries(props as Record<string, unknown>)) {
-      if (!sub || typeof sub !== 'object') continue;
-      const name = (sub as Record<string, unknown>)['x-mcp-header'];
-      if (typeof name === 'string' && name !== '') out.set(name.toLowerCase(), [...path, key]);
-      walk(sub, [...path, key]);
-    }
-  };
-  walk(inputSchema, []);
-  return out;
 }
 
 function at(obj: unknown, path: string[]): unknown {
