@@ -718,6 +718,16 @@ export class Gateway {
       if (err instanceof RpcError) {
         // -32002 (resource not found) is retired in 2026-07-28: -32602 replaces it.
         const code = err.code === ErrorCode.ResourceNotFound ? ErrorCode.InvalidParams : err.code;
+        let data = err.data;
+        if (
+          msg.method === 'resources/read' &&
+          code === ErrorCode.InvalidParams &&
+          typeof params.uri === 'string'
+        ) {
+          // Which resource was not found, as 2026-07-28 asks (data.uri), whoever answered.
+          const d = data && typeof data === 'object' ? (data as Obj) : {};
+          if (d.uri === undefined) data = { ...d, uri: params.uri };
+        }
         const status =
           code === ModernCode.MissingRequiredClientCapability ||
           code === ModernCode.UnsupportedProtocolVersion ||
@@ -726,7 +736,7 @@ export class Gateway {
             : code === ErrorCode.MethodNotFound
               ? 404
               : 200;
-        return { status, json: errorJson(msg.id, code, err.message, err.data) };
+        return { status, json: errorJson(msg.id, code, err.message, data) };
       }
       this.log?.error('request failed', { method: msg.method, error: messageOf(err) });
       return {
