@@ -44,7 +44,14 @@ import { CallPipeline, type CallPolicies } from './pipeline/pipeline.js';
 import type { BucketState } from './pipeline/rate-limit/rate-limit.js';
 import type { ScopeSummary } from './pipeline/scope/scope.js';
 import type { CallContext, ToolResult } from './pipeline/types.js';
-import { type InFlight, LOG_LEVELS, type Session, type SessionStats, SessionStore } from './session.js';
+import {
+  type InFlight,
+  LOG_LEVELS,
+  openSse,
+  type Session,
+  type SessionStats,
+  SessionStore,
+} from './session.js';
 import type { AutoscalePolicy, GatewayOptions, ServerSpec, ServerStatus } from './types.js';
 
 /** MCP has no code for a cancelled request; the LSP convention. */
@@ -130,6 +137,8 @@ export class Gateway {
   /** Modern-era calls held open between input_required rounds, by held-call id. */
   private readonly held = new Map<string, { call: HeldCall; f: InFlight }>();
   private readonly signer = new StateSigner();
+  /** Open subscriptions/listen streams (modern clients), each a stand-in session with a stream. */
+  private readonly listeners = new Set<Session>();
 
   constructor(private readonly opts: GatewayOptions) {
     this.log = opts.logger?.child({ component: 'gateway' });
@@ -156,6 +165,7 @@ export class Gateway {
       allVersions: [...MODERN_VERSIONS, ...SUPPORTED_VERSIONS],
       toolDefinition: (name, group) => this.toolDefinition(name, group),
       handleStateless: (s, m, meta, push) => this.handleStateless(s, m, meta, push),
+      listen: (s, m, res) => this.serveListen(s, m, res),
       health: () => ({
         status: 200,
         body: { status: 'ok', stack: opts.stackName, gateway: opts.name, version: opts.version },
@@ -449,6 +459,77 @@ export class Gateway {
 
   private broadcast(json: string, filter?: (s: Session) => boolean): void {
     for (const s of this.sessions.all()) if (!filter || filter(s)) s.push(json);
+    if (this.listeners.size === 0) return;
+    const method = (JSON.parse(json) as { method?: string }).method ?? '';
+    for (const l of this.listeners) if (l.listen?.methods.has(method) && (!filter || filter(l))) l.push(json);
+  }
+
+  /**
+   * subscriptions/listen: acknowledge the subset we honour (every list kind; resource URIs the
+   * client may read and some server owns, subscribed upstream with reference counts), then keep
+   * the stream open with keep-alives; every message carries the subscription id. Closing the
+   * stream ends the subscription and drops its upstream subscriptions.
+   */
+  private async serveListen(session: Session, msg: JsonRpcRequest, res: ServerResponse): Promise<void> {
+    const asked = (msg.params?.notifications ?? {}) as Obj;
+    const kinds: Array<[string, string]> = [
+      ['toolsListChanged', LIST_CHANGED.tools],
+      ['promptsListChanged', LIST_CHANGED.prompts],
+      ['resourcesListChanged', LIST_CHANGED.resources],
+    ];
+    const ack: Obj = {};
+    const methods = new Set<string>();
+    for (const [field, method] of kinds) {
+      if (asked[field] !== true) continue;
+      ack[field] = true;
+      methods.add(method);
+    }
+    const subscriptionId = msg.id;
+    const tag = (json: string) => {
+      const m = JSON.parse(json) as Obj;
+      const params = (m.params ?? {}) as Obj;
+      const meta = (params._meta ?? {}) as Obj;
+      return JSON.stringify({
+        ...m,
+        params: { ...params, _meta: { ...meta, [META.subscriptionId]: subscriptionId } },
+      });
+    };
+    const uris = Array.isArray(asked.resourceSubscriptions)
+      ? asked.resourceSubscriptions.filter((u): u is string => typeof u === 'string')
+      : [];
+    const accepted: string[] = [];
+    for (const uri of uris) {
+      // Subscribing needs the stand-in to be known as a subscriber: its stream comes next.
+      if (
+        await this.subscribe(session, { uri }, true).then(
+          () => true,
+          () => false,
+        )
+      )
+        accepted.push(uri);
+    }
+    if (accepted.length > 0) {
+      ack.resourceSubscriptions = accepted;
+      methods.add('notifications/resources/updated');
+    }
+    session.listen = { methods, tag };
+    const end = () => {
+      if (!this.listeners.delete(session)) return;
+      this.onSessionClosed(session);
+      session.close();
+    };
+    res.on('close', end);
+    if (res.destroyed) return end();
+    openSse(res);
+    session.attachStream(res, 15_000);
+    session.push(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        method: 'notifications/subscriptions/acknowledged',
+        params: { notifications: ack },
+      }),
+    );
+    this.listeners.add(session);
   }
 
   private page(
@@ -604,9 +685,9 @@ export class Gateway {
     const result: Obj = {
       supportedVersions: [...MODERN_VERSIONS, ...SUPPORTED_VERSIONS],
       capabilities: {
-        tools: {},
-        prompts: {},
-        resources: {},
+        tools: { listChanged: true },
+        prompts: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
         completions: {},
         logging: {},
       },

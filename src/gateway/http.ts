@@ -56,6 +56,8 @@ export interface McpCore {
     meta: ModernMeta,
     push: (json: string) => boolean,
   ): Promise<{ status: number; json: string }>;
+  /** Serve a subscriptions/listen request: the response is the stream of what it asked for. */
+  listen(session: Session, msg: JsonRpcRequest, res: ServerResponse): Promise<void>;
   health(): { status: number; body: unknown };
   ready(): { status: number; body: unknown };
 }
@@ -415,6 +417,7 @@ export function createHandler(core: McpCore) {
       if (!res.writableFinished) session.close();
     });
     for (const [k, v] of Object.entries(cors(req))) res.setHeader(k, v);
+    if (msg.method === 'subscriptions/listen') return core.listen(session, msg, res);
     const out = new PostResponse(res, acceptsSse);
     const r = await core.handleStateless(session, msg, meta, out.push);
     out.finish(r.json, r.status);

@@ -82,6 +82,11 @@ export class Session {
    * requests; logs reach it only when the request asked for a level.
    */
   stateless = false;
+  /**
+   * A subscriptions/listen stream (modern era): the notification methods it asked for, and the
+   * rewrite that tags each message with its subscription id.
+   */
+  listen: { methods: Set<string>; tag(json: string): string } | undefined;
 
   constructor(
     /** Legacy HTTP+SSE sessions carry every message, responses included, on their one stream. */
@@ -132,7 +137,8 @@ export class Session {
 
   /** Send on the session's own stream; false when there is none. */
   push(json: string): boolean {
-    return this.stream ? sseEvent(this.stream, json) : false;
+    if (!this.stream) return false;
+    return sseEvent(this.stream, this.listen ? this.listen.tag(json) : json);
   }
 
   /**

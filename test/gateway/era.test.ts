@@ -10,6 +10,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureStdioCommand } from '../fixtures/conformance.js';
+import { waitFor } from '../support/wait.js';
 import { connectStreamable, post, type RunningGateway, spec, startGateway, stdio } from './helpers.js';
 
 type Result = { content?: Array<{ type: string; text?: string }>; _meta?: Record<string, unknown> };
@@ -271,6 +272,65 @@ describe('2026-07-28 stateless era through the gateway', () => {
     expect(wrong.json).toMatchObject({ id: 202, error: { code: -32020 } });
     const right = await raw('tools/call', params, { 'mcp-param-region': 'eu-west-1' }, 203);
     expect(textOf((right.json as { result: unknown }).result)).toBe('region=eu-west-1 query=');
+  });
+
+  it('subscriptions/listen: acknowledgment first, only the kinds asked for, each tagged with the subscription id', async () => {
+    const abort = new AbortController();
+    const params = {
+      _meta: meta(),
+      notifications: {
+        toolsListChanged: true,
+        resourceSubscriptions: ['test://static-text'],
+      },
+    };
+    const res = await fetch(gw.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': V,
+        'mcp-method': 'subscriptions/listen',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'sub-1', method: 'subscriptions/listen', params }),
+      signal: abort.signal,
+    });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const frames: Array<{ method?: string; params?: Record<string, unknown> }> = [];
+    const reading = (async () => {
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let buf = '';
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        buf += decoder.decode(value, { stream: true });
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        for (const l of lines) if (l.startsWith('data: ')) frames.push(JSON.parse(l.slice(6)));
+      }
+    })();
+    try {
+      await waitFor(() => frames.length >= 1, { what: 'the acknowledgment' });
+      expect(frames[0]).toMatchObject({
+        method: 'notifications/subscriptions/acknowledged',
+        params: {
+          notifications: { toolsListChanged: true, resourceSubscriptions: ['test://static-text'] },
+          _meta: { 'io.modelcontextprotocol/subscriptionId': 'sub-1' },
+        },
+      });
+      // A prompt change first (not asked for), then a tool change (asked for).
+      await raw('tools/call', { name: 'fx__test_trigger_prompt_change', arguments: {}, _meta: meta() });
+      await raw('tools/call', { name: 'fx__test_trigger_tool_change', arguments: {}, _meta: meta() });
+      await waitFor(() => frames.length >= 2, { what: 'a list_changed on the listen stream' });
+      expect(frames[1]).toMatchObject({
+        method: 'notifications/tools/list_changed',
+        params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'sub-1' } },
+      });
+      expect(frames.some((f) => f.method === 'notifications/prompts/list_changed')).toBe(false);
+    } finally {
+      abort.abort();
+      await reading;
+    }
   });
 
   it('server/discover names versions, capabilities and the gateway; logs only with a logLevel', async () => {

@@ -37,6 +37,7 @@ export const MODERN_METHODS = new Set([
   'resources/read',
   'resources/templates/list',
   'completion/complete',
+  'subscriptions/listen',
 ]);
 
 /** Results that carry caching hints (ttlMs, cacheScope). */
