@@ -33,7 +33,7 @@ import {
 } from './era/stateless.js';
 import { type GroupMap, Groups } from './groups.js';
 import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
-import { ManagedServer, messageOf } from './managed-server.js';
+import { type CacheHint, ManagedServer, messageOf, minHint } from './managed-server.js';
 import { RequestGuard } from './origin.js';
 import {
   CODE_MODE_INSTRUCTIONS,
@@ -677,8 +677,40 @@ export class Gateway {
    * give no TTL (handshake-era servers), so they are immediately stale (0): clients refetch, and
    * list changes never wait out a TTL. A `clients:` block makes lists differ per caller: private.
    */
-  private cacheHints(): { ttlMs: number; cacheScope: 'public' | 'private' } {
-    return { ttlMs: 0, cacheScope: this.pipeline.scopes.open ? 'public' : 'private' };
+  private cacheHints(method: string, result?: Obj): CacheHint {
+    const kind: ListKind | undefined =
+      method === 'tools/list'
+        ? 'tools'
+        : method === 'prompts/list'
+          ? 'prompts'
+          : method === 'resources/list'
+            ? 'resources'
+            : method === 'resources/templates/list'
+              ? 'resourceTemplates'
+              : undefined;
+    let hint: CacheHint | undefined;
+    if (method === 'resources/read') {
+      // The answering server's own hint, when it gave one.
+      const ttl = result?.ttlMs;
+      if (typeof ttl === 'number' && ttl >= 0)
+        hint = { ttlMs: ttl, cacheScope: result?.cacheScope === 'public' ? 'public' : 'private' };
+    } else {
+      const kinds: ListKind[] = kind ? [kind] : ['tools', 'prompts', 'resources', 'resourceTemplates'];
+      let first = true;
+      for (const s of this.servers.values()) {
+        if (!s.healthy) continue;
+        for (const k of kinds) {
+          const h = s.hints[k === 'resourceTemplates' ? 'templates' : k];
+          hint = first ? h : minHint(hint, h);
+          first = false;
+        }
+      }
+    }
+    const h = hint ?? { ttlMs: 0, cacheScope: 'public' as const };
+    return {
+      ttlMs: h.ttlMs,
+      cacheScope: h.cacheScope === 'public' && this.pipeline.scopes.open ? 'public' : 'private',
+    };
   }
 
   private discover(session: Session): Obj {
@@ -718,7 +750,7 @@ export class Gateway {
     try {
       if (msg.method === 'server/discover') {
         const r = this.discover(session);
-        const result = { ...r, resultType: 'complete', ...this.cacheHints(), _meta: metaOut({}) };
+        const result = { ...r, resultType: 'complete', ...this.cacheHints(msg.method), _meta: metaOut({}) };
         return { status: 200, json: JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) };
       }
       const resumed = this.resume(session, msg, params);
@@ -766,7 +798,12 @@ export class Gateway {
       }
       if (round.kind === 'error') throw round.error;
       const out = round.value;
-      const extra: Obj = { resultType: 'complete', ...(CACHEABLE.has(msg.method) ? this.cacheHints() : {}) };
+      const extra: Obj = {
+        resultType: 'complete',
+        ...(CACHEABLE.has(msg.method)
+          ? this.cacheHints(msg.method, typeof out === 'string' ? undefined : (out as Obj))
+          : {}),
+      };
       if (typeof out === 'string') {
         // The list fast path: `{..."result":{...}}` gains the modern fields before its last `}}`.
         const add = JSON.stringify({ ...extra, _meta: metaOut({}) });

@@ -63,6 +63,8 @@ export class ManagedServer implements ReplicaOwner {
   readonly timeoutMs: number;
   readonly spawner: Spawner;
   private readonly baseInit: UpstreamInitOptions;
+  /** Caching hints of the last listing per kind (stateless servers give them; others: none). */
+  readonly hints: Partial<Record<Kind, CacheHint>> = {};
   /** `auto`: the era the last successful connection found (undefined: probe). */
   private verdict: 'handshake' | 'stateless' | undefined;
   /** More than one replica is possible (static replicas > 1, or autoscale). */
@@ -428,11 +430,13 @@ export class ManagedServer implements ReplicaOwner {
     const items: Obj[] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
+    let hint: CacheHint | undefined;
     try {
       for (let page = 0; page < MAX_PAGES; page++) {
         const res = (await client.request(method, cursor === undefined ? undefined : { cursor }, {
           timeoutMs: this.timeoutMs,
         })) as Obj | undefined;
+        hint = page === 0 ? hintOf(res) : minHint(hint, hintOf(res));
         const got = res?.[key];
         if (Array.isArray(got)) for (const it of got) if (it && typeof it === 'object') items.push(it as Obj);
         const next = res?.nextCursor;
@@ -446,6 +450,7 @@ export class ManagedServer implements ReplicaOwner {
       this[kind] = [];
       return;
     }
+    this.hints[kind] = hint;
     this[kind] =
       kind === 'tools' && this.whitelist
         ? items.filter((t) => typeof t.name === 'string' && this.whitelist!.has(t.name))
@@ -616,4 +621,25 @@ export class ManagedServer implements ReplicaOwner {
     for (const w of this.waiters) w();
     this.waiters.clear();
   }
+}
+
+/** A cacheable result's hints (2026-07-28): freshness in ms and who may share it. */
+export interface CacheHint {
+  ttlMs: number;
+  cacheScope: 'public' | 'private';
+}
+
+function hintOf(r: Obj | undefined): CacheHint | undefined {
+  const ttl = r?.ttlMs;
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl)) return undefined;
+  return { ttlMs: Math.max(0, ttl), cacheScope: r?.cacheScope === 'public' ? 'public' : 'private' };
+}
+
+/** Several contributors: the shortest freshness, public only if every one is; none without hints. */
+export function minHint(a: CacheHint | undefined, b: CacheHint | undefined): CacheHint | undefined {
+  if (!a || !b) return undefined;
+  return {
+    ttlMs: Math.min(a.ttlMs, b.ttlMs),
+    cacheScope: a.cacheScope === 'public' && b.cacheScope === 'public' ? 'public' : 'private',
+  };
 }
