@@ -100,7 +100,12 @@ export class RpcSession {
     const gen = init.generation ?? 'handshake';
     if (gen === 'handshake') return this.initialize(init);
     try {
-      return await this.discover(init, gen === 'auto' && silenceIsLegacy ? init.probeTimeoutMs : undefined);
+      const r = await this.discover(
+        init,
+        gen === 'auto' && silenceIsLegacy ? init.probeTimeoutMs : undefined,
+      );
+      this.listen();
+      return r;
     } catch (err) {
       if (gen === 'stateless') {
         throw this.error(
@@ -200,6 +205,16 @@ export class RpcSession {
         modern.logLevel = typeof params?.level === 'string' ? params.level : undefined;
         return Promise.resolve({});
       }
+      // Resource subscriptions live in the listen request: change its filter.
+      if (method === 'resources/subscribe' || method === 'resources/unsubscribe') {
+        const uri = params?.uri;
+        if (typeof uri === 'string') {
+          if (method === 'resources/subscribe') this.listenUris.add(uri);
+          else this.listenUris.delete(uri);
+          this.listen();
+        }
+        return Promise.resolve({});
+      }
       const own = params?._meta as Record<string, unknown> | undefined;
       const level = modern.logLevel ? { 'io.modelcontextprotocol/logLevel': modern.logLevel } : {};
       params = { ...params, _meta: { ...modern.meta, ...level, ...own } };
@@ -266,6 +281,48 @@ export class RpcSession {
     await this.send(msg);
   }
 
+  private listenAbort: AbortController | undefined;
+  private readonly listenUris = new Set<string>();
+
+  /**
+   * Modern era: one subscriptions/listen request carries the server's change notifications (what
+   * its capabilities offer, plus the resource URIs subscribed); they arrive as ordinary
+   * notifications. A new filter replaces the request; a stream the server ends is opened again.
+   */
+  private listen(): void {
+    this.listenAbort?.abort(new Error('subscription filter changed'));
+    this.listenAbort = undefined;
+    const caps = (this.initResult?.capabilities ?? {}) as Record<
+      string,
+      { listChanged?: unknown; subscribe?: unknown }
+    >;
+    const notifications: Record<string, unknown> = {};
+    if (caps.tools?.listChanged) notifications.toolsListChanged = true;
+    if (caps.prompts?.listChanged) notifications.promptsListChanged = true;
+    if (caps.resources?.listChanged) notifications.resourcesListChanged = true;
+    if (caps.resources?.subscribe && this.listenUris.size > 0) {
+      notifications.resourceSubscriptions = [...this.listenUris];
+    }
+    if (Object.keys(notifications).length === 0 || this.isClosed) return;
+    const ac = new AbortController();
+    this.listenAbort = ac;
+    this.request(
+      'subscriptions/listen',
+      { notifications },
+      { signal: ac.signal, timeoutMs: 2 ** 31 - 1 },
+    ).then(
+      () => this.relisten(ac),
+      () => this.relisten(ac),
+    );
+  }
+
+  private relisten(ac: AbortController): void {
+    if (this.isClosed || ac.signal.aborted || this.listenAbort !== ac) return;
+    setTimeout(() => {
+      if (this.listenAbort === ac && !this.isClosed) this.listen();
+    }, 1000).unref();
+  }
+
   /** Feed one parsed message from the transport. Anything that is not JSON-RPC goes to the log. */
   handleMessage(raw: unknown, ctx: UpstreamMessageContext = {}): void {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -295,6 +352,7 @@ export class RpcSession {
     if (this.closeReported) return;
     this.closeReported = true;
     this.closedError = this.error(ErrorCode.ConnectionClosed, reason ?? 'connection closed');
+    this.listenAbort = undefined;
     for (const p of [...this.pending.values()]) {
       this.settle(p);
       p.reject(this.closedError);
@@ -335,6 +393,8 @@ export class RpcSession {
   }
 
   private handleNotification(msg: JsonRpcNotification, ctx: UpstreamMessageContext): void {
+    // The listen stream's own acknowledgment concerns this connection, not any client.
+    if (msg.method === 'notifications/subscriptions/acknowledged') return;
     if (msg.method === 'notifications/progress') {
       const token = msg.params?.progressToken;
       const p = typeof token === 'string' || typeof token === 'number' ? this.byToken.get(token) : undefined;

@@ -3,7 +3,7 @@
 // client and server era through one gateway, input_required bridged both ways, and an upstream
 // redeployed in the other era at the same address picked up without restarting the gateway.
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from '@modelcontextprotocol/client';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConformanceFixture } from '../fixtures/conformance.js';
 import type { LaunchedServer } from '../fixtures/launch.js';
@@ -105,6 +105,21 @@ describe('upstream protocol eras', () => {
     expect(textOf(await o.callTool({ name: 'old__test_simple_text', arguments: {} }))).toContain(
       'simple text',
     );
+  });
+
+  it("a 2026 server's list changes reach 2025 clients as ordinary list_changed (via the upstream listen stream)", async () => {
+    const c = await connectStreamable(gw.url);
+    closers.push(() => c.close());
+    let changed = 0;
+    c.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+      changed++;
+    });
+    expect(textOf(await c.callTool({ name: 'new__add_tool', arguments: {} }))).toMatch(/^now \d+ extra/);
+    await waitFor(() => gw.gateway.tools().some((t) => t.name === 'new__extra_tool_1'), {
+      what: 'new__extra_tool_1 in the catalog',
+    });
+    await waitFor(() => changed > 0, { what: 'notifications/tools/list_changed on the 2025 session' });
+    expect((await c.listTools()).tools.map((t) => t.name)).toContain('new__extra_tool_1');
   });
 
   it('a server redeployed in the other era at the same address is reconnected in that era', async () => {
