@@ -140,4 +140,19 @@ describe('upstream protocol eras', () => {
       'hello from the modern fixture',
     );
   }, 60_000);
+
+  it('protocol_generation stateless toward a 2025-only server fails the server with a message saying so', async () => {
+    const old = await startConformanceFixture();
+    const other = await startGateway([
+      spec('strict', { transport: 'http', url: old.url }, { protocolGeneration: 'stateless' }),
+    ]);
+    try {
+      const st = other.gateway.status()[0]!;
+      expect(st.state).not.toBe('healthy');
+      expect(st.reason).toContain('protocol_generation is stateless but server/discover failed');
+    } finally {
+      await other.close();
+      await old.stop();
+    }
+  });
 });

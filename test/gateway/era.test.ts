@@ -354,4 +354,35 @@ describe('2026-07-28 stateless era through the gateway', () => {
     expect(loud.text).toContain('notifications/message');
     expect(loud.text).toContain('Logging evaluated');
   });
+
+  it('a held call whose client never comes back ends at the TTL; its state then names an ended call', async () => {
+    const short = await startGateway([spec('fx', stdio(fixtureStdioCommand()))], { inputRequiredTtlMs: 300 });
+    try {
+      const send = (params: Record<string, unknown>, id: number) =>
+        post(short.url, JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params }), {
+          'mcp-protocol-version': V,
+          'mcp-method': 'tools/call',
+          'mcp-name': 'fx__test_sampling',
+        });
+      const params = {
+        name: 'fx__test_sampling',
+        arguments: { prompt: 'late' },
+        _meta: meta({ sampling: {} }),
+      };
+      const first = await send(params, 1);
+      const state = (first.json as { result: { requestState: string } }).result.requestState;
+      const answer = { 'input-1': { role: 'assistant', content: { type: 'text', text: 'x' }, model: 'm' } };
+      const late = await waitFor(
+        async () => {
+          const r = await send({ ...params, requestState: state, inputResponses: answer }, 2);
+          const msg = (r.json as { error?: { message: string } }).error?.message ?? '';
+          return /has ended|has expired/.test(msg) ? msg : undefined;
+        },
+        { what: 'the held call to end', timeoutMs: 10_000, intervalMs: 200 },
+      );
+      expect(late).toMatch(/has ended|has expired/);
+    } finally {
+      await short.close();
+    }
+  });
 });
