@@ -385,4 +385,43 @@ describe('2026-07-28 stateless era through the gateway', () => {
       await short.close();
     }
   });
+
+  it('closing the response stream cancels the request, upstream too', async () => {
+    const before = Number(
+      textOf(await (await modern()).callTool({ name: 'fx__cancelled_count', arguments: {} })),
+    );
+    const abort = new AbortController();
+    const res = await fetch(gw.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': V,
+        'mcp-method': 'tools/call',
+        'mcp-name': 'fx__slow',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: {
+          name: 'fx__slow',
+          arguments: { ms: 20_000, progressEveryMs: 100 },
+          _meta: meta({}, { progressToken: 'p1' }),
+        },
+      }),
+      signal: abort.signal,
+    });
+    // The first progress event proves the upstream is running the call; then the client leaves.
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain('notifications/progress');
+    abort.abort();
+    await reader.cancel().catch(() => {});
+    const c = await modern();
+    await waitFor(
+      async () => Number(textOf(await c.callTool({ name: 'fx__cancelled_count', arguments: {} }))) > before,
+      { what: 'the upstream slow call to be cancelled', timeoutMs: 10_000, intervalMs: 100 },
+    );
+  });
 });
