@@ -22,7 +22,7 @@ import {
   type JsonRpcRequest,
 } from '../protocol/jsonrpc.js';
 import { tokenClientOf } from '../security/inbound-auth.js';
-import { isModern, type ModernMeta, validateModern } from './era/stateless.js';
+import { isModern, MODERN_VERSIONS, type ModernMeta, validateModern } from './era/stateless.js';
 import type { RequestGuard } from './origin.js';
 import { accessIdOf } from './pipeline/identity.js';
 import { openSse, Session, type SessionStore, sseEvent } from './session.js';
@@ -470,7 +470,30 @@ export function createHandler(core: McpCore) {
     session.touch();
   };
 
+  /** GET and DELETE are session operations: a modern client (no session) gets 405, as the spec says. */
+  const modernSessionOp = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const v = req.headers['mcp-protocol-version'];
+    if (
+      req.headers['mcp-session-id'] !== undefined ||
+      typeof v !== 'string' ||
+      !MODERN_VERSIONS.includes(v.trim())
+    )
+      return false;
+    sendJson(
+      res,
+      405,
+      errorJson(
+        null,
+        ErrorCode.MethodNotFound,
+        `${req.method} /mcp is a session operation; protocol version ${v.trim()} has no sessions (POST each request)`,
+      ),
+      { Allow: 'POST', ...cors(req) },
+    );
+    return true;
+  };
+
   const getMcp = (req: IncomingMessage, res: ServerResponse) => {
+    if (modernSessionOp(req, res)) return;
     if (!String(req.headers.accept ?? '').includes('text/event-stream')) {
       return sendJson(
         res,
@@ -485,6 +508,7 @@ export function createHandler(core: McpCore) {
   };
 
   const deleteMcp = (req: IncomingMessage, res: ServerResponse) => {
+    if (modernSessionOp(req, res)) return;
     const session = lookup(req, res, null);
     if (!session) return;
     session.close();

@@ -255,6 +255,15 @@ describe('2026-07-28 stateless era through the gateway', () => {
       expect(r.status, removed).toBe(404);
       expect(r.json, removed).toMatchObject({ id: 106, error: { code: -32601 } });
     }
+    for (const method of ['GET', 'DELETE']) {
+      const r = await fetch(gw.url, {
+        method,
+        headers: { 'mcp-protocol-version': V, accept: 'text/event-stream' },
+      });
+      expect(r.status, method).toBe(405);
+      expect(r.headers.get('allow')).toBe('POST');
+      await r.body?.cancel();
+    }
     const note = await post(
       gw.url,
       JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { _meta: meta() } }),
