@@ -328,9 +328,13 @@ export class ManagedServer implements ReplicaOwner {
     return { ...this.baseInit, generation, probeTimeoutMs: Math.min(this.timeoutMs, 5000) };
   }
 
-  /** A connection attempt failed: a cached era verdict may be what is stale, so probe next time. */
-  connectFailed(): void {
-    this.verdict = undefined;
+  /**
+   * A connection attempt failed: a cached era verdict may be what is stale, so probe next time;
+   * unless the probe itself ended the connection (a server quitting on it is handshake-era).
+   */
+  connectFailed(err: unknown): void {
+    const hint = (err as { eraHint?: unknown } | undefined)?.eraHint;
+    this.verdict = hint === 'handshake' ? 'handshake' : undefined;
   }
 
   async ready(r: Replica, init: UpstreamInitResult, client: UpstreamClient): Promise<void> {

@@ -26,8 +26,8 @@ export interface ReplicaOwner {
   readonly init: UpstreamInitOptions;
   /** More than one replica possible: log lines and messages say "replica". */
   readonly multi: boolean;
-  /** A connection attempt failed (the era verdict it used may be stale). */
-  connectFailed?(): void;
+  /** A connection attempt failed (the era verdict it used may be stale; the error may carry a new one). */
+  connectFailed?(err: unknown): void;
   /** Initialized: list through this replica if the server needs lists; throwing fails the replica. */
   ready(r: Replica, init: UpstreamInitResult, client: UpstreamClient): Promise<void>;
   /** The replica's state changed (healthy, unhealthy, failed, restarting, ...). */
@@ -150,7 +150,7 @@ export class Replica {
         this.owner.init,
       )
       .catch((err: unknown) => {
-        this.owner.connectFailed?.();
+        this.owner.connectFailed?.(err);
         throw err;
       });
     if (gen !== this.gen || this.stopped) {

@@ -113,6 +113,13 @@ export class RpcSession {
           `protocol_generation is stateless but server/discover failed: ${messageOf(err)}`,
         );
       }
+      if (this.isClosed && gen === 'auto' && silenceIsLegacy) {
+        // A process that quits on a request before initialize (some 2025 servers do): that is a
+        // handshake-era answer too, but this connection is gone; the next one should not probe.
+        throw Object.assign(err instanceof Error ? err : new Error(String(err)), {
+          eraHint: 'handshake' as const,
+        });
+      }
       if (!legacyAnswer(err, silenceIsLegacy) || this.isClosed) throw err;
       this.modern = undefined;
       return this.initialize(init);

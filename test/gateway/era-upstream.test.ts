@@ -2,6 +2,8 @@
 // speaking only 2026-07-28 and our 2025 fixture, both probed with `auto`; all four pairings of
 // client and server era through one gateway, input_required bridged both ways, and an upstream
 // redeployed in the other era at the same address picked up without restarting the gateway.
+
+import { resolve } from 'node:path';
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from '@modelcontextprotocol/client';
 import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +11,7 @@ import { startConformanceFixture } from '../fixtures/conformance.js';
 import type { LaunchedServer } from '../fixtures/launch.js';
 import { startModernFixture } from '../fixtures/modern.js';
 import { waitFor } from '../support/wait.js';
-import { connectStreamable, type RunningGateway, spec, startGateway } from './helpers.js';
+import { connectStreamable, type RunningGateway, spec, startGateway, stdio } from './helpers.js';
 
 type Result = { content?: Array<{ type: string; text?: string }>; isError?: boolean };
 const textOf = (r: unknown) => (r as Result).content?.[0]?.text ?? '';
@@ -155,4 +157,27 @@ describe('upstream protocol eras', () => {
       await old.stop();
     }
   });
+
+  it('auto: a stdio server that quits on the probe is connected with the handshake next time', async () => {
+    const strict = resolve(import.meta.dirname, '../fixtures/strict-legacy.ts');
+    const other = await startGateway([
+      spec('strict', stdio([process.execPath, '--import', import.meta.resolve('tsx'), strict]), {
+        protocolGeneration: 'auto',
+        restartBackoff: { initialMs: 100, maxMs: 200 },
+      }),
+    ]);
+    try {
+      const st = await waitFor(
+        () => {
+          const s = other.gateway.status()[0];
+          return s?.state === 'healthy' ? s : undefined;
+        },
+        { what: 'the strict server healthy after the failed probe', timeoutMs: 30_000 },
+      );
+      expect(st.era).toBe('handshake');
+      expect(st.restarts).toBeGreaterThanOrEqual(1);
+    } finally {
+      await other.close();
+    }
+  }, 40_000);
 });
