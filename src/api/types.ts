@@ -17,6 +17,8 @@ export interface ServerStatusRow {
   kind: string;
   /** stdio | http | sse | openapi */
   transport: string;
+  /** The protocol era the server speaks once connected: handshake (2025) or stateless (2026-07-28). */
+  era?: 'handshake' | 'stateless';
   state: ServerState;
   reason?: string;
   /** The last lines the server wrote to stderr before it failed (gateway ServerStatus.stderr). */

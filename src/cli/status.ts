@@ -141,7 +141,7 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
               g.servers.map((s) => [
                 s.name,
                 s.kind,
-                s.transport,
+                s.era === 'stateless' ? `${s.transport} (2026-07-28)` : s.transport,
                 paintState(ctx.paint, s.reason ? `${s.state} (${truncate(s.reason, 60)})` : s.state),
                 replicaCount(s),
                 String(s.tools),

@@ -38,12 +38,6 @@ export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
     instead: 'only gridctl records spans (there is no other instrumentation whose spans could be included)',
   },
   {
-    path: 'mcp-servers[].protocol_generation',
-    acts: (v) => v === 'stateless',
-    label: '`protocol_generation: stateless`',
-    instead: 'the gateway always connects with the initialize handshake (`auto` and `handshake` do the same)',
-  },
-  {
     path: 'mcp-servers[].auth.type',
     covers: [
       'mcp-servers[].auth.scopes[]',

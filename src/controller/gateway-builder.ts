@@ -502,6 +502,7 @@ function toRow(s: ServerStatus, servers: Stack['mcp-servers']): ServerStatusRow 
     replicas: s.replicas,
     autoscale: s.autoscale,
     pins: s.pins,
+    ...(s.era ? { era: s.era } : {}),
   };
 }
 

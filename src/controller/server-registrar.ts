@@ -29,12 +29,21 @@ export function serverSpec(server: McpServer, opts: RegistrarOptions): ServerSpe
     name: server.name,
     unprefixed: server.unprefixed,
     tools: server.tools,
+    protocolGeneration: server.protocol_generation,
     timeoutMs,
     pingTimeoutMs: parseDuration(server.ping_timeout),
     pingIntervalMs: opts.pingIntervalMs,
     ...replicaFields(server),
     createClient: (): UpstreamClient => {
       if (typeof upstream === 'string') throw new Error(upstream);
+      if (
+        server.protocol_generation === 'stateless' &&
+        (upstream.transport === 'sse' || upstream.transport === 'openapi')
+      ) {
+        throw new Error(
+          `protocol_generation: stateless needs a stdio or streamable HTTP server; a ${upstream.transport} server speaks the handshake era only (use auto or handshake)`,
+        );
+      }
       const client = createUpstream(upstream, server.name, { defaultTimeoutMs: timeoutMs });
       return opts.containers?.decorate(server, client) ?? client;
     },

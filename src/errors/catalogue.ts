@@ -47,6 +47,32 @@ export const CALL_ERRORS = {
   SERVER_UNAVAILABLE: { as: 'result', message: 'Error: {reason}' },
   UPSTREAM_FAILED: { as: 'result', message: 'Error calling tool "{tool}": {reason}' },
   UNKNOWN_TOOL: { as: 'rpc', rpc: ErrorCode.InvalidParams, message: 'Unknown tool: {tool}' },
+  // The 2026-07-28 (stateless) era's request checks and rounds (src/gateway/era/).
+  META_MISSING: {
+    as: 'rpc',
+    rpc: ErrorCode.InvalidParams,
+    message:
+      'Invalid params: params._meta must carry {missing} on every request of protocol version {version}',
+  },
+  HEADER_MISMATCH: { as: 'rpc', rpc: -32020, message: 'Header mismatch: {detail}' },
+  UNSUPPORTED_VERSION: {
+    as: 'rpc',
+    rpc: -32022,
+    message:
+      'Unsupported protocol version "{requested}"; this gateway serves {modern} per request and {legacy} after initialize',
+  },
+  MISSING_CLIENT_CAPABILITY: {
+    as: 'rpc',
+    rpc: -32021,
+    message:
+      'server "{server}" needs the client capability "{capability}" ({method}) to complete {request}; declare it in _meta["io.modelcontextprotocol/clientCapabilities"]',
+  },
+  REQUEST_STATE_INVALID: {
+    as: 'rpc',
+    rpc: ErrorCode.InvalidParams,
+    message: 'Invalid params: requestState {why}; send the request again without it',
+  },
+  METHOD_NOT_FOUND: { as: 'rpc', rpc: ErrorCode.MethodNotFound, message: 'Method not found: {method}' },
 } as const satisfies Record<string, Entry>;
 
 export type CallErrorCode = keyof typeof CALL_ERRORS;
@@ -72,8 +98,19 @@ export function callError(
   };
 }
 
-/** A JSON-RPC error for an `rpc` code; `data.code` carries the stable code. */
-export function rpcError(code: CallErrorCode, fields: Record<string, string | number>): RpcError {
+/**
+ * A JSON-RPC error for an `rpc` code; `data.code` carries the stable code. `data` adds what the
+ * specification puts there (e.g. `supported` of -32022, `requiredCapabilities` of -32021).
+ */
+export function rpcError(
+  code: CallErrorCode,
+  fields: Record<string, string | number>,
+  data?: Record<string, unknown>,
+): RpcError {
   const e: Entry = CALL_ERRORS[code];
-  return new RpcError(e.rpc ?? ErrorCode.InternalError, formatMessage(code, fields), { code, ...fields });
+  return new RpcError(e.rpc ?? ErrorCode.InternalError, formatMessage(code, fields), {
+    code,
+    ...fields,
+    ...data,
+  });
 }

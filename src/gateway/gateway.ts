@@ -39,9 +39,18 @@ import {
   SEPARATOR,
   SKILLS_SOURCE,
 } from './catalog.js';
+import { HeldCall, MRTR_METHODS, paramsDigest, StateSigner } from './era/mrtr.js';
+import {
+  CACHEABLE,
+  capabilityFor,
+  META,
+  MODERN_VERSIONS,
+  ModernCode,
+  type ModernMeta,
+} from './era/stateless.js';
 import { type GroupMap, Groups } from './groups.js';
 import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
-import { ManagedServer, messageOf } from './managed-server.js';
+import { type CacheHint, ManagedServer, messageOf, minHint } from './managed-server.js';
 import { RequestGuard } from './origin.js';
 import {
   CODE_MODE_INSTRUCTIONS,
@@ -52,7 +61,14 @@ import { CallPipeline, type CallPolicies } from './pipeline/pipeline.js';
 import type { BucketState } from './pipeline/rate-limit/rate-limit.js';
 import type { ScopeSummary } from './pipeline/scope/scope.js';
 import type { CallContext, ToolResult } from './pipeline/types.js';
-import { type InFlight, LOG_LEVELS, type Session, type SessionStats, SessionStore } from './session.js';
+import {
+  type InFlight,
+  LOG_LEVELS,
+  openSse,
+  type Session,
+  type SessionStats,
+  SessionStore,
+} from './session.js';
 import type { AutoscalePolicy, GatewayOptions, ServerSpec, ServerStatus, SourceSkill } from './types.js';
 
 /** MCP has no code for a cancelled request; the LSP convention. */
@@ -138,6 +154,11 @@ export class Gateway {
   /** The skills served now (after the stack's policy), by name. */
   private skills = new Map<string, SourceSkill>();
   private readonly unwatchSkills: (() => void) | undefined;
+  /** Modern-era calls held open between input_required rounds, by held-call id. */
+  private readonly held = new Map<string, { call: HeldCall; f: InFlight }>();
+  private readonly signer = new StateSigner();
+  /** Open subscriptions/listen streams (modern clients), each a stand-in session with a stream. */
+  private readonly listeners = new Set<Session>();
 
   constructor(private readonly opts: GatewayOptions) {
     this.log = opts.logger?.child({ component: 'gateway' });
@@ -164,6 +185,10 @@ export class Gateway {
       initialize: (s, p) => this.initialize(s, p),
       handleRequest: (s, m, push, tp) => this.handleRequest(s, m, push, tp),
       handleNotification: (s, m) => this.handleNotification(s, m),
+      allVersions: [...MODERN_VERSIONS, ...SUPPORTED_VERSIONS],
+      toolDefinition: (name, group) => this.toolDefinition(name, group),
+      handleStateless: (s, m, meta, push) => this.handleStateless(s, m, meta, push),
+      listen: (s, m, res) => this.serveListen(s, m, res),
       health: () => ({
         status: 200,
         body: { status: 'ok', stack: opts.stackName, gateway: opts.name, version: opts.version },
@@ -608,6 +633,77 @@ export class Gateway {
 
   private broadcast(json: string, filter?: (s: Session) => boolean): void {
     for (const s of this.sessions.all()) if (!filter || filter(s)) s.push(json);
+    if (this.listeners.size === 0) return;
+    const method = (JSON.parse(json) as { method?: string }).method ?? '';
+    for (const l of this.listeners) if (l.listen?.methods.has(method) && (!filter || filter(l))) l.push(json);
+  }
+
+  /**
+   * subscriptions/listen: acknowledge the subset we honour (every list kind; resource URIs the
+   * client may read and some server owns, subscribed upstream with reference counts), then keep
+   * the stream open with keep-alives; every message carries the subscription id. Closing the
+   * stream ends the subscription and drops its upstream subscriptions.
+   */
+  private async serveListen(session: Session, msg: JsonRpcRequest, res: ServerResponse): Promise<void> {
+    const asked = (msg.params?.notifications ?? {}) as Obj;
+    const kinds: Array<[string, string]> = [
+      ['toolsListChanged', LIST_CHANGED.tools],
+      ['promptsListChanged', LIST_CHANGED.prompts],
+      ['resourcesListChanged', LIST_CHANGED.resources],
+    ];
+    const ack: Obj = {};
+    const methods = new Set<string>();
+    for (const [field, method] of kinds) {
+      if (asked[field] !== true) continue;
+      ack[field] = true;
+      methods.add(method);
+    }
+    const subscriptionId = msg.id;
+    const tag = (json: string) => {
+      const m = JSON.parse(json) as Obj;
+      const params = (m.params ?? {}) as Obj;
+      const meta = (params._meta ?? {}) as Obj;
+      return JSON.stringify({
+        ...m,
+        params: { ...params, _meta: { ...meta, [META.subscriptionId]: subscriptionId } },
+      });
+    };
+    const uris = Array.isArray(asked.resourceSubscriptions)
+      ? asked.resourceSubscriptions.filter((u): u is string => typeof u === 'string')
+      : [];
+    const accepted: string[] = [];
+    for (const uri of uris) {
+      // Subscribing needs the stand-in to be known as a subscriber: its stream comes next.
+      if (
+        await this.subscribe(session, { uri }, true).then(
+          () => true,
+          () => false,
+        )
+      )
+        accepted.push(uri);
+    }
+    if (accepted.length > 0) {
+      ack.resourceSubscriptions = accepted;
+      methods.add('notifications/resources/updated');
+    }
+    session.listen = { methods, tag };
+    const end = () => {
+      if (!this.listeners.delete(session)) return;
+      this.onSessionClosed(session);
+      session.close();
+    };
+    res.on('close', end);
+    if (res.destroyed) return end();
+    openSse(res);
+    session.attachStream(res, 15_000);
+    session.push(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        method: 'notifications/subscriptions/acknowledged',
+        params: { notifications: ack },
+      }),
+    );
+    this.listeners.add(session);
   }
 
   private page(
@@ -634,6 +730,18 @@ export class Gateway {
     const requested = p.protocolVersion;
     session.protocolVersion =
       typeof requested === 'string' && SUPPORTED_VERSIONS.includes(requested) ? requested : LATEST_VERSION;
+    if (typeof requested === 'string' && MODERN_VERSIONS.includes(requested)) {
+      // The handshake's own negotiation: the newest handshake version is the counter-offer. The
+      // modern era is served per request (with `_meta`), never inside an initialize session.
+      this.log?.info(
+        'initialize asked for a stateless-era version; answered with the newest handshake version',
+        {
+          requested,
+          answered: session.protocolVersion,
+          client: (p.clientInfo as { name?: unknown } | undefined)?.name,
+        },
+      );
+    }
     if (p.clientInfo && typeof p.clientInfo === 'object')
       session.clientInfo = p.clientInfo as Session['clientInfo'];
     if (p.capabilities && typeof p.capabilities === 'object') {
@@ -729,6 +837,263 @@ export class Gateway {
       if (session.inflight.get(key) === f) session.inflight.delete(key);
       this.untrack(f);
     }
+  }
+
+  // ---------------------------------------------------------------- modern era (2026-07-28)
+
+  /** A listed tool as this caller's view has it (scope and group applied), by exposed name. */
+  private toolDefinition(name: string, group: string | undefined): unknown {
+    const tools =
+      group === undefined ? this.catalog.lists.tools : this.groups.view(group, this.catalog)?.tools;
+    return tools?.find((t) => t.name === name);
+  }
+
+  /** What server/discover and every result's `_meta` say about the gateway. */
+  private serverInfo(session: Session): Obj {
+    const name = session.group === undefined ? this.opts.name : `${this.opts.name}/${session.group}`;
+    return { name, title: name, version: this.opts.version };
+  }
+
+  /**
+   * Caching hints for a cacheable result. The gateway's lists are aggregated from upstreams that
+   * give no TTL (handshake-era servers), so they are immediately stale (0): clients refetch, and
+   * list changes never wait out a TTL. A `clients:` block makes lists differ per caller: private.
+   */
+  private cacheHints(method: string, result?: Obj): CacheHint {
+    const kind: ListKind | undefined =
+      method === 'tools/list'
+        ? 'tools'
+        : method === 'prompts/list'
+          ? 'prompts'
+          : method === 'resources/list'
+            ? 'resources'
+            : method === 'resources/templates/list'
+              ? 'resourceTemplates'
+              : undefined;
+    let hint: CacheHint | undefined;
+    if (method === 'resources/read') {
+      // The answering server's own hint, when it gave one.
+      const ttl = result?.ttlMs;
+      if (typeof ttl === 'number' && ttl >= 0)
+        hint = { ttlMs: ttl, cacheScope: result?.cacheScope === 'public' ? 'public' : 'private' };
+    } else {
+      const kinds: ListKind[] = kind ? [kind] : ['tools', 'prompts', 'resources', 'resourceTemplates'];
+      let first = true;
+      for (const s of this.servers.values()) {
+        if (!s.healthy) continue;
+        for (const k of kinds) {
+          const h = s.hints[k === 'resourceTemplates' ? 'templates' : k];
+          hint = first ? h : minHint(hint, h);
+          first = false;
+        }
+      }
+    }
+    const h = hint ?? { ttlMs: 0, cacheScope: 'public' as const };
+    return {
+      ttlMs: h.ttlMs,
+      cacheScope: h.cacheScope === 'public' && this.pipeline.scopes.open ? 'public' : 'private',
+    };
+  }
+
+  private discover(session: Session): Obj {
+    const result: Obj = {
+      supportedVersions: [...MODERN_VERSIONS, ...SUPPORTED_VERSIONS],
+      capabilities: {
+        tools: { listChanged: true },
+        prompts: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
+        completions: {},
+        logging: {},
+      },
+    };
+    const instructions = this.instructions(session);
+    if (instructions) result.instructions = instructions;
+    return result;
+  }
+
+  /**
+   * One modern-era request: the same dispatch (and call pipeline) as a session's, results shaped
+   * for 2026-07-28. A handshake-era upstream asking the client something mid-call turns the answer
+   * into an input_required round; the retry carrying our requestState resumes the held call.
+   */
+  private async handleStateless(
+    session: Session,
+    msg: JsonRpcRequest,
+    _meta: ModernMeta,
+    push: (json: string) => boolean,
+  ): Promise<{ status: number; json: string }> {
+    const params = msg.params ?? {};
+    const key = sessionKey(msg.id);
+    const serverInfo = this.serverInfo(session);
+    const metaOut = (r: Obj): Obj => {
+      const m = r._meta && typeof r._meta === 'object' ? (r._meta as Obj) : {};
+      return { ...m, [META.serverInfo]: serverInfo };
+    };
+    try {
+      if (msg.method === 'server/discover') {
+        const r = this.discover(session);
+        const result = { ...r, resultType: 'complete', ...this.cacheHints(msg.method), _meta: metaOut({}) };
+        return { status: 200, json: JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) };
+      }
+      const resumed = this.resume(session, msg, params);
+      if (resumed && 'relay' in resumed) {
+        return this.handleStateless(session, { ...msg, params: resumed.relay }, _meta, push);
+      }
+      const call = resumed?.call ?? new HeldCall();
+      call.push = push;
+      let f = resumed?.f;
+      if (!f) {
+        const held = call;
+        const mrtr = MRTR_METHODS.has(msg.method);
+        const fresh: InFlight = {
+          session,
+          id: msg.id,
+          method: msg.method,
+          abort: new AbortController(),
+          push: (j) => held.push(j),
+          ...(mrtr ? { ask: (m: string, p: Obj | undefined) => held.ask(m, p) } : {}),
+          fail: (err) => {
+            held.settle({ kind: 'error', error: err });
+            fresh.abort.abort(new Error(err.message));
+          },
+        };
+        f = fresh;
+        this.dispatch(fresh, params)
+          .then(
+            (value) => held.settle({ kind: 'done', value }),
+            (error) => held.settle({ kind: 'error', error }),
+          )
+          .finally(() => this.untrack(fresh));
+      }
+      // This request's stream now carries the call: its close cancels it (and upstream).
+      session.inflight.set(key, f);
+      const round = await call.round(f.abort.signal);
+      if (round.kind === 'input') {
+        const requestState = this.hold(call, f, session.accessId, msg.method, params);
+        const result = {
+          resultType: 'input_required',
+          inputRequests: round.inputRequests,
+          requestState,
+          _meta: metaOut({}),
+        };
+        return { status: 200, json: JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) };
+      }
+      if (round.kind === 'error') throw round.error;
+      const out = round.value;
+      const extra: Obj = {
+        resultType: 'complete',
+        ...(CACHEABLE.has(msg.method)
+          ? this.cacheHints(msg.method, typeof out === 'string' ? undefined : (out as Obj))
+          : {}),
+      };
+      if (typeof out === 'string') {
+        // The list fast path: `{..."result":{...}}` gains the modern fields before its last `}}`.
+        const add = JSON.stringify({ ...extra, _meta: metaOut({}) });
+        return { status: 200, json: `${out.slice(0, -2)},${add.slice(1, -1)}}}` };
+      }
+      const r = (out ?? {}) as Obj;
+      if (r.resultType === 'input_required') {
+        // A modern server's own round: its state travels inside ours (signed, bound like ours).
+        const upstream = typeof r.requestState === 'string' ? r.requestState : undefined;
+        const requestState = this.signer.sign({
+          h: '',
+          s: f.server,
+          ...(upstream !== undefined ? { u: upstream } : {}),
+          p: session.accessId,
+          m: msg.method,
+          d: paramsDigest(params),
+          e: Date.now() + (this.opts.inputRequiredTtlMs ?? 5 * 60_000),
+        });
+        const result = { ...r, requestState, _meta: metaOut(r) };
+        return { status: 200, json: JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) };
+      }
+      const result = {
+        ...r,
+        ...extra,
+        ...(typeof r.resultType === 'string' ? { resultType: r.resultType } : {}),
+        _meta: metaOut(r),
+      };
+      return { status: 200, json: JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) };
+    } catch (err) {
+      if (err instanceof RpcError) {
+        // -32002 (resource not found) is retired in 2026-07-28: -32602 replaces it.
+        const code = err.code === ErrorCode.ResourceNotFound ? ErrorCode.InvalidParams : err.code;
+        let data = err.data;
+        if (
+          msg.method === 'resources/read' &&
+          code === ErrorCode.InvalidParams &&
+          typeof params.uri === 'string'
+        ) {
+          // Which resource was not found, as 2026-07-28 asks (data.uri), whoever answered.
+          const d = data && typeof data === 'object' ? (data as Obj) : {};
+          if (d.uri === undefined) data = { ...d, uri: params.uri };
+        }
+        const status =
+          code === ModernCode.MissingRequiredClientCapability ||
+          code === ModernCode.UnsupportedProtocolVersion ||
+          code === ModernCode.HeaderMismatch
+            ? 400
+            : code === ErrorCode.MethodNotFound
+              ? 404
+              : 200;
+        return { status, json: errorJson(msg.id, code, err.message, data) };
+      }
+      this.log?.error('request failed', { method: msg.method, error: messageOf(err) });
+      return {
+        status: 200,
+        json: errorJson(msg.id, ErrorCode.InternalError, `Internal error: ${messageOf(err)}`),
+      };
+    } finally {
+      session.inflight.delete(key);
+    }
+  }
+
+  /** A retry carrying our requestState: the held call it names, with the client's answers given. */
+  private resume(
+    session: Session,
+    msg: JsonRpcRequest,
+    params: Obj,
+  ): { call: HeldCall; f: InFlight } | { relay: Obj } | undefined {
+    const state = params.requestState;
+    if (!MRTR_METHODS.has(msg.method) || typeof state !== 'string') return undefined;
+    const p = this.signer.verify(state, session.accessId, msg.method, paramsDigest(params));
+    if (p === undefined) return undefined;
+    if (p.h === '') {
+      // A relayed round: the server gets its own state back, exactly, with the client's answers.
+      const { requestState: _ours, ...rest } = params;
+      return { relay: p.u === undefined ? rest : { ...rest, requestState: p.u } };
+    }
+    const id = p.h;
+    const h = this.held.get(id);
+    if (!h) {
+      throw rpcError('REQUEST_STATE_INVALID', {
+        why: 'names a call that has ended (answered already, or its time ran out)',
+      });
+    }
+    this.held.delete(id);
+    clearTimeout(h.call.timer);
+    h.call.answer(params.inputResponses);
+    return h;
+  }
+
+  /** Keep a call open for the client's next round; the state it gets back names it. */
+  private hold(call: HeldCall, f: InFlight, principal: string, method: string, params: Obj): string {
+    const ttl = this.opts.inputRequiredTtlMs ?? 5 * 60_000;
+    this.held.set(call.id, { call, f });
+    call.timer = setTimeout(() => {
+      if (this.held.get(call.id)?.call !== call) return;
+      this.held.delete(call.id);
+      call.abandon(`the client did not answer within ${ttl} ms`);
+      f.abort.abort(new Error('input_required state expired'));
+    }, ttl);
+    call.timer.unref();
+    return this.signer.sign({
+      h: call.id,
+      p: principal,
+      m: method,
+      d: paramsDigest(params),
+      e: Date.now() + ttl,
+    });
   }
 
   /** Returns a result object, or a complete serialised response (list fast path). */
@@ -1104,8 +1469,51 @@ export class Gateway {
     return s.request('logging/setLevel', { level: LOG_LEVELS[min] });
   }
 
-  /** Send a request upstream on behalf of `f`: cancellation, progress and attribution wired. */
-  private forward(
+  /**
+   * Send a request upstream on behalf of `f`. A modern server answering input_required to a
+   * session client is answered here: its questions go to the client as real requests on the
+   * session, and the request is retried with the answers (a bounded number of rounds).
+   */
+  private async forward(
+    f: InFlight,
+    s: ManagedServer,
+    method: string,
+    params: Record<string, unknown>,
+  ): Promise<unknown> {
+    let result = await this.forwardOnce(f, s, method, params);
+    for (let round = 1; !f.session.stateless && isInputRequired(result); round++) {
+      if (round > MAX_INPUT_ROUNDS) {
+        throw new RpcError(
+          ErrorCode.InternalError,
+          `server "${s.name}" still asked for input after ${MAX_INPUT_ROUNDS} rounds of ${method}`,
+        );
+      }
+      const asked = (result.inputRequests ?? {}) as Record<string, { method?: unknown; params?: Obj }>;
+      const answers: Obj = {};
+      for (const [key, q] of Object.entries(asked)) {
+        const m = String(q?.method ?? '');
+        const cap = capabilityFor(m);
+        if (cap && f.session.clientCapabilities[cap] === undefined) {
+          throw new RpcError(
+            ErrorCode.InvalidRequest,
+            `server "${s.name}" needs the client capability "${cap}" (${m}) to complete ${method}, and this client did not declare it`,
+          );
+        }
+        answers[key] = await f.session.request(m, q?.params, s.timeoutMs, f);
+      }
+      const { requestState: _old, ...rest } = params;
+      params = {
+        ...rest,
+        inputResponses: answers,
+        ...(typeof result.requestState === 'string' ? { requestState: result.requestState } : {}),
+      };
+      result = await this.forwardOnce(f, s, method, params);
+    }
+    return result;
+  }
+
+  /** One request upstream on behalf of `f`: cancellation, progress and attribution wired. */
+  private forwardOnce(
     f: InFlight,
     s: ManagedServer,
     method: string,
@@ -1241,6 +1649,7 @@ export class Gateway {
             ? 'roots'
             : undefined;
     let f = this.related(s, ctx);
+    if (f?.session.stateless) return this.askStateless(s, msg, f, cap);
     let session = f?.session;
     if (!session && cap === 'roots') {
       // roots describe the client, not a call: ask the most recently active client that has them.
@@ -1267,6 +1676,39 @@ export class Gateway {
       );
     }
     return session.request(msg.method, msg.params, s.timeoutMs, f);
+  }
+
+  /**
+   * A handshake-era server asks a modern client something mid-call: that client has no stream to
+   * receive requests on, so the question becomes an input_required round (when the client declared
+   * the capability) or the request ends with -32021 naming the capability it lacks.
+   */
+  private askStateless(
+    s: ManagedServer,
+    msg: JsonRpcRequest,
+    f: InFlight,
+    cap: string | undefined,
+  ): Promise<unknown> {
+    const lacking = cap ?? capabilityFor(msg.method);
+    if (lacking && f.session.clientCapabilities[lacking] === undefined) {
+      f.fail?.(
+        rpcError(
+          'MISSING_CLIENT_CAPABILITY',
+          { server: s.name, capability: lacking, method: msg.method, request: f.method },
+          { requiredCapabilities: { [lacking]: {} } },
+        ),
+      );
+      return Promise.reject(new RpcError(ErrorCode.MethodNotFound, `the client does not support ${lacking}`));
+    }
+    if (!f.ask) {
+      return Promise.reject(
+        new RpcError(
+          ErrorCode.MethodNotFound,
+          `${msg.method} cannot be relayed during ${f.method} to a stateless client`,
+        ),
+      );
+    }
+    return f.ask(msg.method, msg.params);
   }
 
   private onServerConnected(s: ManagedServer): void {
@@ -1302,6 +1744,13 @@ function decodeSkillCursor(cursor: unknown): number {
     // fall through
   }
   throw new RpcError(ErrorCode.InvalidParams, 'invalid cursor for skills/list');
+}
+
+/** Rounds of input a modern server may ask for on one request of a session client. */
+const MAX_INPUT_ROUNDS = 8;
+
+function isInputRequired(r: unknown): r is Obj {
+  return !!r && typeof r === 'object' && (r as Obj).resultType === 'input_required';
 }
 
 function groupGone(group: string): string {

@@ -22,6 +22,7 @@ import {
   type JsonRpcRequest,
 } from '../protocol/jsonrpc.js';
 import { tokenClientOf } from '../security/inbound-auth.js';
+import { isModern, MODERN_VERSIONS, type ModernMeta, validateModern } from './era/stateless.js';
 import type { RequestGuard } from './origin.js';
 import { accessIdOf } from './pipeline/identity.js';
 import { openSse, Session, type SessionStore, sseEvent } from './session.js';
@@ -50,6 +51,19 @@ export interface McpCore {
     traceparent?: string,
   ): Promise<string>;
   handleNotification(session: Session, msg: JsonRpcNotification): void;
+  /** Every version the endpoint serves, modern first (server/discover, -32022's `supported`). */
+  readonly allVersions: readonly string[];
+  /** A tool's listed definition by exposed name (its `x-mcp-header` annotations). */
+  toolDefinition(name: string, group: string | undefined): unknown;
+  /** Serve one modern-era request on its stand-in session: the HTTP status and the response. */
+  handleStateless(
+    session: Session,
+    msg: JsonRpcRequest,
+    meta: ModernMeta,
+    push: (json: string) => boolean,
+  ): Promise<{ status: number; json: string }>;
+  /** Serve a subscriptions/listen request: the response is the stream of what it asked for. */
+  listen(session: Session, msg: JsonRpcRequest, res: ServerResponse): Promise<void>;
   health(): { status: number; body: unknown };
   ready(): { status: number; body: unknown };
 }
@@ -193,14 +207,14 @@ class PostResponse {
     return sseEvent(this.res, json);
   };
 
-  finish(json: string): void {
+  finish(json: string, status = 200): void {
     if (this.done) return;
     this.done = true;
     if (this.sse) {
       sseEvent(this.res, json);
       this.res.end();
     } else {
-      sendJson(this.res, 200, json);
+      sendJson(this.res, status, json);
     }
   }
 }
@@ -340,6 +354,17 @@ export function createHandler(core: McpCore) {
     if (Array.isArray(value)) return postBatch(req, res, value);
     const c = classify(value);
     if (c.kind === 'invalid') return sendJson(res, 400, errorJson(c.id, c.code, c.message));
+    // A request carrying the modern `_meta` is served statelessly, initialize included (a 404 there).
+    const modern =
+      c.kind !== 'response' &&
+      req.headers['mcp-session-id'] === undefined &&
+      isModern(req.headers, c.msg.method, c.msg.params, SUPPORTED_VERSIONS);
+    if (modern) {
+      // Modern era: no session. A notification has nothing to answer (cancellation is closing
+      // the request's stream).
+      if (c.kind === 'notification') return sendEmpty(res, 202, cors(req));
+      if (c.kind === 'request') return postStateless(req, res, url, group, c.msg, acceptsSse);
+    }
     if (c.kind === 'request' && c.msg.method === 'initialize') {
       const accessId = accessIdOf(explicitClientId(req, url), clientNameOf(c.msg.params));
       const session = createSession(res, false, c.msg.id, group, accessId);
@@ -371,6 +396,42 @@ export function createHandler(core: McpCore) {
     const out = new PostResponse(res, acceptsSse);
     out.finish(await core.handleRequest(session, c.msg, out.push, traceHeader(req)));
     session.touch(); // a long call ends now: its session was in use until this moment
+  };
+
+  const postStateless = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    group: string | undefined,
+    msg: JsonRpcRequest,
+    acceptsSse: boolean,
+  ) => {
+    const checked = validateModern(req.headers, msg, core.allVersions, (name) =>
+      core.toolDefinition(name, group),
+    );
+    if (!checked.ok) {
+      const r = checked.rejection;
+      return sendJson(res, r.status, errorJson(r.id, r.code, r.message, r.data), cors(req));
+    }
+    const meta = checked.meta;
+    // A stand-in for the pipeline (identity, scope, group, capabilities), never stored.
+    const session = new Session(false, () => {});
+    session.stateless = true;
+    session.protocolVersion = meta.protocolVersion;
+    session.clientInfo = meta.clientInfo ?? {};
+    session.clientCapabilities = meta.clientCapabilities;
+    session.logLevel = meta.logLevel;
+    session.group = group;
+    session.accessId = accessIdOf(explicitClientId(req, url), meta.clientInfo?.name);
+    // Closing the response stream is the cancellation of the request (upstream too).
+    res.on('close', () => {
+      if (!res.writableFinished) session.close();
+    });
+    for (const [k, v] of Object.entries(cors(req))) res.setHeader(k, v);
+    if (msg.method === 'subscriptions/listen') return core.listen(session, msg, res);
+    const out = new PostResponse(res, acceptsSse);
+    const r = await core.handleStateless(session, msg, meta, out.push);
+    out.finish(r.json, r.status);
   };
 
   const postBatch = async (req: IncomingMessage, res: ServerResponse, items: unknown[]) => {
@@ -420,7 +481,30 @@ export function createHandler(core: McpCore) {
     session.touch();
   };
 
+  /** GET and DELETE are session operations: a modern client (no session) gets 405, as the spec says. */
+  const modernSessionOp = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const v = req.headers['mcp-protocol-version'];
+    if (
+      req.headers['mcp-session-id'] !== undefined ||
+      typeof v !== 'string' ||
+      !MODERN_VERSIONS.includes(v.trim())
+    )
+      return false;
+    sendJson(
+      res,
+      405,
+      errorJson(
+        null,
+        ErrorCode.MethodNotFound,
+        `${req.method} /mcp is a session operation; protocol version ${v.trim()} has no sessions (POST each request)`,
+      ),
+      { Allow: 'POST', ...cors(req) },
+    );
+    return true;
+  };
+
   const getMcp = (req: IncomingMessage, res: ServerResponse) => {
+    if (modernSessionOp(req, res)) return;
     if (!String(req.headers.accept ?? '').includes('text/event-stream')) {
       return sendJson(
         res,
@@ -435,6 +519,7 @@ export function createHandler(core: McpCore) {
   };
 
   const deleteMcp = (req: IncomingMessage, res: ServerResponse) => {
+    if (modernSessionOp(req, res)) return;
     const session = lookup(req, res, null);
     if (!session) return;
     session.close();
@@ -554,8 +639,14 @@ export function createHandler(core: McpCore) {
       return sendEmpty(res, 204, {
         ...cors(req),
         'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
-        'Access-Control-Allow-Headers':
-          'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, X-Gridctl-Client-Id',
+        'Access-Control-Allow-Headers': [
+          'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-Gridctl-Client-Id',
+          // Mcp-Param-<name> headers are named by the tools, so the ones asked for are allowed.
+          ...String(req.headers['access-control-request-headers'] ?? '')
+            .split(',')
+            .map((h) => h.trim())
+            .filter((h) => /^mcp-param-[\w-]+$/i.test(h)),
+        ].join(', '),
         'Access-Control-Max-Age': '600',
       });
     }

@@ -63,7 +63,11 @@ export class ManagedServer implements ReplicaOwner {
   collisions: string[] = [];
   readonly timeoutMs: number;
   readonly spawner: Spawner;
-  readonly init: UpstreamInitOptions;
+  private readonly baseInit: UpstreamInitOptions;
+  /** Caching hints of the last listing per kind (stateless servers give them; others: none). */
+  readonly hints: Partial<Record<Kind, CacheHint>> = {};
+  /** `auto`: the era the last successful connection found (undefined: probe). */
+  private verdict: 'handshake' | 'stateless' | undefined;
   /** More than one replica is possible (static replicas > 1, or autoscale). */
   readonly multi: boolean;
   readonly set: ReplicaSet;
@@ -96,7 +100,7 @@ export class ManagedServer implements ReplicaOwner {
     this.timeoutMs = spec.timeoutMs ?? 60_000;
     this.whitelist = spec.tools && spec.tools.length > 0 ? new Set(spec.tools) : undefined;
     this.log = hooks.logger?.child({ server: spec.name });
-    this.init = hooks.init;
+    this.baseInit = hooks.init;
     this.spawner = spec.spawner ?? clientSpawner(spec.createClient);
     const count = spec.autoscale ? 0 : Math.min(32, Math.max(1, spec.replicas ?? 1));
     this.multi = spec.autoscale !== undefined || count > 1;
@@ -155,6 +159,7 @@ export class ManagedServer implements ReplicaOwner {
     if (this.lastError !== undefined) s.lastError = this.lastError;
     if (this.collisions.length > 0) s.collisions = [...this.collisions];
     if (this.serverInfo) s.serverInfo = this.serverInfo;
+    if (this.verdict) s.era = this.verdict;
     if (this.multi) s.replicaPolicy = this.set.policy;
     if (this.autoscaler) s.autoscale = this.autoscaler.status();
     return s;
@@ -322,8 +327,29 @@ export class ManagedServer implements ReplicaOwner {
 
   // ------------------------------------------------------------------ replica owner
 
+  /** What a replica connects with: `auto` reuses the cached era verdict instead of probing again. */
+  get init(): UpstreamInitOptions {
+    const wanted = this.spec.protocolGeneration ?? 'handshake';
+    const generation = wanted === 'auto' && this.verdict ? this.verdict : wanted;
+    return { ...this.baseInit, generation, probeTimeoutMs: Math.min(this.timeoutMs, 5000) };
+  }
+
+  /**
+   * A connection attempt failed: a cached era verdict may be what is stale, so probe next time;
+   * unless the probe itself ended the connection (a server quitting on it is handshake-era).
+   */
+  connectFailed(err: unknown): void {
+    const hint = (err as { eraHint?: unknown } | undefined)?.eraHint;
+    this.verdict = hint === 'handshake' ? 'handshake' : undefined;
+  }
+
   async ready(r: Replica, init: UpstreamInitResult, client: UpstreamClient): Promise<void> {
     this.transport = client.kind;
+    const era = init.era ?? 'handshake';
+    if (this.verdict !== era && this.spec.protocolGeneration === 'auto') {
+      this.log?.info('protocol era', { era, probed: this.verdict === undefined });
+    }
+    this.verdict = era;
     while (this.listing) await this.listing.catch(() => {});
     // Lists are per server: fetched when this is the only replica in rotation.
     if (this.set.members.some((m) => m !== r && m.state === 'healthy')) return;
@@ -414,11 +440,13 @@ export class ManagedServer implements ReplicaOwner {
     const items: Obj[] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
+    let hint: CacheHint | undefined;
     try {
       for (let page = 0; page < MAX_PAGES; page++) {
         const res = (await client.request(method, cursor === undefined ? undefined : { cursor }, {
           timeoutMs: this.timeoutMs,
         })) as Obj | undefined;
+        hint = page === 0 ? hintOf(res) : minHint(hint, hintOf(res));
         const got = res?.[key];
         if (Array.isArray(got)) for (const it of got) if (it && typeof it === 'object') items.push(it as Obj);
         const next = res?.nextCursor;
@@ -432,6 +460,7 @@ export class ManagedServer implements ReplicaOwner {
       this[kind] = [];
       return;
     }
+    this.hints[kind] = hint;
     this[kind] =
       kind === 'tools' && this.whitelist
         ? items.filter((t) => typeof t.name === 'string' && this.whitelist!.has(t.name))
@@ -602,4 +631,25 @@ export class ManagedServer implements ReplicaOwner {
     for (const w of this.waiters) w();
     this.waiters.clear();
   }
+}
+
+/** A cacheable result's hints (2026-07-28): freshness in ms and who may share it. */
+export interface CacheHint {
+  ttlMs: number;
+  cacheScope: 'public' | 'private';
+}
+
+function hintOf(r: Obj | undefined): CacheHint | undefined {
+  const ttl = r?.ttlMs;
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl)) return undefined;
+  return { ttlMs: Math.max(0, ttl), cacheScope: r?.cacheScope === 'public' ? 'public' : 'private' };
+}
+
+/** Several contributors: the shortest freshness, public only if every one is; none without hints. */
+export function minHint(a: CacheHint | undefined, b: CacheHint | undefined): CacheHint | undefined {
+  if (!a || !b) return undefined;
+  return {
+    ttlMs: Math.min(a.ttlMs, b.ttlMs),
+    cacheScope: a.cacheScope === 'public' && b.cacheScope === 'public' ? 'public' : 'private',
+  };
 }

@@ -26,6 +26,8 @@ export interface ReplicaOwner {
   readonly init: UpstreamInitOptions;
   /** More than one replica possible: log lines and messages say "replica". */
   readonly multi: boolean;
+  /** A connection attempt failed (the era verdict it used may be stale; the error may carry a new one). */
+  connectFailed?(err: unknown): void;
   /** Initialized: list through this replica if the server needs lists; throwing fails the replica. */
   ready(r: Replica, init: UpstreamInitResult, client: UpstreamClient): Promise<void>;
   /** The replica's state changed (healthy, unhealthy, failed, restarting, ...). */
@@ -127,25 +129,30 @@ export class Replica {
     this.spawned = spawned;
     const client = spawned.client;
     this.client = client;
-    const init = await client.connect(
-      {
-        onNotification: (msg, ctx) => {
-          if (gen === this.gen) this.owner.upstreamNotification(this, msg, ctx);
+    const init = await client
+      .connect(
+        {
+          onNotification: (msg, ctx) => {
+            if (gen === this.gen) this.owner.upstreamNotification(this, msg, ctx);
+          },
+          onRequest: (msg, ctx) => {
+            if (gen !== this.gen)
+              return Promise.reject(new RpcError(ErrorCode.ConnectionClosed, 'stale connection'));
+            if (msg.method === 'ping') return Promise.resolve({});
+            return this.owner.upstreamRequest(this, msg, ctx);
+          },
+          onClose: (error) => {
+            if (gen !== this.gen || this.stopped) return;
+            this.down(`connection closed${error ? `: ${error.message}` : ''}`);
+          },
+          onLog: (line) => this.log?.debug(line),
         },
-        onRequest: (msg, ctx) => {
-          if (gen !== this.gen)
-            return Promise.reject(new RpcError(ErrorCode.ConnectionClosed, 'stale connection'));
-          if (msg.method === 'ping') return Promise.resolve({});
-          return this.owner.upstreamRequest(this, msg, ctx);
-        },
-        onClose: (error) => {
-          if (gen !== this.gen || this.stopped) return;
-          this.down(`connection closed${error ? `: ${error.message}` : ''}`);
-        },
-        onLog: (line) => this.log?.debug(line),
-      },
-      this.owner.init,
-    );
+        this.owner.init,
+      )
+      .catch((err: unknown) => {
+        this.owner.connectFailed?.(err);
+        throw err;
+      });
     if (gen !== this.gen || this.stopped) {
       await this.release(spawned);
       throw new Error('superseded');

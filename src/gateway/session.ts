@@ -20,6 +20,10 @@ export interface InFlight {
   abort: AbortController;
   /** Deliver a message related to this request (upgrades its response to SSE when it can). */
   push(json: string): boolean;
+  /** End the downstream request now with this error (a stateless request that cannot proceed). */
+  fail?(err: RpcError): void;
+  /** Ask the client something as an input_required round (modern-era requests that allow it). */
+  ask?(method: string, params: Record<string, unknown> | undefined): Promise<unknown>;
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
@@ -72,6 +76,17 @@ export class Session {
   private readonly outgoing = new Map<number, Outgoing>();
   private nextOutId = 1;
   closed = false;
+  /**
+   * A modern-era (2026-07-28) request's stand-in: never stored, lives for one request, carries that
+   * request's `_meta` (version, capabilities, log level). It has no stream and no server-to-client
+   * requests; logs reach it only when the request asked for a level.
+   */
+  stateless = false;
+  /**
+   * A subscriptions/listen stream (modern era): the notification methods it asked for, and the
+   * rewrite that tags each message with its subscription id.
+   */
+  listen: { methods: Set<string>; tag(json: string): string } | undefined;
 
   constructor(
     /** Legacy HTTP+SSE sessions carry every message, responses included, on their one stream. */
@@ -122,7 +137,8 @@ export class Session {
 
   /** Send on the session's own stream; false when there is none. */
   push(json: string): boolean {
-    return this.stream ? sseEvent(this.stream, json) : false;
+    if (!this.stream) return false;
+    return sseEvent(this.stream, this.listen ? this.listen.tag(json) : json);
   }
 
   /**
@@ -204,7 +220,7 @@ export class Session {
 
   /** Whether a log message at `level` should reach this session. */
   wantsLog(level: unknown): boolean {
-    if (this.logLevel === undefined) return true;
+    if (this.logLevel === undefined) return !this.stateless;
     const want = LOG_LEVELS.indexOf(this.logLevel);
     const got = typeof level === 'string' ? LOG_LEVELS.indexOf(level) : -1;
     return got === -1 || got >= want;

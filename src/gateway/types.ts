@@ -45,6 +45,11 @@ export interface ServerSpec {
   pingTimeoutMs?: number;
   /** Restart backoff: 1 s doubling to 30 s with ±25 % jitter unless overridden. */
   restartBackoff?: BackoffOptions;
+  /**
+   * Protocol era toward this server: `handshake` (default), `stateless` (2026-07-28) or `auto`
+   * (probe with server/discover, cache the verdict, probe again when a connection on it fails).
+   */
+  protocolGeneration?: 'auto' | 'handshake' | 'stateless';
   /** Makes a fresh, unconnected client; called at registration and on every restart. */
   createClient: () => UpstreamClient;
   /** Static replica count, 1..32 (default 1). Ignored when `autoscale` is set. */
@@ -137,6 +142,8 @@ export interface ServerStatus {
   /** Schema pinning: `pinned`, `drift (N tools)`, `blocked (N tools)`, `disabled`, `unpinned`. */
   pins?: string;
   serverInfo?: { name: string; version: string };
+  /** The protocol era the server speaks, once connected: `handshake` or `stateless`. */
+  era?: 'handshake' | 'stateless';
   replicaPolicy?: ReplicaPolicy;
   /** Every replica (one entry for a single-replica server). */
   replicas: ReplicaStatus[];
@@ -153,6 +160,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Sessions idle (no stream, no request in flight) longer than this are closed; 0 = never. Default 30 min. */
   sessionIdleMs?: number;
+  /** How long a modern client has to answer an input_required round before the held call ends (default 5 min). */
+  inputRequiredTtlMs?: number;
   /** Sessions at most; past it the least recently used idle one is evicted. Default 1000. */
   maxSessions?: number;
   /** Sessions per client access id at most, evicted the same way within that client. Default: maxSessions. */

@@ -93,7 +93,7 @@ export class ContainerAttachUpstream implements UpstreamClient {
     });
     try {
       await container.ensureStarted();
-      return await session.initialize(init);
+      return await session.open(init, true);
     } catch (err) {
       await this.close();
       throw err instanceof RpcError ? err : session.error(ErrorCode.ConnectionClosed, messageOf(err));

@@ -84,6 +84,88 @@ export class RpcSession {
     return new RpcError(code, `server "${this.serverName}": ${message}`, data);
   }
 
+  /**
+   * The modern era's per-request envelope once server/discover chose it: every request carries
+   * these `_meta` keys (a relayed request's own keys win, so a modern client's capabilities pass
+   * through). `logLevel` is what logging/setLevel asked for (the method itself is gone).
+   */
+  modern: { version: string; meta: Record<string, unknown>; logLevel?: string } | undefined;
+
+  /**
+   * Open the connection in the era `init.generation` asks for. `auto` probes with server/discover:
+   * a DiscoverResult (or -32022 offering 2026-07-28) is modern; an auth challenge, a 5xx or an
+   * unreachable server fails; any other answer, or silence past the probe bound, is handshake-era.
+   */
+  async open(init: UpstreamInitOptions, silenceIsLegacy: boolean): Promise<UpstreamInitResult> {
+    const gen = init.generation ?? 'handshake';
+    if (gen === 'handshake') return this.initialize(init);
+    try {
+      const r = await this.discover(
+        init,
+        gen === 'auto' && silenceIsLegacy ? init.probeTimeoutMs : undefined,
+      );
+      this.listen();
+      return r;
+    } catch (err) {
+      if (gen === 'stateless') {
+        throw this.error(
+          err instanceof RpcError ? err.code : ErrorCode.InternalError,
+          `protocol_generation is stateless but server/discover failed: ${messageOf(err)}`,
+        );
+      }
+      if (this.isClosed && gen === 'auto' && silenceIsLegacy) {
+        // A process that quits on a request before initialize (some 2025 servers do): that is a
+        // handshake-era answer too, but this connection is gone; the next one should not probe.
+        throw Object.assign(err instanceof Error ? err : new Error(String(err)), {
+          eraHint: 'handshake' as const,
+        });
+      }
+      if (!legacyAnswer(err, silenceIsLegacy) || this.isClosed) throw err;
+      this.modern = undefined;
+      return this.initialize(init);
+    }
+  }
+
+  private async discover(
+    init: UpstreamInitOptions,
+    timeoutMs: number | undefined,
+  ): Promise<UpstreamInitResult> {
+    const version = MODERN_PROTOCOL_VERSIONS[0]!;
+    this.modern = {
+      version,
+      meta: {
+        [META_VERSION]: version,
+        'io.modelcontextprotocol/clientInfo': init.clientInfo,
+        'io.modelcontextprotocol/clientCapabilities': init.capabilities,
+      },
+    };
+    const r = (await this.request('server/discover', {}, { timeoutMs: timeoutMs ?? this.initTimeoutMs })) as
+      | Record<string, unknown>
+      | undefined;
+    const versions = Array.isArray(r?.supportedVersions) ? (r.supportedVersions as unknown[]) : [];
+    if (!versions.includes(version)) {
+      throw this.error(
+        ErrorCode.InvalidRequest,
+        `server/discover offers ${JSON.stringify(versions)}, none of which this gateway speaks per request (${version})`,
+        { supported: versions },
+      );
+    }
+    const meta = (r?._meta ?? {}) as Record<string, unknown>;
+    const info = (meta['io.modelcontextprotocol/serverInfo'] ?? r?.serverInfo ?? {}) as Record<
+      string,
+      unknown
+    >;
+    const result: UpstreamInitResult = {
+      protocolVersion: version,
+      capabilities: (r?.capabilities ?? {}) as Record<string, unknown>,
+      serverInfo: { ...info, name: String(info.name ?? ''), version: String(info.version ?? '') },
+      era: 'stateless',
+    };
+    if (typeof r?.instructions === 'string') result.instructions = r.instructions;
+    this.initResult = result;
+    return result;
+  }
+
   async initialize(init: UpstreamInitOptions): Promise<UpstreamInitResult> {
     const result = (await this.request(
       'initialize',
@@ -120,6 +202,29 @@ export class RpcSession {
       return Promise.reject(
         this.error(RequestCancelledCode, `request ${method} cancelled before it was sent`),
       );
+    }
+    const modern = this.modern;
+    if (modern) {
+      // Methods the modern era removed, kept working for the gateway: ping is a discover, the
+      // log level becomes each request's own.
+      if (method === 'ping') return this.request('server/discover', {}, opts).then(() => ({}));
+      if (method === 'logging/setLevel') {
+        modern.logLevel = typeof params?.level === 'string' ? params.level : undefined;
+        return Promise.resolve({});
+      }
+      // Resource subscriptions live in the listen request: change its filter.
+      if (method === 'resources/subscribe' || method === 'resources/unsubscribe') {
+        const uri = params?.uri;
+        if (typeof uri === 'string') {
+          if (method === 'resources/subscribe') this.listenUris.add(uri);
+          else this.listenUris.delete(uri);
+          this.listen();
+        }
+        return Promise.resolve({});
+      }
+      const own = params?._meta as Record<string, unknown> | undefined;
+      const level = modern.logLevel ? { 'io.modelcontextprotocol/logLevel': modern.logLevel } : {};
+      params = { ...params, _meta: { ...modern.meta, ...level, ...own } };
     }
     const id = this.nextId++;
     opts.onRequestId?.(id); // lets the gateway match ctx.relatedRequestId back to this call
@@ -183,6 +288,48 @@ export class RpcSession {
     await this.send(msg);
   }
 
+  private listenAbort: AbortController | undefined;
+  private readonly listenUris = new Set<string>();
+
+  /**
+   * Modern era: one subscriptions/listen request carries the server's change notifications (what
+   * its capabilities offer, plus the resource URIs subscribed); they arrive as ordinary
+   * notifications. A new filter replaces the request; a stream the server ends is opened again.
+   */
+  private listen(): void {
+    this.listenAbort?.abort(new Error('subscription filter changed'));
+    this.listenAbort = undefined;
+    const caps = (this.initResult?.capabilities ?? {}) as Record<
+      string,
+      { listChanged?: unknown; subscribe?: unknown }
+    >;
+    const notifications: Record<string, unknown> = {};
+    if (caps.tools?.listChanged) notifications.toolsListChanged = true;
+    if (caps.prompts?.listChanged) notifications.promptsListChanged = true;
+    if (caps.resources?.listChanged) notifications.resourcesListChanged = true;
+    if (caps.resources?.subscribe && this.listenUris.size > 0) {
+      notifications.resourceSubscriptions = [...this.listenUris];
+    }
+    if (Object.keys(notifications).length === 0 || this.isClosed) return;
+    const ac = new AbortController();
+    this.listenAbort = ac;
+    this.request(
+      'subscriptions/listen',
+      { notifications },
+      { signal: ac.signal, timeoutMs: 2 ** 31 - 1 },
+    ).then(
+      () => this.relisten(ac),
+      () => this.relisten(ac),
+    );
+  }
+
+  private relisten(ac: AbortController): void {
+    if (this.isClosed || ac.signal.aborted || this.listenAbort !== ac) return;
+    setTimeout(() => {
+      if (this.listenAbort === ac && !this.isClosed) this.listen();
+    }, 1000).unref();
+  }
+
   /** Feed one parsed message from the transport. Anything that is not JSON-RPC goes to the log. */
   handleMessage(raw: unknown, ctx: UpstreamMessageContext = {}): void {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -212,6 +359,7 @@ export class RpcSession {
     if (this.closeReported) return;
     this.closeReported = true;
     this.closedError = this.error(ErrorCode.ConnectionClosed, reason ?? 'connection closed');
+    this.listenAbort = undefined;
     for (const p of [...this.pending.values()]) {
       this.settle(p);
       p.reject(this.closedError);
@@ -252,6 +400,8 @@ export class RpcSession {
   }
 
   private handleNotification(msg: JsonRpcNotification, ctx: UpstreamMessageContext): void {
+    // The listen stream's own acknowledgment concerns this connection, not any client.
+    if (msg.method === 'notifications/subscriptions/acknowledged') return;
     if (msg.method === 'notifications/progress') {
       const token = msg.params?.progressToken;
       const p = typeof token === 'string' || typeof token === 'number' ? this.byToken.get(token) : undefined;
@@ -320,6 +470,26 @@ export class RpcSession {
     }
     p.cleanup();
   }
+}
+
+/** Versions spoken per request (the stateless era), newest first. */
+export const MODERN_PROTOCOL_VERSIONS: readonly string[] = ['2026-07-28'];
+const META_VERSION = 'io.modelcontextprotocol/protocolVersion';
+
+/** Whether a failed server/discover probe identifies a handshake-era server. */
+function legacyAnswer(err: unknown, silenceIsLegacy: boolean): boolean {
+  if (!(err instanceof RpcError)) return false;
+  const data = (err.data ?? {}) as { status?: unknown; supported?: unknown };
+  const status = typeof data.status === 'number' ? data.status : undefined;
+  if (status === 401 || status === 403 || (status !== undefined && status >= 500)) return false;
+  if (err.code === ErrorCode.RequestTimeout) return silenceIsLegacy;
+  if (err.message.includes('cannot reach')) return false;
+  // -32022 naming only versions we cannot speak per request: a handshake-era answer only if it
+  // names one of those; a modern server we cannot talk to is a failure.
+  if (err.code === -32022 && Array.isArray(data.supported)) {
+    return data.supported.some((v) => SUPPORTED_PROTOCOL_VERSIONS.includes(String(v)));
+  }
+  return true;
 }
 
 export function messageOf(err: unknown): string {

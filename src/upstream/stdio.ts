@@ -128,7 +128,7 @@ export class StdioUpstream implements UpstreamClient {
     });
 
     try {
-      return await session.initialize(init);
+      return await session.open(init, true);
     } catch (err) {
       await this.close();
       throw err;

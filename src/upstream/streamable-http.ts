@@ -1,7 +1,9 @@
 // MCP streamable HTTP client: every message is a POST; answers come back as JSON or as an SSE
 // stream on that POST; an optional GET stream carries server-initiated messages; DELETE ends the
 // session. Uses the global fetch (undici) so connections are kept alive between calls.
+
 import { ErrorCode, type JsonRpcMessage } from '../protocol/jsonrpc.js';
+import { encodeHeaderValue, headerParams } from '../protocol/mcp-headers.js';
 import { fetchUpstream, httpError, isEventStream, traceHeaders } from './http-common.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
 import { readSse } from './sse-parser.js';
@@ -28,6 +30,10 @@ export class StreamableHttpUpstream implements UpstreamClient {
   readonly pid = undefined;
   private session: RpcSession | undefined;
   private sessionId: string | undefined;
+  /** Modern era: each request's own fetch, aborted to cancel it. */
+  private readonly inflight = new Map<string, AbortController>();
+  /** Modern era: per tool, the arguments its x-mcp-header annotations mirror into headers. */
+  private readonly headerParams = new Map<string, Map<string, string[]>>();
   private readonly abort = new AbortController();
   private closing = false;
 
@@ -45,8 +51,9 @@ export class StreamableHttpUpstream implements UpstreamClient {
     const session = new RpcSession(this.name, (msg) => this.post(msg), events, this.opts);
     this.session = session;
     try {
-      const result = await session.initialize(init);
-      this.openGetStream(undefined, 0);
+      const result = await session.open(init, false);
+      // The modern era has no GET stream (change notifications come from subscriptions/listen).
+      if (!session.modern) this.openGetStream(undefined, 0);
       return result;
     } catch (err) {
       await this.close();
@@ -56,7 +63,17 @@ export class StreamableHttpUpstream implements UpstreamClient {
 
   request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamRequestOptions) {
     if (!this.session) return Promise.reject(new Error(`server "${this.name}": not connected`));
-    return this.session.request(method, params, opts);
+    const p = this.session.request(method, params, opts);
+    // A modern server's tools name arguments to mirror into Mcp-Param-* headers (x-mcp-header).
+    if (method === 'tools/list' && this.session.modern) {
+      return p.then((r) => {
+        for (const t of ((r as { tools?: unknown[] })?.tools ?? []) as Array<Record<string, unknown>>) {
+          if (typeof t?.name === 'string') this.headerParams.set(t.name, headerParams(t.inputSchema));
+        }
+        return r;
+      });
+    }
+    return p;
   }
 
   notify(method: string, params?: Record<string, unknown>): Promise<void> {
@@ -69,7 +86,7 @@ export class StreamableHttpUpstream implements UpstreamClient {
     this.closing = true;
     this.session?.close();
     this.abort.abort();
-    if (this.sessionId) {
+    if (this.sessionId && !this.session?.modern) {
       // Tell the server the session is over; a server that does not support it answers 405.
       await fetch(this.opts.url, {
         method: 'DELETE',
@@ -83,29 +100,75 @@ export class StreamableHttpUpstream implements UpstreamClient {
 
   private headers(extra?: Record<string, string>): Record<string, string> {
     const h: Record<string, string> = { ...this.opts.headers, ...extra };
+    const modern = this.session?.modern;
+    if (modern) {
+      h['mcp-protocol-version'] = modern.version;
+      return h;
+    }
     if (this.sessionId) h['mcp-session-id'] = this.sessionId;
     const version = this.session?.initResult?.protocolVersion;
     if (version) h['mcp-protocol-version'] = version;
     return h;
   }
 
+  /** The modern era mirrors the method, the name and annotated arguments into headers. */
+  private mirrored(msg: JsonRpcMessage): Record<string, string> {
+    if (!this.session?.modern || !('method' in msg)) return {};
+    const h: Record<string, string> = { 'mcp-method': msg.method };
+    const p = (msg.params ?? {}) as Record<string, unknown>;
+    const name =
+      msg.method === 'resources/read'
+        ? p.uri
+        : msg.method === 'tools/call' || msg.method === 'prompts/get'
+          ? p.name
+          : undefined;
+    if (typeof name === 'string') h['mcp-name'] = encodeHeaderValue(name);
+    if (msg.method === 'tools/call' && typeof p.name === 'string') {
+      for (const [header, path] of this.headerParams.get(p.name) ?? []) {
+        let v: unknown = p.arguments;
+        for (const k of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+        const str =
+          typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+        if (str !== undefined) h[`mcp-param-${header}`] = encodeHeaderValue(str);
+      }
+    }
+    return h;
+  }
+
   private async post(msg: JsonRpcMessage): Promise<void> {
     const session = this.session!;
+    const modern = session.modern !== undefined;
+    if (modern && 'method' in msg && msg.method === 'notifications/cancelled') {
+      // Closing the request's response stream is the modern era's cancellation.
+      this.inflight.get(String(msg.params?.requestId))?.abort();
+      return;
+    }
+    const requestId = 'method' in msg && 'id' in msg ? msg.id : undefined;
+    let signal = this.abort.signal;
+    if (modern && requestId !== undefined) {
+      const own = new AbortController();
+      this.inflight.set(String(requestId), own);
+      signal = AbortSignal.any([this.abort.signal, own.signal]);
+    }
     const res = await fetchUpstream(session, this.opts.url, {
       method: 'POST',
       headers: this.headers({
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
         ...traceHeaders(msg),
+        ...this.mirrored(msg),
       }),
       body: JSON.stringify(msg),
-      signal: this.abort.signal,
+      signal,
+    }).catch((err: unknown) => {
+      if (requestId !== undefined) this.inflight.delete(String(requestId));
+      throw err;
     });
     const sid = res.headers.get('mcp-session-id');
-    if (sid) this.sessionId = sid;
-    const requestId = 'method' in msg && 'id' in msg ? msg.id : undefined;
+    if (sid && !modern) this.sessionId = sid;
 
     if (!res.ok) {
+      if (requestId !== undefined) this.inflight.delete(String(requestId));
       const err = await httpError(session, res, `POST ${msg && 'method' in msg ? msg.method : 'response'}`);
       if (res.status === 404 && this.sessionId && !this.closing) {
         // The server forgot our session: nothing sent on it can succeed any more.
@@ -114,6 +177,7 @@ export class StreamableHttpUpstream implements UpstreamClient {
       throw err;
     }
     if (res.status === 202 || requestId === undefined) {
+      if (requestId !== undefined) this.inflight.delete(String(requestId));
       await res.body?.cancel();
       return;
     }
@@ -122,6 +186,7 @@ export class StreamableHttpUpstream implements UpstreamClient {
       this.consumeRequestStream(res.body, requestId);
       return;
     }
+    this.inflight.delete(String(requestId));
     const text = await res.text();
     if (text.length === 0) return;
     let parsed: unknown;
@@ -153,7 +218,10 @@ export class StreamableHttpUpstream implements UpstreamClient {
         stream = undefined;
         if (this.closing || !session.hasPending(requestId)) return;
         if (lastEventId === undefined || attempt >= MAX_RESUME_ATTEMPTS) break;
-        await delay(retryMs, this.abort.signal);
+        // The first resume goes at once: a server that closed the stream on purpose (polling)
+        // has the answer ready, and waiting its `retry:` hint turns a fast call into a long hang.
+        // Only a failed resume backs off.
+        if (attempt > 0) await delay(retryMs, this.abort.signal);
         stream = await this.resume(lastEventId).catch(() => undefined);
       }
       session.failRequest(
@@ -161,9 +229,11 @@ export class StreamableHttpUpstream implements UpstreamClient {
         session.error(ErrorCode.ConnectionClosed, 'response stream ended before the response arrived'),
       );
     };
-    run().catch((err: unknown) =>
-      session.failRequest(requestId, session.error(ErrorCode.InternalError, messageOf(err))),
-    );
+    run()
+      .catch((err: unknown) =>
+        session.failRequest(requestId, session.error(ErrorCode.InternalError, messageOf(err))),
+      )
+      .finally(() => this.inflight.delete(String(requestId)));
   }
 
   /** The optional GET stream for server-initiated messages; re-opened while the session lives. */

@@ -11,6 +11,14 @@ export interface UpstreamInitOptions {
   capabilities: Record<string, unknown>;
   /** Preferred protocol version; the server's answer is what counts. */
   protocolVersion: string;
+  /**
+   * The protocol era to speak (`mcp-servers[].protocol_generation`): `handshake` (initialize, the
+   * default), `stateless` (2026-07-28: server/discover, then `_meta` on every request) or `auto`
+   * (probe with server/discover, fall back to initialize on a legacy answer).
+   */
+  generation?: 'auto' | 'handshake' | 'stateless';
+  /** `auto` on stdio: how long a silent server is given before it counts as handshake-era. */
+  probeTimeoutMs?: number;
 }
 
 /** The upstream's answer to `initialize`, passed through as received. */
@@ -19,6 +27,8 @@ export interface UpstreamInitResult {
   capabilities: Record<string, unknown>;
   serverInfo: { name: string; version: string; [k: string]: unknown };
   instructions?: string;
+  /** Which era the connection speaks (set by connect; `handshake` when absent). */
+  era?: 'handshake' | 'stateless';
   [k: string]: unknown;
 }
 

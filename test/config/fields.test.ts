@@ -113,8 +113,7 @@ const IMPLEMENTED: Record<string, string> = {
   'mcp-servers[].ping_timeout': 'src/controller/server-registrar.ts: server.ping_timeout',
   'mcp-servers[].timeout': 'src/controller/server-registrar.ts: server.timeout',
   'mcp-servers[].unprefixed': 'src/controller/server-registrar.ts: server.unprefixed',
-  // `stateless` warns; `auto` and `handshake` are what the upstreams do.
-  'mcp-servers[].protocol_generation': 'src/upstream/session.ts: initialize',
+  'mcp-servers[].protocol_generation': 'src/controller/server-registrar.ts: server.protocol_generation',
   'mcp-servers[].replicas': 'src/controller/server-registrar.ts: server.replicas',
   'mcp-servers[].replica_policy': 'src/controller/server-registrar.ts: server.replica_policy',
   'mcp-servers[].autoscale': 'src/controller/server-registrar.ts: server.autoscale',
@@ -317,7 +316,6 @@ limits: {budgets: {daily: 1}}
     expect(ni.map((i) => [i.field, i.line])).toEqual([
       ['gateway.tracing.include_infra', 8],
       ['mcp-servers[0].auth.type', 14],
-      ['mcp-servers[0].protocol_generation', 15],
       ['mcp-servers[1].source.auth.ssh_user', 18],
       ['mcp-servers[1].replicas', 20],
       ['mcp-servers[2].autoscale', 24],

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { readExpectedFailures, runConformance } from './run.js';
+import { readExpectedFailures, runConformance, SUITES } from './run.js';
 
 it('every expected failure has a reason', () => {
   // The checked-in list parses (an entry without "# reason" would throw) into scenario names.
@@ -19,9 +19,12 @@ it('every expected failure has a reason', () => {
   }
 });
 
-it('passes the official MCP conformance server suite (except listed expected failures)', async () => {
-  const r = await runConformance({ timeoutMs: 170_000 });
-  const summary = r.output.slice(r.output.indexOf('=== SUMMARY ==='));
-  expect(r.code, summary || r.output.slice(-4000)).toBe(0);
-  expect(summary).toMatch(/Total: \d+ passed/);
-}, 180_000);
+for (const suite of SUITES) {
+  it(`passes the official MCP conformance server suite, ${suite.name} (except listed expected failures)`, async () => {
+    for (const name of readExpectedFailures(suite.expected)) expect(name).toMatch(/^[\w:-]+$/);
+    const r = await runConformance({ suite, timeoutMs: 170_000 });
+    const summary = r.output.slice(r.output.indexOf('=== SUMMARY ==='));
+    expect(r.code, summary || r.output.slice(-4000)).toBe(0);
+    expect(summary).toMatch(/Total: \d+ passed/);
+  }, 180_000);
+}

@@ -13,6 +13,8 @@ export interface ServerRow {
   name: string;
   kind: string;
   transport: string;
+  /** The protocol era the server speaks once connected. */
+  era?: 'handshake' | 'stateless';
   state: ServerState;
   reason?: string;
   /** The last lines the server wrote to stderr before it failed. */

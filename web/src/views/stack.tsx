@@ -125,6 +125,14 @@ function ServerPanel({
         <dd>{server.kind}</dd>
         <dt>Transport</dt>
         <dd>{server.transport}</dd>
+        {server.era !== undefined && (
+          <>
+            <dt>Protocol era</dt>
+            <dd data-testid="server-era">
+              {server.era === 'stateless' ? 'stateless (2026-07-28)' : 'handshake (2025)'}
+            </dd>
+          </>
+        )}
         {server.pid !== undefined && (
           <>
             <dt>PID</dt>
@@ -313,6 +321,7 @@ export function StackView(): JSX.Element {
                   </div>
                   <div class="muted small">
                     {s.kind} · {s.transport}
+                    {s.era === 'stateless' ? ' · 2026-07-28' : ''}
                   </div>
                   <div class="small">
                     <span data-testid="tool-count">{s.tools}</span> tools · {s.restarts} restart
