@@ -232,6 +232,10 @@ const serverAuth = z.strictObject({
   header: z.string().optional(),
   value: z.string().optional(),
   scopes: z.array(z.string()).optional(),
+  grant: z.enum(['authorization_code', 'client_credentials']).optional().meta({
+    description:
+      'oauth: `authorization_code` (default; a person signs in with `gridctl auth login`) or `client_credentials` (machine to machine: needs client_id and client_secret).',
+  }),
   client_id: z.string().optional(),
   client_secret: z.string().optional(),
 });

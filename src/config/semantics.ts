@@ -363,6 +363,14 @@ function checkServer(
     }
   }
   if (kind === 'external') checkServerAuth(obj(s.auth), [...p, 'auth'], report);
+  if (kind === 'external' && obj(s.auth)?.type === 'oauth' && s.transport === 'sse') {
+    report(
+      'AUTH_INVALID',
+      [...p, 'auth', 'type'],
+      '`auth: {type: oauth}` needs the streamable HTTP transport; the legacy SSE one is not signed in',
+      'drop `transport: sse` if the server speaks streamable HTTP',
+    );
+  }
   if (kind === 'ssh') checkSsh(obj(s.ssh), [...p, 'ssh'], report);
   if (kind === 'openapi') checkOpenapi(obj(s.openapi), [...p, 'openapi'], report);
   const auto = obj(s.autoscale);
@@ -414,11 +422,11 @@ function checkServerAuth(auth: Obj | undefined, p: Path, report: Report) {
   const fields: Record<string, string[]> = {
     bearer: ['token'],
     header: ['header', 'value'],
-    oauth: ['scopes', 'client_id', 'client_secret'],
+    oauth: ['scopes', 'grant', 'client_id', 'client_secret'],
   };
   const own = fields[type ?? ''];
   if (!own) return; // the schema reports the bad type
-  for (const f of ['token', 'header', 'value', 'scopes', 'client_id', 'client_secret']) {
+  for (const f of ['token', 'header', 'value', 'scopes', 'grant', 'client_id', 'client_secret']) {
     if (auth[f] !== undefined && !own.includes(f)) {
       report(
         'AUTH_INVALID',
@@ -437,6 +445,19 @@ function checkServerAuth(auth: Obj | undefined, p: Path, report: Report) {
   }
   if (type === 'oauth' && set(auth.client_secret) && !set(auth.client_id)) {
     report('AUTH_INVALID', [...p, 'client_secret'], '`client_secret` needs `client_id`');
+  }
+  if (type === 'oauth' && auth.grant === 'client_credentials') {
+    for (const f of ['client_id', 'client_secret']) {
+      if (!set(auth[f])) {
+        report(
+          'AUTH_INVALID',
+          [...p, f],
+          `\`grant: client_credentials\` needs \`${f}\``,
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file expansion syntax, not a template
+          'register gridctl as a client of the authorization server and set client_id, and client_secret: ${var:KEY}',
+        );
+      }
+    }
   }
 }
 

@@ -17,6 +17,7 @@ import { RequestGuard } from '../gateway/origin.js';
 import type { ServerStatus } from '../gateway/types.js';
 import { perServerFileSink } from '../logging/file-sink.js';
 import { formatText, Logger, type LogLevel, textSink } from '../logging/logger.js';
+import { OAuthHub } from '../oauth/hub.js';
 import { requireRuntime } from '../runtime/index.js';
 import { authorized, type InboundAuth, isLoopback, isOpenPath } from '../security/inbound-auth.js';
 import { PinError, PinManager, pinSettings, pinsFile, withPinFields } from '../security/pins/index.js';
@@ -102,6 +103,9 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     }
   }
 
+  // OAuth clients of `auth: {type: oauth}` servers, over the sealed grant store (docs/oauth.md).
+  const oauth = new OAuthHub(paths.root);
+
   // Tool-schema pins (docs/pins.md): loaded before the gateway so the first listing is compared.
   const pins = await openPins(paths.root, stateName, stack, logger);
 
@@ -117,6 +121,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
             env: o.env,
             pingIntervalMs: o.pingIntervalMs,
             containers: o.containers,
+            oauth,
           }),
         )
       : [],
@@ -179,6 +184,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       target: gateway,
       logger,
       pingIntervalMs: o.pingIntervalMs,
+      oauth,
       onApplied: (spec) => {
         if (!state) return;
         state.applied_spec = masked(spec);
