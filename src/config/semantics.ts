@@ -183,6 +183,7 @@ export function checkSemantics(data: unknown, report: Report): void {
   if (gauth && gauth.header !== undefined && gauth.type !== 'api_key') {
     report('AUTH_INVALID', ['gateway', 'auth', 'header'], '`header` is only used with `type: api_key`');
   }
+  if (gauth) checkGatewayAuth(gauth, report);
 
   // Accepted but not acted on: say so, and what happens instead (not-implemented.ts).
   checkNotImplemented(root, (p, message, hint) => report('NOT_IMPLEMENTED', p, message, hint));
@@ -413,6 +414,54 @@ function checkSource(src: Obj | undefined, p: Path, report: Report) {
   }
   if (auth?.method === 'ssh-key' && !set(auth.ssh_key_path)) {
     report('SOURCE_INVALID', [...p, 'auth', 'ssh_key_path'], '`method: ssh-key` needs `ssh_key_path`');
+  }
+}
+
+function checkGatewayAuth(auth: Obj, report: Report) {
+  const p: Path = ['gateway', 'auth'];
+  const oauth = auth.type === 'oauth';
+  const own = oauth
+    ? ['issuer', 'audience', 'scopes', 'jwks_uri', 'client_claim']
+    : ['token', 'header', 'client_tokens'];
+  for (const f of ['token', 'client_tokens', 'issuer', 'audience', 'scopes', 'jwks_uri', 'client_claim']) {
+    if (auth[f] !== undefined && !own.includes(f)) {
+      report(
+        'AUTH_INVALID',
+        [...p, f],
+        `\`${f}\` does not belong to auth type ${String(auth.type)}`,
+        `${String(auth.type)} uses: ${own.join(', ')}`,
+      );
+    }
+  }
+  if (!oauth && !set(auth.token)) {
+    report(
+      'AUTH_INVALID',
+      [...p, 'token'],
+      `auth type ${String(auth.type)} needs \`token\``,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file expansion syntax, not a template
+      'e.g. token: ${var:GATEWAY_TOKEN}',
+    );
+  }
+  if (oauth) {
+    if (!set(auth.issuer))
+      report(
+        'AUTH_INVALID',
+        [...p, 'issuer'],
+        'auth type oauth needs `issuer`',
+        "the identity provider's issuer URL, as in its tokens' `iss`",
+      );
+    if (!set(auth.audience))
+      report(
+        'AUTH_INVALID',
+        [...p, 'audience'],
+        'auth type oauth needs `audience`',
+        "this gateway's public /mcp URL, e.g. https://gw.example.com/mcp",
+      );
+    for (const f of ['issuer', 'jwks_uri']) {
+      const v = str(auth[f]);
+      if (v && !/^https?:\/\/[^/]/.test(v))
+        report('AUTH_INVALID', [...p, f], `\`${f}\` must be an http(s) URL`);
+    }
   }
 }
 
