@@ -23,6 +23,7 @@ const commands: Record<string, () => Promise<CommandRegistrar>> = {
   validate: async () => (await import('./validate.js')).registerValidate,
   var: async () => (await import('./var.js')).registerVar,
   init: async () => (await import('./init.js')).registerInit,
+  auth: async () => (await import('./auth.js')).registerAuth,
 };
 
 /** The registrars for `argv`: just the named command's, or all of them (help, unknown names). */

@@ -65,19 +65,6 @@ export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
     instead: 'the gateway always connects with the initialize handshake (`auto` and `handshake` do the same)',
   },
   {
-    path: 'mcp-servers[].auth.type',
-    covers: [
-      'mcp-servers[].auth.scopes[]',
-      'mcp-servers[].auth.client_id',
-      'mcp-servers[].auth.client_secret',
-    ],
-    // `grant: client_credentials` acts (docs/oauth.md); the browser sign-in does not yet.
-    acts: (v, auth) => v === 'oauth' && auth.grant !== 'client_credentials',
-    label: '`auth: {type: oauth}` without `grant: client_credentials`',
-    instead:
-      'no browser sign-in runs and no token is sent: the server gets requests without credentials (`grant: client_credentials` works)',
-  },
-  {
     path: 'mcp-servers[].replicas',
     acts: (v, server) => typeof v === 'number' && v > 1 && isContainer(server),
     label: '`replicas` on a container server',

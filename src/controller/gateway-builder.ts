@@ -19,6 +19,7 @@ import { perServerFileSink } from '../logging/file-sink.js';
 import { formatText, Logger, type LogLevel, textSink } from '../logging/logger.js';
 import { OAuthHub } from '../oauth/hub.js';
 import { InboundOAuth } from '../oauth/inbound.js';
+import { createOAuthRoutes } from '../oauth/routes.js';
 import { requireRuntime } from '../runtime/index.js';
 import {
   authorized,
@@ -285,6 +286,11 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       return;
     }
     if (ui(req, res)) return;
+    // The browser's return from an upstream sign-in: open, authenticated by its single-use state.
+    if (path === '/oauth/callback' && req.method === 'GET') {
+      void oauthRoutes.callback(req, res);
+      return;
+    }
     // RFC 9728 metadata: open, so that clients can find where to sign in.
     if (oauthIn?.isMetadataPath(path) && (req.method === 'GET' || req.method === 'HEAD')) {
       oauthIn.serveMetadata(res);
@@ -313,8 +319,15 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     }
     route(req, res, path);
   });
+  const oauthRoutes = createOAuthRoutes({
+    hub: oauth,
+    restartServer: (name) => gateway.restartServer(name),
+    serverState: (name) => gateway.status().find((s) => s.name === name)?.state,
+    logger,
+  });
   const route = (req: IncomingMessage, res: ServerResponse, path: string) => {
-    if (path.startsWith('/api/')) api(req, res);
+    if (path === '/api/oauth' || path.startsWith('/api/oauth/')) void oauthRoutes.api(req, res, path);
+    else if (path.startsWith('/api/')) api(req, res);
     else gateway.handler(req, res);
   };
   http.headersTimeout = 10_000;
@@ -326,6 +339,9 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     http.listen({ host: o.bind, port: o.port }, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
+  // Where the browser returns after an upstream sign-in: this listener, on loopback (RFC 8252).
+  const callbackHost = isLoopback(o.bind) ? o.bind : '127.0.0.1';
+  oauth.callbackUrl = `http://${callbackHost.includes(':') ? `[${callbackHost}]` : callbackHost}:${port}/oauth/callback`;
   logger.info(
     stack
       ? `gateway for stack '${stack.name}' listening on http://${o.bind}:${port}/mcp`

@@ -70,6 +70,8 @@ export class UpstreamOAuth implements OAuthClientProvider, UpstreamAuth {
   private challengeScope: string | undefined;
   private renewing: Promise<void> | undefined;
   private pending: PendingLogin | undefined;
+  /** Only the run that `beginLogin` starts may set the attempt's URL and verifier. */
+  private capturing = false;
 
   constructor(
     readonly cfg: UpstreamOAuthConfig,
@@ -147,10 +149,13 @@ export class UpstreamOAuth implements OAuthClientProvider, UpstreamAuth {
     this.pending = { state: randomBytes(24).toString('base64url'), expiresAt: Date.now() + windowMs };
     // Drop the access token but not a registration: auth() then asks for a new authorization.
     this.store.updateGrant(this.cfg.url, (g) => (g ? { ...g, tokens: undefined } : g));
+    this.capturing = true;
     try {
       await this.run();
     } catch (err) {
       if (!(err instanceof NeedsAuthError)) throw err;
+    } finally {
+      this.capturing = false;
     }
     const url = this.pending?.url;
     if (!url)
@@ -168,6 +173,11 @@ export class UpstreamOAuth implements OAuthClientProvider, UpstreamAuth {
       this.pending = undefined;
     }
     return true;
+  }
+
+  /** The browser came back with an error: the attempt is over. */
+  abandonLogin(_why: string): void {
+    this.pending = undefined;
   }
 
   ownsState(state: string): boolean {
@@ -240,11 +250,11 @@ export class UpstreamOAuth implements OAuthClientProvider, UpstreamAuth {
 
   redirectToAuthorization(url: URL): void {
     // The daemon has no browser: `auth login` shows this URL (or opens it).
-    if (this.pending) this.pending.url = url;
+    if (this.pending && this.capturing) this.pending.url = url;
   }
 
   saveCodeVerifier(verifier: string): void {
-    if (this.pending) this.pending.verifier = verifier;
+    if (this.pending && this.capturing) this.pending.verifier = verifier;
   }
 
   codeVerifier(): string {

@@ -109,10 +109,13 @@ export class StreamableHttpUpstream implements UpstreamClient {
     await first.body?.cancel();
     // A failed sign-in (needs a person, token refused) is the request's error, with its code.
     await this.opts.auth.unauthorized(first).catch((err: unknown) => {
-      throw session.error(ErrorCode.InvalidRequest, messageOf(err), {
-        status: 401,
-        code: (err as { code?: string }).code,
-      });
+      const code = (err as { code?: string }).code;
+      // A live session that now needs a person to sign in (grant revoked) is over: the gateway
+      // reconnects it, and the reconnect shows `needs auth`.
+      if (code === 'OAUTH_NEEDS_AUTH' && session.initResult && !this.closing) {
+        setImmediate(() => session.close(messageOf(err)));
+      }
+      throw session.error(ErrorCode.InvalidRequest, messageOf(err), { status: 401, code });
     });
     return fetchUpstream(session, this.opts.url, { ...init, headers: await this.authed(init.headers) });
   }

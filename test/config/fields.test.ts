@@ -107,12 +107,11 @@ const IMPLEMENTED: Record<string, string> = {
   'mcp-servers[].openapi.operations.include[]': 'src/upstream/openapi/client.ts: cfg.operations?.include',
   'mcp-servers[].openapi.operations.exclude[]': 'src/upstream/openapi/client.ts: cfg.operations?.exclude',
   'mcp-servers[].auth': 'src/controller/server-registrar.ts: server.auth',
-  // `oauth` warns (not-implemented.ts); bearer and header are sent.
+  // bearer and header are sent; oauth signs in (src/oauth).
   'mcp-servers[].auth.type': "src/controller/server-registrar.ts: auth.type === 'bearer'",
   'mcp-servers[].auth.token': 'src/controller/server-registrar.ts: auth.token',
   'mcp-servers[].auth.header': 'src/controller/server-registrar.ts: auth.header',
   'mcp-servers[].auth.value': 'src/controller/server-registrar.ts: auth.value',
-  // oauth with `grant: client_credentials` acts; the browser sign-in still warns (not-implemented.ts).
   'mcp-servers[].auth.grant': 'src/oauth/hub.ts: a.grant',
   'mcp-servers[].auth.scopes[]': 'src/oauth/hub.ts: a.scopes',
   'mcp-servers[].auth.client_id': 'src/oauth/hub.ts: a.client_id',
@@ -292,7 +291,6 @@ limits: {budgets: {daily: 1}}
       ['gateway.tracing', 8],
       ['logging', 9],
       ['telemetry', 10],
-      ['mcp-servers[0].auth.type', 14],
       ['mcp-servers[0].protocol_generation', 15],
       ['mcp-servers[0].telemetry', 16],
       ['mcp-servers[1].source.auth.ssh_user', 18],
@@ -311,9 +309,8 @@ limits: {budgets: {daily: 1}}
     expect(ni.find((i) => i.field === 'mcp-servers[1].replicas')!.message).toBe(
       '`replicas` on a container server is not implemented yet: that many containers are started, but every call goes to the first one',
     );
-    expect(ni.find((i) => i.field === 'mcp-servers[0].auth.type')!.message).toMatch(
-      /^`auth: \{type: oauth\}` without `grant: client_credentials` is not implemented yet: no browser sign-in runs/,
-    );
+    // auth: {type: oauth} (line 14) acts now (docs/oauth.md): no warning.
+    expect(ni.some((i) => i.field.startsWith('mcp-servers[0].auth'))).toBe(false);
   });
 
   it('defaults and values that do not act stay quiet, as do the fields being built', async () => {

@@ -1,0 +1,202 @@
+// gridctl as the OAuth client of a remote MCP server with the browser sign-in (authorization code +
+// PKCE), end to end: the server starts as `needs auth`; `gridctl auth login` is completed in
+// headless Chromium on the real login and consent pages of oidc-provider; the server turns healthy
+// and its tools answer; a restarted daemon reuses the stored grant; an expired access token is
+// refreshed; a revoked grant goes back to `needs auth`; no token in logs, state or API answers.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OidcFixture, startOidcProvider } from '../fixtures/oidc-provider.js';
+import { type ProtectedMcp, startProtectedMcp } from '../fixtures/protected-mcp.js';
+import { gridctl, gridctlProcess, type Sandbox, sandbox } from '../lifecycle/cli.js';
+import { freePort } from '../support/net.js';
+import { processesIn } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
+import { openBrowser, type Session } from '../web/browser.js';
+
+const TTL_S = 8;
+let idp: OidcFixture;
+let mcp: ProtectedMcp;
+let sb: Sandbox;
+let port: number;
+let file: string;
+let browser: Session | undefined;
+
+beforeAll(async () => {
+  idp = await startOidcProvider({ accessTokenTTL: TTL_S });
+  mcp = await startProtectedMcp({ issuer: idp.issuer, jwksUri: idp.jwksUri });
+  sb = sandbox();
+  port = await freePort();
+  file = sb.write(
+    'stack.yaml',
+    `name: signin\nmcp-servers:\n  - name: remote\n    url: ${mcp.url}\n    auth:\n      type: oauth\n`,
+  );
+});
+afterAll(async () => {
+  await browser?.close();
+  if (sb) await gridctl(sb, ['destroy', 'signin']).catch(() => undefined);
+  await mcp?.close();
+  await idp?.close();
+});
+
+type Row = { name: string; state: string; reason?: string };
+const remoteRow = async (): Promise<Row> =>
+  JSON.parse((await gridctl(sb, ['status', '--json'])).stdout).gateways[0].servers[0];
+const waitState = (state: string, timeoutMs = 20_000) =>
+  waitFor(async () => ((await remoteRow()).state === state ? remoteRow() : undefined), {
+    timeoutMs,
+    intervalMs: 200,
+    what: `remote to be ${state}`,
+  });
+const text = (r: unknown) => (r as { content: { text: string }[] }).content[0]?.text ?? '';
+
+async function connect(): Promise<Client> {
+  const c = new Client({ name: 'login-test', version: '1.0.0' });
+  await c.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+  return c;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)],
+  );
+}
+
+/** `gridctl auth login remote --no-browser`, with its URL completed in Chromium. */
+async function signInWithChromium(): Promise<string> {
+  const login = gridctlProcess(sb, [
+    'auth',
+    'login',
+    'remote',
+    '--no-browser',
+    '--format',
+    'json',
+    '--timeout',
+    '1m',
+  ]);
+  const exited = new Promise<number | null>((r) => login.child.on('close', r));
+  const first = await waitFor(() => login.output.text.split('\n').find((l) => l.includes('"event":"url"')), {
+    timeoutMs: 30_000,
+    what: 'the sign-in URL',
+  });
+  const { url } = JSON.parse(first) as { url: string };
+  expect(new URL(url).origin).toBe(idp.issuer);
+  const u = new URL(url);
+  expect(u.searchParams.get('code_challenge_method')).toBe('S256');
+  expect(u.searchParams.get('resource')).toBe(mcp.url);
+  expect(u.searchParams.get('redirect_uri')).toBe(`http://127.0.0.1:${port}/oauth/callback`);
+
+  browser ??= await openBrowser();
+  // A fresh profile each time, as a person signing in anew (no provider session cookie).
+  const context = await browser.browser.newContext();
+  const page = await context.newPage();
+  // The provider's page style pulls a web font; nothing here may leave the machine.
+  await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (r) => r.abort());
+  await page.goto(url);
+  await page.fill('input[name=login]', 'alice');
+  await page.fill('input[name=password]', 'any-password');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('button:has-text("Continue")', { timeout: 15_000 });
+  await page.click('button:has-text("Continue")');
+  await page.waitForURL(/\/oauth\/callback/, { timeout: 15_000 });
+  const body = await page.textContent('body');
+  if (!body?.includes('Signed in')) console.log(readFileSync(join(sb.home, 'logs', 'signin.log'), 'utf8'));
+  expect(body, idp.refused.join('; ')).toContain('Signed in');
+  await context.close();
+  expect(await exited).toBe(0);
+  return login.output.text;
+}
+
+describe('upstream OAuth, browser sign-in', () => {
+  it('starts as needs auth, with the way out in its reason', async () => {
+    const applied = await gridctl(sb, ['apply', file, '--port', String(port)]);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    const row = await waitState('needs auth');
+    expect(row.reason).toContain('gridctl auth login remote');
+    const st = await gridctl(sb, ['auth', 'status', '--json']);
+    expect(st.code).toBe(1);
+    expect(JSON.parse(st.stdout)).toMatchObject([{ stack: 'signin', server: 'remote', authorized: false }]);
+    // A call reaches the model as an error that says what to do.
+    const c = await connect();
+    const tools = await c.listTools();
+    expect(tools.tools.map((t) => t.name)).not.toContain('remote__whoami');
+    await c.close();
+  });
+
+  it('signs in through the real login and consent pages, then the tools answer', async () => {
+    const out = await signInWithChromium();
+    expect(out).toContain('"event":"authorized"');
+    await waitState('healthy');
+    const c = await connect();
+    expect(text(await c.callTool({ name: 'remote__whoami' }))).toMatch(/^client=\S+ jti=/);
+    await c.close();
+    const st = await gridctl(sb, ['auth', 'status']);
+    expect(st.code, st.stdout + st.stderr).toBe(0);
+    expect(st.stdout).toMatch(/remote\s+authorization_code\s+authorized\s+healthy/);
+  });
+
+  it('refreshes an expired access token with the refresh token', async () => {
+    const c = await connect();
+    const first = text(await c.callTool({ name: 'remote__whoami' }));
+    const refused = mcp.refusals.length;
+    const next = await waitFor(
+      async () => {
+        const t = text(await c.callTool({ name: 'remote__whoami' }));
+        return t !== first ? t : undefined;
+      },
+      { timeoutMs: TTL_S * 3000, intervalMs: 300, what: 'a refreshed token' },
+    );
+    expect(next).toMatch(/^client=\S+ jti=/);
+    expect(mcp.refusals.length).toBe(refused);
+    await c.close();
+  });
+
+  it('a restarted daemon reuses the stored grant', async () => {
+    expect((await gridctl(sb, ['destroy', 'signin'])).code).toBe(0);
+    const applied = await gridctl(sb, ['apply', file, '--port', String(port)]);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    await waitState('healthy');
+  });
+
+  it('never shows a token in the log, the state file or an API answer', async () => {
+    const outputs: Record<string, string> = {
+      'api status': await (await fetch(`http://127.0.0.1:${port}/api/status`)).text(),
+      'api oauth': await (await fetch(`http://127.0.0.1:${port}/api/oauth`)).text(),
+      'auth status --json': (await gridctl(sb, ['auth', 'status', '--json'])).stdout,
+    };
+    for (const f of filesUnder(sb.home)) outputs[f] = readFileSync(f, 'utf8');
+    expect(mcp.seenTokens.length).toBeGreaterThan(2);
+    for (const [where, t] of Object.entries(outputs))
+      for (const token of mcp.seenTokens) expect(t, where).not.toContain(token);
+  });
+
+  it('a revoked grant goes back to needs auth; logout too', async () => {
+    await idp.revokeAll();
+    // The access token lives on until it expires; the refresh after it is refused (invalid_grant),
+    // which the next call meets (the call fails saying what to do) and the server follows.
+    const c = await connect();
+    const failed = await waitFor(
+      async () => {
+        const r = (await c.callTool({ name: 'remote__whoami' }).catch((e: Error) => ({
+          isError: true,
+          content: [{ text: e.message }],
+        }))) as { isError?: boolean };
+        return r.isError ? text(r) : undefined;
+      },
+      { timeoutMs: TTL_S * 3000, intervalMs: 300, what: 'a call refused for the revoked grant' },
+    );
+    expect(failed).toContain('gridctl auth login remote');
+    await c.close();
+    await waitState('needs auth');
+    expect((await remoteRow()).reason).toContain('gridctl auth login remote');
+    await signInWithChromium();
+    await waitState('healthy');
+    const out = await gridctl(sb, ['auth', 'logout', 'remote']);
+    expect(out.code, out.stderr).toBe(0);
+    await waitState('needs auth');
+    expect((await gridctl(sb, ['destroy', 'signin'])).code).toBe(0);
+    expect(processesIn(sb.dir)).toEqual([]);
+  });
+});
