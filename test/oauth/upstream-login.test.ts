@@ -122,6 +122,13 @@ describe('upstream OAuth, browser sign-in', () => {
     const c = await connect();
     const tools = await c.listTools();
     expect(tools.tools.map((t) => t.name)).not.toContain('remote__whoami');
+    const r = (await c.callTool({ name: 'remote__whoami' })) as {
+      isError?: boolean;
+      _meta?: Record<string, unknown>;
+    };
+    expect(r.isError).toBe(true);
+    expect(r._meta?.['io.gridctl/error']).toEqual({ code: 'SERVER_NEEDS_AUTH' });
+    expect(text(r)).toContain('gridctl auth login remote');
     await c.close();
   });
 
