@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OidcFixture, startOidcProvider } from '../fixtures/oidc-provider.js';
 import { type ProtectedMcp, startProtectedMcp } from '../fixtures/protected-mcp.js';
@@ -14,7 +15,7 @@ import { gridctl, gridctlProcess, type Sandbox, sandbox } from '../lifecycle/cli
 import { freePort } from '../support/net.js';
 import { processesIn } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { openBrowser, type Session } from '../web/browser.js';
+import { ensureWebBuilt, openBrowser, type Session, waitText } from '../web/browser.js';
 
 const TTL_S = 8;
 let idp: OidcFixture;
@@ -64,6 +65,28 @@ function filesUnder(dir: string): string[] {
   );
 }
 
+/** A fresh profile each time, as a person signing in anew (no provider session cookie). */
+async function freshContext() {
+  browser ??= await openBrowser();
+  const context = await browser.browser.newContext();
+  // The provider's page style pulls a web font; nothing here may leave the machine.
+  await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (r) => r.abort());
+  return context;
+}
+
+/** The provider's own login and consent pages, as a person fills them, back to the daemon. */
+async function completeProviderPages(page: Page): Promise<void> {
+  await page.fill('input[name=login]', 'alice');
+  await page.fill('input[name=password]', 'any-password');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('button:has-text("Continue")', { timeout: 15_000 });
+  await page.click('button:has-text("Continue")');
+  await page.waitForURL(/\/oauth\/callback/, { timeout: 15_000 });
+  const body = await page.textContent('body');
+  if (!body?.includes('Signed in')) console.log(readFileSync(join(sb.home, 'logs', 'signin.log'), 'utf8'));
+  expect(body, idp.refused.join('; ')).toContain('Signed in');
+}
+
 /** `gridctl auth login remote --no-browser`, with its URL completed in Chromium. */
 async function signInWithChromium(): Promise<string> {
   const login = gridctlProcess(sb, [
@@ -88,22 +111,10 @@ async function signInWithChromium(): Promise<string> {
   expect(u.searchParams.get('resource')).toBe(mcp.url);
   expect(u.searchParams.get('redirect_uri')).toBe(`http://127.0.0.1:${port}/oauth/callback`);
 
-  browser ??= await openBrowser();
-  // A fresh profile each time, as a person signing in anew (no provider session cookie).
-  const context = await browser.browser.newContext();
+  const context = await freshContext();
   const page = await context.newPage();
-  // The provider's page style pulls a web font; nothing here may leave the machine.
-  await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (r) => r.abort());
   await page.goto(url);
-  await page.fill('input[name=login]', 'alice');
-  await page.fill('input[name=password]', 'any-password');
-  await page.click('button[type=submit]');
-  await page.waitForSelector('button:has-text("Continue")', { timeout: 15_000 });
-  await page.click('button:has-text("Continue")');
-  await page.waitForURL(/\/oauth\/callback/, { timeout: 15_000 });
-  const body = await page.textContent('body');
-  if (!body?.includes('Signed in')) console.log(readFileSync(join(sb.home, 'logs', 'signin.log'), 'utf8'));
-  expect(body, idp.refused.join('; ')).toContain('Signed in');
+  await completeProviderPages(page);
   await context.close();
   expect(await exited).toBe(0);
   return login.output.text;
@@ -198,7 +209,18 @@ describe('upstream OAuth, browser sign-in', () => {
     await c.close();
     await waitState('needs auth');
     expect((await remoteRow()).reason).toContain('gridctl auth login remote');
-    await signInWithChromium();
+    // This time from the web UI: its Authorize button opens the provider in a new tab.
+    await ensureWebBuilt();
+    const context = await freshContext();
+    const ui = await context.newPage();
+    await ui.goto(`http://127.0.0.1:${port}/stack?server=remote`);
+    await waitText(ui, '[data-testid=server-remote] [data-testid=state]', /^needs auth$/);
+    const [provider] = await Promise.all([context.waitForEvent('page'), ui.click('[data-testid=authorize]')]);
+    await provider.waitForLoadState();
+    expect(new URL(provider.url()).origin).toBe(idp.issuer);
+    await completeProviderPages(provider);
+    await waitText(ui, '[data-testid=server-remote] [data-testid=state]', /^healthy$/, 20_000);
+    await context.close();
     await waitState('healthy');
     const out = await gridctl(sb, ['auth', 'logout', 'remote']);
     expect(out.code, out.stderr).toBe(0);
