@@ -124,6 +124,7 @@ describe('upstream OAuth, browser sign-in', () => {
   it('starts as needs auth, with the way out in its reason', async () => {
     const applied = await gridctl(sb, ['apply', file, '--port', String(port)]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    expect(applied.stderr).toContain('remote needs authorization: run `gridctl auth login remote`');
     const row = await waitState('needs auth');
     expect(row.reason).toContain('gridctl auth login remote');
     const st = await gridctl(sb, ['auth', 'status', '--json']);
