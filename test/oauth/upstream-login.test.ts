@@ -230,3 +230,67 @@ describe('upstream OAuth, browser sign-in', () => {
     expect(processesIn(sb.dir)).toEqual([]);
   });
 });
+
+describe('upstream OAuth, browser sign-in with a client registered by hand', () => {
+  it('uses the stack client_id and client_secret instead of registering', async () => {
+    const own = sandbox();
+    const ownPort = await freePort();
+    const client = {
+      client_id: 'gridctl-by-hand',
+      client_secret: 'by-hand-secret-5e2a91',
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: [`http://127.0.0.1:${ownPort}/oauth/callback`],
+      response_types: ['code'],
+      scope: 'mcp:tools',
+    };
+    const idp2 = await startOidcProvider({ clients: [client] });
+    const mcp2 = await startProtectedMcp({ issuer: idp2.issuer, jwksUri: idp2.jwksUri });
+    try {
+      own.env.BY_HAND_SECRET = client.client_secret;
+      const f = own.write(
+        'stack.yaml',
+        `name: byhand\nmcp-servers:\n  - name: remote\n    url: ${mcp2.url}\n    auth:\n      type: oauth\n      client_id: ${client.client_id}\n      client_secret: \${BY_HAND_SECRET}\n`,
+      );
+      expect((await gridctl(own, ['apply', f, '--port', String(ownPort)])).code).toBe(0);
+      const login = gridctlProcess(own, ['auth', 'login', 'remote', '--no-browser', '--format', 'json']);
+      const exited = new Promise<number | null>((r) => login.child.on('close', r));
+      const line = await waitFor(
+        () => login.output.text.split('\n').find((l) => l.includes('"event":"url"')),
+        {
+          timeoutMs: 30_000,
+          what: 'the sign-in URL',
+        },
+      );
+      const url = new URL((JSON.parse(line) as { url: string }).url);
+      expect(url.searchParams.get('client_id')).toBe(client.client_id);
+      browser ??= await openBrowser();
+      const context = await browser.browser.newContext();
+      await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (r) => r.abort());
+      const page = await context.newPage();
+      await page.goto(url.href);
+      await page.fill('input[name=login]', 'bob');
+      await page.fill('input[name=password]', 'any-password');
+      await page.click('button[type=submit]');
+      await page.click('button:has-text("Continue")');
+      await page.waitForURL(/\/oauth\/callback/, { timeout: 15_000 });
+      expect(await page.textContent('body')).toContain('Signed in');
+      await context.close();
+      expect(await exited).toBe(0);
+      const c = new Client({ name: 'by-hand-test', version: '1.0.0' });
+      await waitFor(
+        async () =>
+          JSON.parse((await gridctl(own, ['status', '--json'])).stdout).gateways[0].servers[0].state ===
+          'healthy',
+        { timeoutMs: 20_000, what: 'remote healthy' },
+      );
+      await c.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${ownPort}/mcp`)));
+      expect(text(await c.callTool({ name: 'remote__whoami' }))).toMatch(/^client=gridctl-by-hand jti=/);
+      await c.close();
+    } finally {
+      await gridctl(own, ['destroy', 'byhand']).catch(() => undefined);
+      await mcp2.close();
+      await idp2.close();
+    }
+    expect(processesIn(own.dir)).toEqual([]);
+  });
+});
