@@ -4,7 +4,8 @@
 //                                       single-use state of one `auth login` attempt
 //   GET    /api/oauth                   every oauth server: grant kind, authorized or not, expiry
 //   POST   /api/oauth/{server}/login    starts a sign-in: {url, expires_at}
-//   DELETE /api/oauth/{server}          forgets the grant (`auth logout`); the server needs auth again
+//   DELETE /api/oauth/{server}          revokes (best effort) and forgets the grant (`auth logout`); the
+//                                       server needs auth again
 // No answer ever holds a token.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '../api/errors.js';
@@ -136,7 +137,7 @@ export function createOAuthRoutes(d: OAuthRouteDeps) {
       return;
     }
     if (action === undefined && req.method === 'DELETE') {
-      client.logout();
+      await client.logout();
       await d.restartServer(name).catch(() => undefined);
       sendJson(res, 200, view(name));
       return;

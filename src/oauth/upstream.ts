@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import {
   auth,
+  discoverAuthorizationServerMetadata,
   extractWWWAuthenticateParams,
   type OAuthClientProvider,
 } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -188,8 +189,36 @@ export class UpstreamOAuth implements OAuthClientProvider, UpstreamAuth {
     return this.storedTokens() !== undefined;
   }
 
-  logout(): void {
+  /**
+   * Forgets the grant, after asking the authorization server to revoke it (RFC 7009) when it
+   * offers that: best effort, a refusal or an unreachable server does not keep the grant.
+   */
+  async logout(): Promise<void> {
+    const g = this.store.grant(this.cfg.url);
     this.store.updateGrant(this.cfg.url, () => undefined);
+    const token = g?.tokens?.refresh_token ?? g?.tokens?.access_token;
+    if (!token || !g?.issuer) return;
+    await this.revoke(g.issuer, token, g.tokens?.refresh_token ? 'refresh_token' : 'access_token').catch(
+      () => undefined,
+    );
+  }
+
+  private async revoke(issuer: string, token: string, hint: string): Promise<void> {
+    const meta =
+      this.discovery?.authorizationServerMetadata ??
+      (await discoverAuthorizationServerMetadata(issuer, { fetchFn: safeFetch }));
+    // OIDC discovery documents type it loosely; RFC 8414 names it revocation_endpoint either way.
+    const endpoint = (meta as { revocation_endpoint?: string } | undefined)?.revocation_endpoint;
+    if (!endpoint) return;
+    const client = this.clientInformation();
+    const body = new URLSearchParams({ token, token_type_hint: hint });
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (client?.client_secret) {
+      const basic = `${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret)}`;
+      headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
+    } else if (client) body.set('client_id', client.client_id);
+    const res = await safeFetch(endpoint, { method: 'POST', headers, body });
+    await res.body?.cancel();
   }
 
   // ---- OAuthClientProvider (the SDK's callbacks)

@@ -223,8 +223,11 @@ describe('upstream OAuth, browser sign-in', () => {
     await waitText(ui, '[data-testid=server-remote] [data-testid=state]', /^healthy$/, 20_000);
     await context.close();
     await waitState('healthy');
+    const revoked = idp.revokedRefreshTokens;
     const out = await gridctl(sb, ['auth', 'logout', 'remote']);
     expect(out.code, out.stderr).toBe(0);
+    // Revoked at the provider too (RFC 7009), not only forgotten here.
+    expect(idp.revokedRefreshTokens).toBe(revoked + 1);
     await waitState('needs auth');
     expect((await gridctl(sb, ['destroy', 'signin'])).code).toBe(0);
     expect(processesIn(sb.dir)).toEqual([]);
