@@ -288,7 +288,11 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     if (ui(req, res)) return;
     // The browser's return from an upstream sign-in: open, authenticated by its single-use state.
     if (path === '/oauth/callback' && req.method === 'GET') {
-      void oauthRoutes.callback(req, res);
+      oauthRoutes.callback(req, res).catch((err: unknown) => {
+        logger.error(`OAuth callback: ${(err as Error).message}`);
+        if (!res.headersSent)
+          sendJson(res, 500, { error: { code: 'internal', message: 'OAuth callback failed' } });
+      });
       return;
     }
     // RFC 9728 metadata: open, so that clients can find where to sign in.
@@ -326,8 +330,13 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     logger,
   });
   const route = (req: IncomingMessage, res: ServerResponse, path: string) => {
-    if (path === '/api/oauth' || path.startsWith('/api/oauth/')) void oauthRoutes.api(req, res, path);
-    else if (path.startsWith('/api/')) api(req, res);
+    if (path === '/api/oauth' || path.startsWith('/api/oauth/')) {
+      oauthRoutes.api(req, res, path).catch((err: unknown) => {
+        logger.error(`${req.method} ${path}: ${(err as Error).message}`);
+        if (!res.headersSent)
+          sendJson(res, 500, { error: { code: 'internal', message: 'OAuth route failed' } });
+      });
+    } else if (path.startsWith('/api/')) api(req, res);
     else gateway.handler(req, res);
   };
   http.headersTimeout = 10_000;

@@ -91,7 +91,14 @@ export function createOAuthRoutes(d: OAuthRouteDeps) {
   };
 
   const api = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
-    const parts = path.split('/').slice(3).map(decodeURIComponent); // ['', 'api', 'oauth', ...]
+    let parts: string[];
+    try {
+      parts = path.split('/').slice(3).map(decodeURIComponent); // ['', 'api', 'oauth', ...]
+    } catch {
+      sendJson(res, 400, { error: { code: 'bad_request', message: `malformed path ${path}` } });
+      return;
+    }
+    if (parts.at(-1) === '') parts.pop();
     if (parts.length === 0 && req.method === 'GET') {
       sendJson(res, 200, { servers: d.hub.names().map((n) => view(n)) });
       return;
