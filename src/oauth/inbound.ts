@@ -30,7 +30,11 @@ export class InboundOAuth {
   private jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   private jwksLoading: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
 
-  constructor(readonly cfg: InboundOAuthConfig) {}
+  constructor(
+    readonly cfg: InboundOAuthConfig,
+    /** The shortest time between two JWKS fetches (jose's cooldown; tests shorten it). */
+    private readonly jwksCooldownMs = 30_000,
+  ) {}
 
   /** True for the metadata routes (served without a token, like /health). */
   isMetadataPath(path: string): boolean {
@@ -127,7 +131,10 @@ export class InboundOAuth {
       const uri = this.cfg.jwksUri ?? (await discoverJwksUri(this.cfg.issuer));
       // jose caches the set, and refetches it (at most every 30 s) when a token names a key id it
       // does not hold: the provider's key rotation needs no restart.
-      this.jwks = createRemoteJWKSet(new URL(uri), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+      this.jwks = createRemoteJWKSet(new URL(uri), {
+        cooldownDuration: this.jwksCooldownMs,
+        cacheMaxAge: 10 * 60_000,
+      });
       return this.jwks;
     })().finally(() => {
       this.jwksLoading = undefined;
