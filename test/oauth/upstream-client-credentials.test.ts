@@ -140,6 +140,27 @@ describe('upstream OAuth, client_credentials', () => {
     expect((await gridctl(sb, ['destroy', 'm2m'])).code).toBe(0);
   });
 
+  it('finds the metadata at the path-inserted well-known URL when the challenge does not name it', async () => {
+    const bare = await startProtectedMcp({ issuer: idp.issuer, jwksUri: idp.jwksUri, bareChallenge: true });
+    const sb = sandbox();
+    sandboxes.push(sb);
+    sb.env.M2M_SECRET = SECRET;
+    const port = await freePort();
+    try {
+      const file = sb.write('stack.yaml', stack(bare.url));
+      expect((await gridctl(sb, ['apply', file, '--port', String(port)])).code).toBe(0);
+      const row = await waitFor(async () => {
+        const s = JSON.parse((await gridctl(sb, ['status', '--json'])).stdout).gateways[0].servers[0];
+        return s.state !== 'starting' ? s : undefined;
+      });
+      expect(row).toMatchObject({ state: 'healthy', tools: 2 });
+      expect(bare.seenTokens.length).toBeGreaterThan(0);
+    } finally {
+      await gridctl(sb, ['destroy', 'm2m']);
+      await bare.close();
+    }
+  });
+
   it('refuses discovery that points at a link-local address', async () => {
     // A stand-in hostile server: its challenge names the cloud metadata address.
     const hostile = createServer((_req, res) => {
