@@ -231,7 +231,7 @@ describe('upstream OAuth, browser sign-in', () => {
     await waitState('needs auth');
     expect((await gridctl(sb, ['destroy', 'signin'])).code).toBe(0);
     expect(processesIn(sb.dir)).toEqual([]);
-  });
+  }, 120_000);
 });
 
 describe('upstream OAuth, browser sign-in with a client registered by hand', () => {
@@ -295,5 +295,5 @@ describe('upstream OAuth, browser sign-in with a client registered by hand', () 
       await idp2.close();
     }
     expect(processesIn(own.dir)).toEqual([]);
-  });
+  }, 120_000);
 });
