@@ -232,6 +232,12 @@ function issuePlace(i: Issue, file: string): string {
 }
 
 function strictCode(ctx: CliContext, flags: ApplyFlags, servers: StatusBody['servers']): number {
+  // Waiting for a person is not a failure: say how to sign in (docs/oauth.md).
+  for (const s of servers.filter((x) => x.state === 'needs auth')) {
+    ctx.stderr.write(
+      `${ctx.paint('yellow', 'Sign in:')} ${s.name} needs authorization: run \`gridctl auth login ${s.name}\`\n`,
+    );
+  }
   const failed = servers.filter((s) => s.state === 'failed');
   if (failed.length === 0) return 0;
   const names = failed.map((s) => `${s.name} (${s.reason ?? 'failed'})`).join(', ');

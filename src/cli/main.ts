@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<CommandRegistrar>> = {
   var: async () => (await import('./var.js')).registerVar,
   skill: async () => (await import('./skill.js')).registerSkill,
   init: async () => (await import('./init.js')).registerInit,
+  auth: async () => (await import('./auth.js')).registerAuth,
 };
 
 /** The registrars for `argv`: just the named command's, or all of them (help, unknown names). */

@@ -38,17 +38,6 @@ export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
     instead: 'only gridctl records spans (there is no other instrumentation whose spans could be included)',
   },
   {
-    path: 'mcp-servers[].auth.type',
-    covers: [
-      'mcp-servers[].auth.scopes[]',
-      'mcp-servers[].auth.client_id',
-      'mcp-servers[].auth.client_secret',
-    ],
-    acts: (v) => v === 'oauth',
-    label: '`auth: {type: oauth}`',
-    instead: 'no OAuth flow runs and no token is sent: the server gets requests without credentials',
-  },
-  {
     path: 'mcp-servers[].replicas',
     acts: (v, server) => typeof v === 'number' && v > 1 && isContainer(server),
     label: '`replicas` on a container server',

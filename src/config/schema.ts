@@ -26,15 +26,36 @@ const outputFormat = z.enum(['json', 'toon', 'csv', 'text']);
 
 const gatewayAuth = z
   .strictObject({
-    type: z
-      .enum(['bearer', 'api_key'])
-      .meta({ description: '`bearer` (Authorization: Bearer) or `api_key`.' }),
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file expansion syntax, not a template
-    token: z.string().min(1).meta({ description: 'Expected token; use ${VAR} or ${var:KEY}.' }),
+    type: z.enum(['bearer', 'api_key', 'oauth']).meta({
+      description:
+        '`bearer` (Authorization: Bearer), `api_key`, or `oauth` (JWT access tokens of an identity provider; docs/oauth.md).',
+    }),
+    token: z
+      .string()
+      .min(1)
+      .optional()
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file expansion syntax, not a template
+      .meta({ description: 'bearer/api_key: expected token; use ${VAR} or ${var:KEY}.' }),
     header: z.string().min(1).optional().meta({ description: 'Header for api_key (default Authorization).' }),
     client_tokens: z.record(z.string().min(1), z.string().min(1)).optional().meta({
       description:
         'More tokens, each naming its client: client id → token. A session opened with one is that client (scope, limits), whatever ?client= or X-Gridctl-Client-Id say.',
+    }),
+    issuer: z.string().min(1).optional().meta({ description: 'oauth: the identity provider (its `iss`).' }),
+    audience: z.string().min(1).optional().meta({
+      description:
+        "oauth: this gateway's resource identifier, its public /mcp URL; tokens must carry it in `aud`.",
+    }),
+    scopes: z
+      .array(z.string().min(1))
+      .optional()
+      .meta({ description: 'oauth: scopes every token must hold.' }),
+    jwks_uri: z.string().min(1).optional().meta({
+      description: "oauth: where the provider's signing keys are (default: from the issuer's metadata).",
+    }),
+    client_claim: z.string().min(1).optional().meta({
+      description:
+        'oauth: the token claim that names the client for `clients:` profiles (default client_id, then azp, then sub).',
     }),
   })
   .meta({ description: 'Inbound authentication for every gateway endpoint except /health and /ready.' });
@@ -254,6 +275,10 @@ const serverAuth = z.strictObject({
   header: z.string().optional(),
   value: z.string().optional(),
   scopes: z.array(z.string()).optional(),
+  grant: z.enum(['authorization_code', 'client_credentials']).optional().meta({
+    description:
+      'oauth: `authorization_code` (default; a person signs in with `gridctl auth login`) or `client_credentials` (machine to machine: needs client_id and client_secret).',
+  }),
   client_id: z.string().optional(),
   client_secret: z.string().optional(),
 });

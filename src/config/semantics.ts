@@ -183,6 +183,7 @@ export function checkSemantics(data: unknown, report: Report): void {
   if (gauth && gauth.header !== undefined && gauth.type !== 'api_key') {
     report('AUTH_INVALID', ['gateway', 'auth', 'header'], '`header` is only used with `type: api_key`');
   }
+  if (gauth) checkGatewayAuth(gauth, report);
 
   const tracingBlock = obj(gatewayBlock?.tracing);
   if (
@@ -376,6 +377,14 @@ function checkServer(
     }
   }
   if (kind === 'external') checkServerAuth(obj(s.auth), [...p, 'auth'], report);
+  if (kind === 'external' && obj(s.auth)?.type === 'oauth' && s.transport === 'sse') {
+    report(
+      'AUTH_INVALID',
+      [...p, 'auth', 'type'],
+      '`auth: {type: oauth}` needs the streamable HTTP transport; the legacy SSE one is not signed in',
+      'drop `transport: sse` if the server speaks streamable HTTP',
+    );
+  }
   if (kind === 'ssh') checkSsh(obj(s.ssh), [...p, 'ssh'], report);
   if (kind === 'openapi') checkOpenapi(obj(s.openapi), [...p, 'openapi'], report);
   const auto = obj(s.autoscale);
@@ -421,17 +430,65 @@ function checkSource(src: Obj | undefined, p: Path, report: Report) {
   }
 }
 
+function checkGatewayAuth(auth: Obj, report: Report) {
+  const p: Path = ['gateway', 'auth'];
+  const oauth = auth.type === 'oauth';
+  const own = oauth
+    ? ['issuer', 'audience', 'scopes', 'jwks_uri', 'client_claim']
+    : ['token', 'header', 'client_tokens'];
+  for (const f of ['token', 'client_tokens', 'issuer', 'audience', 'scopes', 'jwks_uri', 'client_claim']) {
+    if (auth[f] !== undefined && !own.includes(f)) {
+      report(
+        'AUTH_INVALID',
+        [...p, f],
+        `\`${f}\` does not belong to auth type ${String(auth.type)}`,
+        `${String(auth.type)} uses: ${own.join(', ')}`,
+      );
+    }
+  }
+  if (!oauth && !set(auth.token)) {
+    report(
+      'AUTH_INVALID',
+      [...p, 'token'],
+      `auth type ${String(auth.type)} needs \`token\``,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file expansion syntax, not a template
+      'e.g. token: ${var:GATEWAY_TOKEN}',
+    );
+  }
+  if (oauth) {
+    if (!set(auth.issuer))
+      report(
+        'AUTH_INVALID',
+        [...p, 'issuer'],
+        'auth type oauth needs `issuer`',
+        "the identity provider's issuer URL, as in its tokens' `iss`",
+      );
+    if (!set(auth.audience))
+      report(
+        'AUTH_INVALID',
+        [...p, 'audience'],
+        'auth type oauth needs `audience`',
+        "this gateway's public /mcp URL, e.g. https://gw.example.com/mcp",
+      );
+    for (const f of ['issuer', 'jwks_uri']) {
+      const v = str(auth[f]);
+      if (v && !/^https?:\/\/[^/]/.test(v))
+        report('AUTH_INVALID', [...p, f], `\`${f}\` must be an http(s) URL`);
+    }
+  }
+}
+
 function checkServerAuth(auth: Obj | undefined, p: Path, report: Report) {
   if (!auth) return;
   const type = str(auth.type);
   const fields: Record<string, string[]> = {
     bearer: ['token'],
     header: ['header', 'value'],
-    oauth: ['scopes', 'client_id', 'client_secret'],
+    oauth: ['scopes', 'grant', 'client_id', 'client_secret'],
   };
   const own = fields[type ?? ''];
   if (!own) return; // the schema reports the bad type
-  for (const f of ['token', 'header', 'value', 'scopes', 'client_id', 'client_secret']) {
+  for (const f of ['token', 'header', 'value', 'scopes', 'grant', 'client_id', 'client_secret']) {
     if (auth[f] !== undefined && !own.includes(f)) {
       report(
         'AUTH_INVALID',
@@ -450,6 +507,19 @@ function checkServerAuth(auth: Obj | undefined, p: Path, report: Report) {
   }
   if (type === 'oauth' && set(auth.client_secret) && !set(auth.client_id)) {
     report('AUTH_INVALID', [...p, 'client_secret'], '`client_secret` needs `client_id`');
+  }
+  if (type === 'oauth' && auth.grant === 'client_credentials') {
+    for (const f of ['client_id', 'client_secret']) {
+      if (!set(auth[f])) {
+        report(
+          'AUTH_INVALID',
+          [...p, f],
+          `\`grant: client_credentials\` needs \`${f}\``,
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file expansion syntax, not a template
+          'register gridctl as a client of the authorization server and set client_id, and client_secret: ${var:KEY}',
+        );
+      }
+    }
   }
 }
 

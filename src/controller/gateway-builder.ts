@@ -18,10 +18,19 @@ import { RequestGuard } from '../gateway/origin.js';
 import type { ServerStatus } from '../gateway/types.js';
 import { fileSink, perServerFileSink } from '../logging/file-sink.js';
 import { formatText, Logger, type LogLevel, textSink } from '../logging/logger.js';
+import { OAuthHub } from '../oauth/hub.js';
+import { InboundOAuth } from '../oauth/inbound.js';
+import { createOAuthRoutes } from '../oauth/routes.js';
 import { Observability } from '../observability/observability.js';
 import { optimize } from '../observability/optimize.js';
 import { requireRuntime } from '../runtime/index.js';
-import { authorized, type InboundAuth, isLoopback, isOpenPath } from '../security/inbound-auth.js';
+import {
+  authorized,
+  bindTokenClient,
+  type InboundAuth,
+  isLoopback,
+  isOpenPath,
+} from '../security/inbound-auth.js';
 import { PinError, PinManager, pinSettings, pinsFile, withPinFields } from '../security/pins/index.js';
 import { SkillLibrary } from '../skills/library.js';
 import { SkillRegistry, skillsDir } from '../skills/registry.js';
@@ -94,6 +103,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
   const stack = o.loaded?.stack;
   const stateName = stack?.name ?? STACKLESS;
   const auth = stack ? inboundAuth(stack) : undefined;
+  const oauthIn = stack ? inboundOAuth(stack) : undefined;
   assertExposure(o.bind, stack, o.insecure);
   const out = o.out ?? process.stdout;
   const logger = Logger.create({
@@ -104,7 +114,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       perServerFileSink(join(paths.logsDir, stateName), formatText),
     ],
   });
-  if (!isLoopback(o.bind) && !auth) logger.warn(`listening on ${o.bind} WITHOUT authentication`);
+  if (!isLoopback(o.bind) && !auth && !oauthIn) logger.warn(`listening on ${o.bind} WITHOUT authentication`);
   // The daemon's log repeats the stack's warnings (NOT_IMPLEMENTED, TLS_VERIFY_DISABLED, ...) at every
   // start; in the foreground, apply has just printed them.
   if (!o.foreground) {
@@ -112,6 +122,9 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       if (i.severity === 'warning') logger.warn(`${i.field}: ${i.message} [${i.code}]`);
     }
   }
+
+  // OAuth clients of `auth: {type: oauth}` servers, over the sealed grant store (docs/oauth.md).
+  const oauth = new OAuthHub(paths.root);
 
   // Tool-schema pins (docs/pins.md): loaded before the gateway so the first listing is compared.
   const pins = await openPins(paths.root, stateName, stack, logger);
@@ -132,6 +145,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
             env: o.env,
             pingIntervalMs: o.pingIntervalMs,
             containers: o.containers,
+            oauth,
           }),
         )
       : [],
@@ -201,6 +215,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       target: gateway,
       logger,
       pingIntervalMs: o.pingIntervalMs,
+      oauth,
       onApplied: (spec) => {
         if (!state) return;
         state.applied_spec = masked(spec);
@@ -298,12 +313,15 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     version: VERSION,
     home: paths.root,
     env: o.env,
-    auth: auth !== undefined,
+    auth: auth !== undefined || oauthIn !== undefined,
     redact: o.redact,
   });
   const apiGuard = new RequestGuard(stack?.gateway?.allowed_hosts, stack?.gateway?.allowed_origins);
   // The web UI's shell and assets: open like /health (the data behind them needs auth).
-  const ui = createStaticHandler({ auth: auth && { type: auth.type, header: auth.header } });
+  // Under oauth the UI asks for a bearer token like `bearer` does (an access token of the provider).
+  const ui = createStaticHandler({
+    auth: oauthIn ? { type: 'bearer' } : auth && { type: auth.type, header: auth.header },
+  });
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     // Whatever this answer carries passes the store's current redactor (api/errors.ts).
     bindRedactor(res, (t) => logger.redact(t));
@@ -323,21 +341,60 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       return;
     }
     if (ui(req, res)) return;
-    if (
-      auth &&
-      req.method !== 'OPTIONS' &&
-      !isOpenPath(path) &&
-      !authorized(req, auth) &&
-      !(cliMay(path) && authorized(req, cliAuth))
-    ) {
+    // The browser's return from an upstream sign-in: open, authenticated by its single-use state.
+    if (path === '/oauth/callback' && req.method === 'GET') {
+      oauthRoutes.callback(req, res).catch((err: unknown) => {
+        logger.error(`OAuth callback: ${(err as Error).message}`);
+        if (!res.headersSent)
+          sendJson(res, 500, { error: { code: 'internal', message: 'OAuth callback failed' } });
+      });
+      return;
+    }
+    // RFC 9728 metadata: open, so that clients can find where to sign in.
+    if (oauthIn?.isMetadataPath(path) && (req.method === 'GET' || req.method === 'HEAD')) {
+      oauthIn.serveMetadata(res);
+      return;
+    }
+    const guarded = req.method !== 'OPTIONS' && !isOpenPath(path);
+    if (guarded && auth && !authorized(req, auth) && !(cliMay(path) && authorized(req, cliAuth))) {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
       res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'missing or wrong credentials' } }));
       return;
     }
-    if (path.startsWith('/api/')) api(req, res);
+    if (guarded && oauthIn && !(cliMay(path) && authorized(req, cliAuth))) {
+      oauthIn
+        .verify(req)
+        .then((v) => {
+          if (!v.ok) return oauthIn.refuse(req, res, v);
+          if (v.client) bindTokenClient(req, v.client);
+          route(req, res, path);
+        })
+        .catch((err: unknown) => {
+          logger.error(`inbound OAuth check failed: ${(err as Error).message}`);
+          if (!res.headersSent)
+            sendJson(res, 500, { error: { code: 'internal', message: 'token check failed' } });
+        });
+      return;
+    }
+    route(req, res, path);
+  });
+  const oauthRoutes = createOAuthRoutes({
+    hub: oauth,
+    restartServer: (name) => gateway.restartServer(name),
+    serverState: (name) => gateway.status().find((s) => s.name === name)?.state,
+    logger,
+  });
+  const route = (req: IncomingMessage, res: ServerResponse, path: string) => {
+    if (path === '/api/oauth' || path.startsWith('/api/oauth/')) {
+      oauthRoutes.api(req, res, path).catch((err: unknown) => {
+        logger.error(`${req.method} ${path}: ${(err as Error).message}`);
+        if (!res.headersSent)
+          sendJson(res, 500, { error: { code: 'internal', message: 'OAuth route failed' } });
+      });
+    } else if (path.startsWith('/api/')) api(req, res);
     else if (path === '/metrics') serveMetrics(req, res, observed.metrics);
     else gateway.handler(req, res);
-  });
+  };
   http.headersTimeout = 10_000;
 
   await new Promise<void>((resolve, reject) => {
@@ -347,6 +404,9 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     http.listen({ host: o.bind, port: o.port }, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
+  // Where the browser returns after an upstream sign-in: this listener, on loopback (RFC 8252).
+  const callbackHost = isLoopback(o.bind) ? o.bind : '127.0.0.1';
+  oauth.callbackUrl = `http://${callbackHost.includes(':') ? `[${callbackHost}]` : callbackHost}:${port}/oauth/callback`;
   logger.info(
     stack
       ? `gateway for stack '${stack.name}' listening on http://${o.bind}:${port}/mcp`
@@ -375,7 +435,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     started_at: startedAt,
     foreground: o.foreground,
     log_file: o.foreground ? undefined : (o.logFile ?? paths.logFile(stateName)),
-    auth: auth ? { type: 'api_key', header: cliAuth.header!, token: cliAuth.token } : undefined,
+    auth: auth || oauthIn ? { type: 'api_key', header: cliAuth.header!, token: cliAuth.token } : undefined,
     applied_spec: masked(stack),
     children: [],
     process_tag: RUN_TAG,
@@ -479,8 +539,21 @@ export function assertExposure(bind: string, stack: Stack | undefined, insecure 
 
 function inboundAuth(stack: Stack): InboundAuth | undefined {
   const a = stack.gateway?.auth;
-  if (!a) return undefined;
+  if (!a || a.type === 'oauth' || a.token === undefined) return undefined;
   return { type: a.type, token: a.token, header: a.header, clientTokens: a.client_tokens };
+}
+
+/** gateway.auth with `type: oauth` (the loader has checked issuer and audience are set). */
+function inboundOAuth(stack: Stack): InboundOAuth | undefined {
+  const a = stack.gateway?.auth;
+  if (a?.type !== 'oauth' || !a.issuer || !a.audience) return undefined;
+  return new InboundOAuth({
+    issuer: a.issuer,
+    audience: a.audience,
+    scopes: a.scopes,
+    jwksUri: a.jwks_uri,
+    clientClaim: a.client_claim,
+  });
 }
 
 function toRow(s: ServerStatus, servers: Stack['mcp-servers']): ServerStatusRow {

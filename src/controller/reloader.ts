@@ -2,6 +2,7 @@
 // modified servers are registered / unregistered individually, so untouched servers keep running
 // undisturbed; a load error changes nothing. What cannot change without a restart (gateway
 // listener, networks, the stack's name) is reported, never half-applied.
+
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { diffStacks } from '../config/diff.js';
@@ -9,6 +10,7 @@ import { type LoadResult, type McpServer, type Stack, serverKind } from '../conf
 import type { CallPolicies } from '../gateway/pipeline/pipeline.js';
 import type { AutoscalePolicy } from '../gateway/types.js';
 import type { Logger } from '../logging/logger.js';
+import type { OAuthHub } from '../oauth/hub.js';
 import { pinFields } from '../security/pins/identity.js';
 import type { HomePaths } from '../state/paths.js';
 import { callPolicies } from './policies.js';
@@ -66,6 +68,8 @@ export interface ReloaderOptions {
   };
   /** Called with the stack as now applied (for the state file's snapshot). */
   onApplied?: (stack: Stack) => void;
+  /** The daemon's OAuth clients. */
+  oauth?: OAuthHub;
 }
 
 export class Reloader {
@@ -191,6 +195,7 @@ export class Reloader {
                   env: this.opts.env,
                   pingIntervalMs: this.opts.pingIntervalMs,
                   containers,
+                  oauth: this.opts.oauth,
                 }),
                 ...pinFields(spec),
               });

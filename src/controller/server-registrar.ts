@@ -4,6 +4,7 @@
 import { dirname } from 'node:path';
 import { type McpServer, parseDuration, type Stack, serverKind } from '../config/index.js';
 import type { AutoscalePolicy, ServerSpec } from '../gateway/types.js';
+import type { OAuthHub } from '../oauth/hub.js';
 import { createUpstream, type UpstreamSpec } from '../upstream/index.js';
 import type { OpenApiAuth } from '../upstream/openapi/config.js';
 import type { UpstreamClient } from '../upstream/types.js';
@@ -16,6 +17,8 @@ export interface RegistrarOptions {
   pingIntervalMs?: number;
   /** The stack's containers (found by label where the gateway runs); unset without a runtime. */
   containers?: ContainerView;
+  /** The daemon's OAuth clients (servers with `auth: {type: oauth}`). */
+  oauth?: OAuthHub;
 }
 
 export function serverSpecs(stack: Stack, opts: RegistrarOptions): ServerSpec[] {
@@ -98,12 +101,18 @@ export function upstreamSpec(server: McpServer, opts: RegistrarOptions): Upstrea
         passEnv: server.pass_env,
         cwd: dirname(opts.stackFile),
       };
-    case 'external':
+    case 'external': {
+      if (server.auth?.type === 'oauth') {
+        const auth = opts.oauth?.forServer(server);
+        if (!auth) return 'OAuth needs the daemon (gridctl apply or serve)';
+        return { transport: 'http', url: server.url!, auth };
+      }
       return {
         transport: server.transport === 'sse' ? 'sse' : 'http',
         url: server.url!,
         headers: authHeaders(server),
       };
+    }
     case 'ssh':
       return {
         transport: 'ssh',

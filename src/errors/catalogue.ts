@@ -45,6 +45,11 @@ export const CALL_ERRORS = {
       'Error: tool "{tool}" of server "{server}" is withheld: its definition changed since it was pinned (schema drift). Review the change with `gridctl pins diff {server}` and approve it with `gridctl pins approve {server}`.',
   },
   SERVER_UNAVAILABLE: { as: 'result', message: 'Error: {reason}' },
+  SERVER_NEEDS_AUTH: {
+    as: 'result',
+    message:
+      'Error: server "{server}" needs a sign-in before tool "{tool}" can run. Ask the stack\'s owner to run `gridctl auth login {server}`.',
+  },
   UPSTREAM_FAILED: { as: 'result', message: 'Error calling tool "{tool}": {reason}' },
   UNKNOWN_TOOL: { as: 'rpc', rpc: ErrorCode.InvalidParams, message: 'Unknown tool: {tool}' },
   // The 2026-07-28 (stateless) era's request checks and rounds (src/gateway/era/).

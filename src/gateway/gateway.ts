@@ -1238,6 +1238,8 @@ export class Gateway {
       const held = this.withheld.get(name);
       if (held) return callError('TOOL_WITHHELD', { tool: name, server: held.server });
       const down = this.downOwner(name, 'tools');
+      if (down?.state === 'needs auth')
+        return callError('SERVER_NEEDS_AUTH', { server: down.name, tool: name });
       if (down) {
         return callError('SERVER_UNAVAILABLE', {
           reason: `${down.unavailableError().message}; tool "${name}" cannot run now`,
@@ -1246,6 +1248,7 @@ export class Gateway {
       throw rpcError('UNKNOWN_TOOL', { tool: name });
     }
     const s = this.servers.get(route.server);
+    if (s?.state === 'needs auth') return callError('SERVER_NEEDS_AUTH', { server: s.name, tool: name });
     if (!s?.healthy) {
       return callError('SERVER_UNAVAILABLE', {
         reason: (s ?? this.server(route.server)).unavailableError().message,
@@ -1257,6 +1260,9 @@ export class Gateway {
     try {
       return (await this.forward(f, s, 'tools/call', params)) as ToolResult;
     } catch (err) {
+      // The grant was revoked under a live session (src/oauth/upstream.ts NeedsAuthError).
+      if ((err as RpcError).data && (err as { data: { code?: unknown } }).data.code === 'OAUTH_NEEDS_AUTH')
+        return callError('SERVER_NEEDS_AUTH', { server: s.name, tool: name });
       if (err instanceof RpcError && !TRANSPORT_CODES.has(err.code)) {
         throw new RpcError(err.code, mentionServer(s.name, err), err.data);
       }

@@ -552,7 +552,11 @@ export class ManagedServer implements ReplicaOwner {
       this.reason = `no replica could be started${this.lastError ? `: ${this.lastError}` : ''}`;
       return;
     }
-    this.state = members.every((r) => r.state === 'failed') ? 'failed' : 'unhealthy';
+    this.state = members.every((r) => r.state === 'needs auth')
+      ? 'needs auth'
+      : members.every((r) => r.state === 'failed' || r.state === 'needs auth')
+        ? 'failed'
+        : 'unhealthy';
     this.reason = `no healthy replicas: ${this.downSummary()}`;
   }
 

@@ -114,7 +114,8 @@ export class Replica {
       return true;
     } catch (err) {
       if (this.stopped) return false;
-      this.fail('failed', `registration failed: ${messageOf(err)}`, this.retryFirstStart);
+      if (needsAuth(err)) this.fail('needs auth', messageOf(err), false);
+      else this.fail('failed', `registration failed: ${messageOf(err)}`, this.retryFirstStart);
       return false;
     }
   }
@@ -212,7 +213,7 @@ export class Replica {
 
   /** Mark unhealthy, drop the connection, tell the owner, schedule a restart. */
   down(reason: string): void {
-    if (this.stopped || this.state === 'unhealthy') return;
+    if (this.stopped || this.state === 'unhealthy' || this.state === 'needs auth') return;
     if (this.state === 'draining') {
       // Being removed anyway: no restart. Its calls fail, which ends the drain.
       this.gen++;
@@ -230,7 +231,7 @@ export class Replica {
     this.lastErrorAt = Date.now();
   }
 
-  private fail(state: 'unhealthy' | 'failed', reason: string, retry: boolean): void {
+  private fail(state: 'unhealthy' | 'failed' | 'needs auth', reason: string, retry: boolean): void {
     this.gen++;
     this.state = state;
     this.reason = reason;
@@ -244,6 +245,12 @@ export class Replica {
     this.stopPing();
     void this.drop();
     if (retry) this.scheduleRestart();
+    else if (state === 'needs auth' && this.retryTimer) {
+      // The closing connection may have scheduled one already: a sign-in, not a retry, brings it back.
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.nextRetryAt = undefined;
+    }
     this.owner.changed(this);
   }
 
@@ -268,6 +275,8 @@ export class Replica {
       this.log?.info(`${this.what} restarted`, { restarts: this.restarts });
     } catch (err) {
       if (this.stopped) return;
+      // Waiting for a sign-in: retrying cannot help; `auth login` restarts it when done.
+      if (needsAuth(err)) return this.fail('needs auth', messageOf(err), false);
       const what = previous === 'failed' ? 'registration failed' : 'restart failed';
       this.fail(previous, `${what} (attempt ${this.restarts}): ${messageOf(err)}`, true);
     }
@@ -337,4 +346,10 @@ export class Replica {
     this.onIdle = undefined;
     await this.drop();
   }
+}
+
+/** The upstream's OAuth client said a person must sign in (src/oauth/upstream.ts NeedsAuthError). */
+function needsAuth(err: unknown): boolean {
+  const data = (err as { data?: { code?: unknown } }).data;
+  return data?.code === 'OAUTH_NEEDS_AUTH';
 }

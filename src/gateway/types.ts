@@ -62,7 +62,15 @@ export interface ServerSpec {
   spawner?: Spawner;
 }
 
-export type ReplicaState = 'starting' | 'healthy' | 'unhealthy' | 'failed' | 'draining' | 'stopped';
+/** `needs auth`: the server wants a person to sign in (OAuth); not retried until `auth login`. */
+export type ReplicaState =
+  | 'starting'
+  | 'healthy'
+  | 'unhealthy'
+  | 'failed'
+  | 'needs auth'
+  | 'draining'
+  | 'stopped';
 
 export interface ReplicaStatus {
   id: number;
@@ -118,7 +126,15 @@ export interface AutoscaleStatus {
  * `degraded`: some replicas are down but at least one serves. `idle`: an autoscaled server scaled to
  * zero; its tools stay listed and the next call starts a replica.
  */
-export type ServerState = 'starting' | 'healthy' | 'degraded' | 'idle' | 'unhealthy' | 'failed' | 'stopped';
+export type ServerState =
+  | 'starting'
+  | 'healthy'
+  | 'degraded'
+  | 'idle'
+  | 'unhealthy'
+  | 'failed'
+  | 'needs auth'
+  | 'stopped';
 
 export interface ServerStatus {
   name: string;

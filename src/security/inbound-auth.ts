@@ -20,6 +20,11 @@ export function tokenClientOf(req: IncomingMessage): string | undefined {
   return tokenClients.get(req);
 }
 
+/** Names the client of a request whose identity came from elsewhere (an OAuth token's claim). */
+export function bindTokenClient(req: IncomingMessage, client: string): void {
+  tokenClients.set(req, client);
+}
+
 const OPEN_PATHS = new Set(['/health', '/ready']);
 
 export function isOpenPath(pathname: string): boolean {

@@ -7,7 +7,7 @@ import { SseUpstream } from './sse.js';
 import { type SshTarget, SshUpstream } from './ssh.js';
 import { StdioUpstream } from './stdio.js';
 import { StreamableHttpUpstream } from './streamable-http.js';
-import type { UpstreamClient } from './types.js';
+import type { UpstreamAuth, UpstreamClient } from './types.js';
 
 export type UpstreamSpec =
   | {
@@ -17,7 +17,7 @@ export type UpstreamSpec =
       passEnv?: readonly string[];
       cwd: string;
     }
-  | { transport: 'http'; url: string; headers?: Record<string, string> }
+  | { transport: 'http'; url: string; headers?: Record<string, string>; auth?: UpstreamAuth }
   | { transport: 'sse'; url: string; headers?: Record<string, string> }
   | { transport: 'container-stdio'; container: ContainerStdioHandle }
   | {
@@ -58,6 +58,7 @@ export function createUpstream(
         ...opts,
         url: checkUrl(spec.url, name),
         headers: spec.headers,
+        auth: spec.auth,
       });
     case 'sse':
       return new SseUpstream(name, { ...opts, url: checkUrl(spec.url, name), headers: spec.headers });

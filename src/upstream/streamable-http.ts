@@ -8,6 +8,7 @@ import { fetchUpstream, httpError, isEventStream, traceHeaders } from './http-co
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
 import { readSse } from './sse-parser.js';
 import type {
+  UpstreamAuth,
   UpstreamClient,
   UpstreamEvents,
   UpstreamInitOptions,
@@ -19,6 +20,8 @@ export interface StreamableHttpUpstreamOptions extends RpcSessionOptions {
   url: string;
   /** Sent on every request (e.g. Authorization). */
   headers?: Record<string, string>;
+  /** OAuth: a header per request, and a chance to sign in when the server answers 401. */
+  auth?: UpstreamAuth;
 }
 
 /** How long to wait before re-opening a dropped stream when the server gives no `retry`. */
@@ -90,7 +93,7 @@ export class StreamableHttpUpstream implements UpstreamClient {
       // Tell the server the session is over; a server that does not support it answers 405.
       await fetch(this.opts.url, {
         method: 'DELETE',
-        headers: this.headers(),
+        headers: await this.authed(this.headers()),
         signal: AbortSignal.timeout(2000),
       })
         .then((res) => res.body?.cancel())
@@ -135,6 +138,34 @@ export class StreamableHttpUpstream implements UpstreamClient {
     return h;
   }
 
+  /** The headers plus the current Authorization from `auth`, if any. */
+  private async authed(h: Record<string, string>): Promise<Record<string, string>> {
+    const value = await this.opts.auth?.authorization().catch(() => undefined);
+    return value ? { ...h, authorization: value } : h;
+  }
+
+  /** fetch with the auth hook: on a 401 it may sign in, and the request goes once more. */
+  private async send(init: RequestInit & { headers: Record<string, string> }): Promise<Response> {
+    const session = this.session!;
+    const first = await fetchUpstream(session, this.opts.url, {
+      ...init,
+      headers: await this.authed(init.headers),
+    });
+    if (first.status !== 401 || !this.opts.auth) return first;
+    await first.body?.cancel();
+    // A failed sign-in (needs a person, token refused) is the request's error, with its code.
+    await this.opts.auth.unauthorized(first).catch((err: unknown) => {
+      const code = (err as { code?: string }).code;
+      // A live session that now needs a person to sign in (grant revoked) is over: the gateway
+      // reconnects it, and the reconnect shows `needs auth`.
+      if (code === 'OAUTH_NEEDS_AUTH' && session.initResult && !this.closing) {
+        setImmediate(() => session.close(messageOf(err)));
+      }
+      throw session.error(ErrorCode.InvalidRequest, messageOf(err), { status: 401, code });
+    });
+    return fetchUpstream(session, this.opts.url, { ...init, headers: await this.authed(init.headers) });
+  }
+
   private async post(msg: JsonRpcMessage): Promise<void> {
     const session = this.session!;
     const modern = session.modern !== undefined;
@@ -150,7 +181,7 @@ export class StreamableHttpUpstream implements UpstreamClient {
       this.inflight.set(String(requestId), own);
       signal = AbortSignal.any([this.abort.signal, own.signal]);
     }
-    const res = await fetchUpstream(session, this.opts.url, {
+    const res = await this.send({
       method: 'POST',
       headers: this.headers({
         'content-type': 'application/json',
@@ -244,7 +275,7 @@ export class StreamableHttpUpstream implements UpstreamClient {
       let retryMs = DEFAULT_RETRY_MS;
       const headers = this.headers({ accept: 'text/event-stream' });
       if (lastId !== undefined) headers['last-event-id'] = lastId;
-      const res = await fetchUpstream(session, this.opts.url, {
+      const res = await this.send({
         method: 'GET',
         headers,
         signal: this.abort.signal,
@@ -273,7 +304,7 @@ export class StreamableHttpUpstream implements UpstreamClient {
   }
 
   private async resume(lastEventId: string): Promise<ReadableStream<Uint8Array> | undefined> {
-    const res = await fetchUpstream(this.session!, this.opts.url, {
+    const res = await this.send({
       method: 'GET',
       headers: this.headers({ accept: 'text/event-stream', 'last-event-id': lastEventId }),
       signal: this.abort.signal,

@@ -94,3 +94,12 @@ export interface UpstreamClient {
   /** Stop: close streams; processes get SIGTERM, then SIGKILL after a grace period. Idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * Credentials that change over time (OAuth): asked for an Authorization header before every
+ * request, and told about a 401 so it can obtain a token; the request is then sent once more.
+ */
+export interface UpstreamAuth {
+  authorization(): Promise<string | undefined>;
+  unauthorized(res: Response): Promise<void>;
+}

@@ -30,6 +30,11 @@ const IMPLEMENTED: Record<string, string> = {
   'gateway.auth.type': "src/security/inbound-auth.ts: auth.type === 'bearer'",
   'gateway.auth.token': 'src/security/inbound-auth.ts: auth.token',
   'gateway.auth.header': 'src/security/inbound-auth.ts: auth.header',
+  'gateway.auth.issuer': 'src/controller/gateway-builder.ts: issuer: a.issuer',
+  'gateway.auth.audience': 'src/controller/gateway-builder.ts: audience: a.audience',
+  'gateway.auth.scopes[]': 'src/controller/gateway-builder.ts: scopes: a.scopes',
+  'gateway.auth.jwks_uri': 'src/controller/gateway-builder.ts: jwksUri: a.jwks_uri',
+  'gateway.auth.client_claim': 'src/controller/gateway-builder.ts: clientClaim: a.client_claim',
   'gateway.security': 'src/security/pins/identity.ts: stack.gateway?.security?.schema_pinning',
   'gateway.security.schema_pinning': 'src/security/pins/identity.ts: stack.gateway?.security?.schema_pinning',
   'gateway.security.schema_pinning.enabled': 'src/security/pins/identity.ts: p?.enabled',
@@ -102,11 +107,15 @@ const IMPLEMENTED: Record<string, string> = {
   'mcp-servers[].openapi.operations.include[]': 'src/upstream/openapi/client.ts: cfg.operations?.include',
   'mcp-servers[].openapi.operations.exclude[]': 'src/upstream/openapi/client.ts: cfg.operations?.exclude',
   'mcp-servers[].auth': 'src/controller/server-registrar.ts: server.auth',
-  // `oauth` warns (not-implemented.ts); bearer and header are sent.
+  // bearer and header are sent; oauth signs in (src/oauth).
   'mcp-servers[].auth.type': "src/controller/server-registrar.ts: auth.type === 'bearer'",
   'mcp-servers[].auth.token': 'src/controller/server-registrar.ts: auth.token',
   'mcp-servers[].auth.header': 'src/controller/server-registrar.ts: auth.header',
   'mcp-servers[].auth.value': 'src/controller/server-registrar.ts: auth.value',
+  'mcp-servers[].auth.grant': 'src/oauth/hub.ts: a.grant',
+  'mcp-servers[].auth.scopes[]': 'src/oauth/hub.ts: a.scopes',
+  'mcp-servers[].auth.client_id': 'src/oauth/hub.ts: a.client_id',
+  'mcp-servers[].auth.client_secret': 'src/oauth/hub.ts: a.client_secret',
   'mcp-servers[].tools[]': 'src/controller/server-registrar.ts: tools: server.tools',
   'mcp-servers[].pin_schemas': 'src/security/pins/identity.ts: server.pin_schemas',
   'mcp-servers[].ready_timeout': 'src/controller/workloads.ts: s.ready_timeout',
@@ -315,7 +324,6 @@ limits: {budgets: {daily: 1}}
     expect(report.valid).toBe(true);
     expect(ni.map((i) => [i.field, i.line])).toEqual([
       ['gateway.tracing.include_infra', 8],
-      ['mcp-servers[0].auth.type', 14],
       ['mcp-servers[1].source.auth.ssh_user', 18],
       ['mcp-servers[1].replicas', 20],
       ['mcp-servers[2].autoscale', 24],
@@ -332,9 +340,8 @@ limits: {budgets: {daily: 1}}
     expect(ni.find((i) => i.field === 'mcp-servers[1].replicas')!.message).toBe(
       '`replicas` on a container server is not implemented yet: that many containers are started, but every call goes to the first one',
     );
-    expect(ni.find((i) => i.field === 'mcp-servers[0].auth.type')!.message).toMatch(
-      /^`auth: \{type: oauth\}` is not implemented yet: no OAuth flow runs/,
-    );
+    // auth: {type: oauth} (line 14) acts now (docs/oauth.md): no warning.
+    expect(ni.some((i) => i.field.startsWith('mcp-servers[0].auth'))).toBe(false);
   });
 
   it('defaults and values that do not act stay quiet, as do the fields being built', async () => {

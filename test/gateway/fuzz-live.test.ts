@@ -149,6 +149,11 @@ const PATHS = [
   '/api/var',
   '/api/var/{name}',
   '/api/{name}',
+  '/api/oauth',
+  '/api/oauth/{name}',
+  '/api/oauth/{name}/login',
+  '/oauth/callback',
+  '/.well-known/oauth-protected-resource',
 ];
 const name = fc.oneof(
   fc.constantFrom('everything', 'memory', 'nope', 'FUZZ_KEY', '..', '%2e%2e', '%00', ''),
@@ -249,6 +254,8 @@ describe('fuzzing a live gateway over HTTP', () => {
           ['POST', '/api/mcp-servers/-/restart', {}, 'false'], // was a 500 for an unknown server
           ['POST', '/api/mcp-servers/%zz/restart', {}, undefined], // was a 500 (URIError)
           ['POST', '/api/stack/initialize', {}, 'null'], // was a 500 (a null JSON body)
+          ['GET', '/api/oauth/%zz', {}, undefined], // a URIError must not escape the OAuth routes
+          ['GET', '/oauth/callback?state=%zz&code=x', {}, undefined],
         ],
       },
     );

@@ -1,5 +1,5 @@
 // Stack: clients → gateway → servers → tools, coloured by health; a side panel per server with its
-// tools, recent log lines and a restart action. Edges are drawn in an SVG overlay measured from the
+// tools, recent log lines, a restart action, and Authorize for an OAuth server that needs a sign-in. Edges are drawn in an SVG overlay measured from the
 // laid-out cards, so the cards stay plain, focusable HTML.
 import { Fragment, type JSX } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -93,6 +93,22 @@ function ServerPanel({
       setBusy(false);
     }
   };
+  // An OAuth server waiting for a sign-in: the daemon starts one and the provider opens in a tab;
+  // the server turns healthy when the browser has come back (the live status shows it).
+  const authorize = async () => {
+    setBusy(true);
+    try {
+      const { url } = await api<{ url: string }>(`/api/oauth/${encodeURIComponent(server.name)}/login`, {
+        method: 'POST',
+      });
+      window.open(url, '_blank', 'noopener');
+      note(`Sign in to ${server.name} in the new tab`);
+    } catch (e) {
+      note(`Sign-in to ${server.name} could not start: ${(e as Error).message}`, 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <aside
       class="panel"
@@ -143,6 +159,11 @@ function ServerPanel({
         <dd data-testid="restarts">{server.restarts}</dd>
       </dl>
       <div class="row">
+        {server.state === 'needs auth' && (
+          <button type="button" class="primary" onClick={authorize} disabled={busy} data-testid="authorize">
+            Authorize
+          </button>
+        )}
         <button type="button" class="primary" onClick={restart} disabled={busy} data-testid="restart">
           <Icon name="restart" /> {busy ? 'Restarting…' : 'Restart'}
         </button>
