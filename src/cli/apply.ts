@@ -2,11 +2,14 @@
 import { resolve } from 'node:path';
 import type { StatusBody } from '../api/types.js';
 import type { Issue } from '../config/index.js';
+import type { Stack } from '../config/schema.js';
 import { assertExposure, runStack } from '../controller/gateway-builder.js';
 import { setCodeModeFlag } from '../controller/policies.js';
 import { ApplyError, loadForApply, preflight, startDaemon } from '../controller/stack-controller.js';
 import { apiGet } from '../controller/targets.js';
 import { applyWorkloads, workloadsView } from '../controller/workloads.js';
+import { describeDeclared, reconcileLinks } from '../link/declared.js';
+import { clientEnv } from '../link/dialects.js';
 import type { LogLevel } from '../logging/logger.js';
 import { readState } from '../state/state-file.js';
 import type { CliContext } from './context.js';
@@ -158,6 +161,7 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
           report.done(`Gateway ready on http://${hostFor(bind)}:${port}/mcp`);
           ctx.stderr.write(summary(servers));
           ctx.exitCode = strictCode(ctx, flags, servers);
+          if (ctx.exitCode === 0) printLinks(ctx, linkDeclared(ctx, stack, paths.root, port, bind));
         },
         out: ctx.stderr,
       });
@@ -200,8 +204,18 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
     const status = await apiGet<StatusBody>(read.state, '/api/status');
     report.stop();
     const endpoint = `http://${hostFor(bind)}:${port}/mcp`;
+    ctx.exitCode = strictCode(ctx, flags, status.servers);
+    // The declared `link:` block, once the gateway answers (not after a --strict failure).
+    const links = ctx.exitCode === 0 ? linkDeclared(ctx, stack, paths.root, port, bind) : [];
     if (flags.json) {
-      const out = { stack: stack.name, endpoint, pid: read.state.pid, port, servers: status.servers };
+      const out = {
+        stack: stack.name,
+        endpoint,
+        pid: read.state.pid,
+        port,
+        servers: status.servers,
+        ...(links.length > 0 ? { links: links.map((l) => l.line) } : {}),
+      };
       ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else if (flags.quiet) {
       ctx.stdout.write(`${endpoint}\n`);
@@ -209,8 +223,8 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
       ctx.stdout.write(`\n${summary(status.servers)}\n`);
       ctx.stdout.write(`MCP endpoint: ${ctx.paint('bold', endpoint)}\n`);
       ctx.stdout.write(`Stop it with: gridctl destroy ${stack.name}\n`);
+      printLinks(ctx, links);
     }
-    ctx.exitCode = strictCode(ctx, flags, status.servers);
   } catch (err) {
     report.stop();
     if (err instanceof ApplyError) {
@@ -222,6 +236,24 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
       return;
     }
     fail(ctx, (err as Error).message);
+  }
+}
+
+function linkDeclared(
+  ctx: CliContext,
+  stack: Stack,
+  home: string,
+  port: number,
+  bind: string,
+): { line: string; warn: boolean }[] {
+  if (!stack.link?.length) return [];
+  const ce = clientEnv(ctx.env, ctx.cwd);
+  return describeDeclared(reconcileLinks(stack, ce, home, { port, host: hostFor(bind) }));
+}
+
+function printLinks(ctx: CliContext, links: { line: string; warn: boolean }[]): void {
+  for (const l of links) {
+    ctx.stderr.write(`${l.warn ? `${ctx.paint('yellow', 'Warning:')} ` : ''}${l.line}\n`);
   }
 }
 

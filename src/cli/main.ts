@@ -23,6 +23,8 @@ const commands: Record<string, () => Promise<CommandRegistrar>> = {
   validate: async () => (await import('./validate.js')).registerValidate,
   var: async () => (await import('./var.js')).registerVar,
   init: async () => (await import('./init.js')).registerInit,
+  link: async () => (await import('./link.js')).registerLink,
+  unlink: async () => (await import('./link.js')).registerLink,
 };
 
 /** The registrars for `argv`: just the named command's, or all of them (help, unknown names). */

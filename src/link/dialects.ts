@@ -2,6 +2,7 @@
 // in what shape, in what format. docs/clients.md lists the same clients with the source of each
 // shape; test/link/dialects.test.ts round-trips every one.
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Container, Format } from './formats.js';
 
@@ -316,7 +317,7 @@ export function detected(d: Dialect, ce: ClientEnv): boolean {
 /** The client environment of this process (HOME from env first, so tests can move it). */
 export function clientEnv(env: NodeJS.ProcessEnv, cwd: string, home?: string): ClientEnv {
   return {
-    home: home ?? env.HOME ?? env.USERPROFILE ?? '',
+    home: home ?? (env.HOME || env.USERPROFILE || homedir()),
     env,
     platform: process.platform,
     cwd,

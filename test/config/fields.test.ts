@@ -174,6 +174,13 @@ const IMPLEMENTED: Record<string, string> = {
   'gateway.code_mode': "src/controller/policies.ts: stack.gateway?.code_mode === 'on'",
   'gateway.code_mode_timeout': 'src/controller/policies.ts: stack.gateway?.code_mode_timeout',
   'gateway.code_mode_memory_mb': 'src/controller/policies.ts: stack.gateway?.code_mode_memory_mb',
+  link: "src/link/declared.ts: (stack.link ?? []).map((e) => (typeof e === 'string' ? { client: e } : e))",
+  'link[]':
+    "src/link/declared.ts: (stack.link ?? []).map((e) => (typeof e === 'string' ? { client: e } : e))",
+  'link[].client': 'src/link/declared.ts: dialectOf(l.client)',
+  'link[].group': 'src/link/declared.ts: group: l.group',
+  'link[].client_id': 'src/link/declared.ts: clientId: l.client_id',
+  'link[].name': 'src/link/declared.ts: name: l.name',
 };
 
 /** Fields being built right now: they must not warn. Move each to IMPLEMENTED once it lands. */
@@ -290,7 +297,6 @@ limits: {budgets: {daily: 1}}
       ['mcp-servers[2].autoscale', 24],
       ['skills', 25],
       ['model_preferences', 26],
-      ['link', 27],
       ['limits.budgets', 28],
     ]);
     // code_mode and code_mode_timeout (lines 4 and 5) act now: no warning.

@@ -105,3 +105,10 @@ describe.each(DIALECTS.map((d) => [d.slug, d] as const))('%s', (_slug, d) => {
     expect(readFileSync(t.file, 'utf8')).toBe(before);
   });
 });
+
+describe('the dialect table', () => {
+  it('covers exactly the clients a stack file may name under `link:`', async () => {
+    const { LINK_CLIENTS } = await import('../../src/config/schema.js');
+    expect([...DIALECTS.map((d) => d.slug)].sort()).toEqual([...LINK_CLIENTS].sort());
+  });
+});
