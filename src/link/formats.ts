@@ -197,7 +197,7 @@ function editToml(
   const eol = eolOf(text);
   let candidate = cutTable(text, [...key, name]);
   if (entry !== undefined) {
-    const block = stringifyToml(nest([...key, name], entry)).trimEnd();
+    const block = tomlTable([...key, name], entry);
     const sep =
       candidate.trim() === ''
         ? ''
@@ -256,6 +256,14 @@ function ensure(doc: Record<string, unknown>, key: readonly string[]): Record<st
     at = at[k] as Record<string, unknown>;
   }
   return at;
+}
+
+/** `[a.b]` and its keys; a flat entry gets no empty parent headers (`[a]`) the way stringify adds. */
+function tomlTable(path: readonly string[], entry: Record<string, unknown>): string {
+  const flat = Object.values(entry).every((v) => !isObj(v) && !(Array.isArray(v) && v.some(isObj)));
+  if (!flat) return stringifyToml(nest(path, entry)).trimEnd();
+  const header = path.map((k) => (/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k))).join('.');
+  return `[${header}]\n${stringifyToml(entry).trimEnd()}`;
 }
 
 function nest(path: readonly string[], value: unknown): Record<string, unknown> {

@@ -1,0 +1,140 @@
+// The real client CLIs from npm read what gridctl writes: after a link, `claude mcp list` connects to
+// the running gateway, and `codex mcp list` and `gemini mcp list` list it (Gemini connects too).
+// Everything runs in a temp HOME; the CLIs get no network beyond the loopback gateway (updates,
+// telemetry and error reporting off) and each run is bounded by a deadline.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EVERYTHING, gridctl, localServer, ROOT, type Sandbox, sandbox } from '../lifecycle/cli.js';
+import { freePort } from '../support/net.js';
+
+const BIN = join(ROOT, 'node_modules/.bin');
+
+const sandboxes: Sandbox[] = [];
+afterAll(async () => {
+  for (const sb of sandboxes) await gridctl(sb, ['destroy', 'linked']).catch(() => undefined);
+});
+
+/** A sandbox whose HOME is a fresh folder, with the client CLIs kept quiet and offline. */
+function clientSandbox(): Sandbox {
+  const sb = sandbox();
+  sandboxes.push(sb);
+  const home = join(sb.dir, 'user');
+  const tmp = join(sb.dir, 'tmp');
+  mkdirSync(tmp, { recursive: true });
+  Object.assign(sb.env, {
+    HOME: home,
+    TMPDIR: tmp,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    DISABLE_AUTOUPDATER: '1',
+    DISABLE_TELEMETRY: '1',
+    DISABLE_ERROR_REPORTING: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    GEMINI_CLI_NO_RELAUNCH: '1',
+  });
+  for (const k of [
+    'CODEX_HOME',
+    'CLAUDE_CONFIG_DIR',
+    'ANTHROPIC_API_KEY',
+    'OPENAI_API_KEY',
+    'GEMINI_API_KEY',
+  ]) {
+    delete sb.env[k];
+  }
+  return sb;
+}
+
+/** Runs a client CLI with a deadline; its output, whatever the exit code. */
+function client(
+  sb: Sandbox,
+  bin: string,
+  args: string[],
+  timeoutMs = 45_000,
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(BIN, bin), args, {
+      cwd: sb.dir,
+      env: sb.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    child.stderr.on('data', (c) => {
+      out += c;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${bin} ${args.join(' ')} did not finish in ${timeoutMs} ms\n${out}`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+describe('real client CLIs read what gridctl link writes', () => {
+  it('claude, codex and gemini list the gateway; the stack links codex and gemini itself, destroy --unlink removes them', async () => {
+    const sb = clientSandbox();
+    const home = sb.env.HOME!;
+    // The clients are "installed": Claude Code's folder, Codex's, and Gemini's settings with the
+    // user's own (offline) choices and a comment, which must survive the link.
+    mkdirSync(join(home, '.claude'), { recursive: true });
+    mkdirSync(join(home, '.codex'), { recursive: true });
+    mkdirSync(join(home, '.gemini'), { recursive: true });
+    const settings = join(home, '.gemini', 'settings.json');
+    writeFileSync(
+      settings,
+      '{\n  // kept offline\n  "general": {"disableAutoUpdate": true},\n  "telemetry": {"enabled": false},\n  "privacy": {"usageStatisticsEnabled": false}\n}\n',
+    );
+    // Gemini uses no MCP server in an untrusted folder.
+    writeFileSync(join(home, '.gemini', 'trustedFolders.json'), JSON.stringify({ [sb.dir]: 'TRUST_FOLDER' }));
+    const port = await freePort();
+    const file = sb.write(
+      'stack.yaml',
+      `name: linked\nmcp-servers:\n${localServer('everything', EVERYTHING, 'stdio')}link: [codex, gemini]\n`,
+    );
+
+    const applied = await gridctl(sb, ['apply', file, '-p', String(port)]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stderr).not.toContain('NOT_IMPLEMENTED');
+    const url = `http://localhost:${port}/mcp`;
+    expect(applied.stderr).toContain(`link codex: linked: gridctl → ${url}`);
+    expect(applied.stderr).toContain(`link gemini: linked: gridctl → ${url}`);
+    expect(readFileSync(settings, 'utf8')).toContain('// kept offline');
+
+    const linked = await gridctl(sb, ['link', 'claude-code']);
+    expect(linked.code, linked.stderr).toBe(0);
+    expect(linked.stdout).toContain(`gridctl → ${url} linked in ~/.claude.json`);
+    // Port from the running stack, and a second link is a no-op.
+    expect((await gridctl(sb, ['link', 'claude-code'])).stdout).toContain('already linked');
+
+    const claude = await client(sb, 'claude', ['mcp', 'list']);
+    expect(claude.out).toMatch(
+      new RegExp(`gridctl: ${url.replace(/[./]/g, '\\$&')} \\(HTTP\\) - \\S+ Connected`),
+    );
+    const codex = await client(sb, 'codex', ['mcp', 'list']);
+    expect(codex.code, codex.out).toBe(0);
+    expect(codex.out).toMatch(new RegExp(`gridctl\\s+${url.replace(/[./]/g, '\\$&')}\\s+-\\s+enabled`));
+    const gemini = await client(sb, 'gemini', ['mcp', 'list']);
+    expect(gemini.out).toMatch(new RegExp(`gridctl: ${url.replace(/[./]/g, '\\$&')} \\(http\\) - Connected`));
+
+    const destroyed = await gridctl(sb, ['destroy', 'linked', '--unlink']);
+    expect(destroyed.code, destroyed.stderr).toBe(0);
+    expect(destroyed.stdout).toContain('link codex: unlinked');
+    expect(destroyed.stdout).toContain('link gemini: unlinked');
+    expect(readFileSync(settings, 'utf8')).toContain('// kept offline');
+    expect((await gridctl(sb, ['unlink', 'claude-code'])).stdout).toContain(
+      'gridctl removed from ~/.claude.json',
+    );
+
+    expect((await client(sb, 'claude', ['mcp', 'list'])).out).not.toContain('gridctl');
+    expect((await client(sb, 'codex', ['mcp', 'list'])).out).not.toContain('gridctl');
+    expect((await client(sb, 'gemini', ['mcp', 'list'])).out).not.toContain('gridctl');
+    expect(existsSync(join(sb.home, 'links.json'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(sb.home, 'links.json'), 'utf8')).links).toEqual([]);
+  }, 240_000);
+});
