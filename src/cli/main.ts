@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<CommandRegistrar>> = {
   init: async () => (await import('./init.js')).registerInit,
   link: async () => (await import('./link.js')).registerLink,
   unlink: async () => (await import('./link.js')).registerLink,
+  import: async () => (await import('./import.js')).registerImport,
 };
 
 /** The registrars for `argv`: just the named command's, or all of them (help, unknown names). */
