@@ -75,6 +75,7 @@ describe.each(DIALECTS.map((d) => [d.slug, d] as const))('import from %s', (slug
       {
         name: 'memory',
         command: ['npx', '-y', '@modelcontextprotocol/server-memory'],
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file expansion syntax, not a template
         env: { MEMORY_FILE_PATH: '/tmp/memory.jsonl', API_TOKEN: '${var:MEMORY_API_TOKEN}' },
       },
       { name: 'remote', url: 'https://mcp.example.invalid/mcp', transport: 'http' },
