@@ -118,13 +118,18 @@ export const DIALECTS: readonly Dialect[] = [
     slug: 'copilot',
     name: 'GitHub Copilot CLI',
     targets: (ce) => [
-      json(join(ce.home, '.copilot', 'mcp-config.json'), ['mcpServers'], (url) => ({
-        type: 'http',
-        url,
-        tools: ['*'],
-      })),
+      json(
+        join(ce.env.COPILOT_HOME || join(ce.home, '.copilot'), 'mcp-config.json'),
+        ['mcpServers'],
+        (url) => ({
+          type: 'http',
+          url,
+          tools: ['*'],
+        }),
+      ),
     ],
-    source: 'https://docs.github.com/en/copilot/how-tos/copilot-cli/customize-copilot/add-mcp-servers',
+    source:
+      'https://docs.github.com/en/copilot/how-tos/copilot-cli/customize-copilot/add-mcp-servers ($COPILOT_HOME/mcp-config.json, else ~/.copilot)',
   },
   {
     slug: 'cursor',
@@ -147,7 +152,8 @@ export const DIALECTS: readonly Dialect[] = [
     name: 'VS Code (GitHub Copilot)',
     // The user-level mcp.json sits in VS Code's user folder (not ~/.vscode, which holds extensions).
     targets: (ce) => [json(join(vscodeUser(ce), 'mcp.json'), ['servers'], httpTyped)],
-    source: 'https://code.visualstudio.com/docs/copilot/customization/mcp-servers (user mcp.json, servers)',
+    source:
+      'https://code.visualstudio.com/docs/copilot/reference/mcp-configuration (mcp.json in the user profile, top-level servers)',
   },
   {
     slug: 'gemini',

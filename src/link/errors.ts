@@ -1,11 +1,6 @@
 // Errors of link, unlink and import. Each has a stable code (docs/clients.md lists them) and a
 // message that names the file and how to go on.
-export type LinkErrorCode =
-  | 'LINK_UNKNOWN_CLIENT'
-  | 'LINK_CONFLICT'
-  | 'LINK_UNREADABLE'
-  | 'LINK_NOT_DETECTED'
-  | 'IMPORT_INVALID';
+export type LinkErrorCode = 'LINK_UNKNOWN_CLIENT' | 'LINK_CONFLICT' | 'LINK_UNREADABLE' | 'IMPORT_INVALID';
 
 export class LinkError extends Error {
   constructor(

@@ -112,3 +112,19 @@ describe('the dialect table', () => {
     expect([...DIALECTS.map((d) => d.slug)].sort()).toEqual([...LINK_CLIENTS].sort());
   });
 });
+
+describe('docs/clients.md', () => {
+  it('has a row for every client with its file key and the source of its entry shape', async () => {
+    const { readFileSync: read } = await import('node:fs');
+    const doc = read(join(import.meta.dirname, '../../docs/clients.md'), 'utf8');
+    const ce: ClientEnv = { home: '~', env: {}, platform: 'linux', cwd: '<project>' };
+    for (const d of DIALECTS) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${d.slug}\` |`));
+      expect(row, d.slug).toBeDefined();
+      const t = d.targets(ce)[0]!;
+      expect(row).toContain(`\`${t.file}\``);
+      expect(row).toContain(`\`${t.key.join('.')}\``);
+      expect(row).toContain(d.source.replace(/(https:\/\/\S+)/, '<$1>'));
+    }
+  });
+});
