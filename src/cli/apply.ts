@@ -9,7 +9,7 @@ import { ApplyError, loadForApply, preflight, startDaemon } from '../controller/
 import { apiGet } from '../controller/targets.js';
 import { applyWorkloads, workloadsView } from '../controller/workloads.js';
 import { describeDeclared, reconcileLinks } from '../link/declared.js';
-import { clientEnv } from '../link/dialects.js';
+import { clientEnv, DIALECTS, detected } from '../link/dialects.js';
 import type { LogLevel } from '../logging/logger.js';
 import { readState } from '../state/state-file.js';
 import type { CliContext } from './context.js';
@@ -36,6 +36,7 @@ export interface ApplyFlags {
   readyTimeout: string;
   runtime?: string;
   codeMode?: boolean;
+  flash?: boolean;
   /** false with --no-cache (commander's negatable option). */
   cache?: boolean;
 }
@@ -69,6 +70,7 @@ export const registerApply: CommandRegistrar = (program, ctx) => {
     )
     .option('--no-cache', 'build `source` images without the layer cache')
     .option('--code-mode', 'list only the `search` and `execute` tools, as gateway.code_mode: "on" does')
+    .option('--flash', "once ready, link every detected LLM client (the stack's `link:` block wins)")
     .option('--daemon-child', 'internal: run as the forked daemon');
   const child = cmd.options.find((o) => o.long === '--daemon-child');
   if (child) child.hidden = true;
@@ -161,7 +163,8 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
           report.done(`Gateway ready on http://${hostFor(bind)}:${port}/mcp`);
           ctx.stderr.write(summary(servers));
           ctx.exitCode = strictCode(ctx, flags, servers);
-          if (ctx.exitCode === 0) printLinks(ctx, linkDeclared(ctx, stack, paths.root, port, bind));
+          if (ctx.exitCode === 0)
+            printLinks(ctx, linkDeclared(ctx, stack, paths.root, port, bind, flags.flash === true));
         },
         out: ctx.stderr,
       });
@@ -206,7 +209,8 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
     const endpoint = `http://${hostFor(bind)}:${port}/mcp`;
     ctx.exitCode = strictCode(ctx, flags, status.servers);
     // The declared `link:` block, once the gateway answers (not after a --strict failure).
-    const links = ctx.exitCode === 0 ? linkDeclared(ctx, stack, paths.root, port, bind) : [];
+    const links =
+      ctx.exitCode === 0 ? linkDeclared(ctx, stack, paths.root, port, bind, flags.flash === true) : [];
     if (flags.json) {
       const out = {
         stack: stack.name,
@@ -245,10 +249,26 @@ function linkDeclared(
   home: string,
   port: number,
   bind: string,
+  flash: boolean,
 ): { line: string; warn: boolean }[] {
-  if (!stack.link?.length) return [];
   const ce = clientEnv(ctx.env, ctx.cwd);
-  return describeDeclared(reconcileLinks(stack, ce, home, { port, host: hostFor(bind) }));
+  const notice = [];
+  let declared: Pick<Stack, 'link'> = stack;
+  if (flash && stack.link?.length) {
+    notice.push({
+      line: "--flash: the stack's `link:` block says which clients to link; linking those",
+      warn: false,
+    });
+  } else if (flash) {
+    const all = DIALECTS.filter((d) => detected(d, ce)).map(
+      (d) => d.slug as NonNullable<Stack['link']>[number],
+    );
+    if (all.length === 0)
+      notice.push({ line: '--flash: no LLM client detected on this machine', warn: true });
+    declared = { link: all };
+  }
+  if (!declared.link?.length) return notice;
+  return [...notice, ...describeDeclared(reconcileLinks(declared, ce, home, { port, host: hostFor(bind) }))];
 }
 
 function printLinks(ctx: CliContext, links: { line: string; warn: boolean }[]): void {

@@ -137,4 +137,21 @@ describe('real client CLIs read what gridctl link writes', () => {
     expect(existsSync(join(sb.home, 'links.json'))).toBe(true);
     expect(JSON.parse(readFileSync(join(sb.home, 'links.json'), 'utf8')).links).toEqual([]);
   }, 240_000);
+
+  it('apply --flash links every detected client once the gateway is ready', async () => {
+    const sb = clientSandbox();
+    mkdirSync(join(sb.env.HOME!, '.cursor'), { recursive: true });
+    const port = await freePort();
+    const file = sb.write(
+      'stack.yaml',
+      `name: linked\nmcp-servers:\n${localServer('everything', EVERYTHING, 'stdio')}`,
+    );
+    const applied = await gridctl(sb, ['apply', file, '-p', String(port), '--flash']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stderr).toContain(`link cursor: linked: gridctl → http://localhost:${port}/mcp`);
+    expect(applied.stderr).not.toContain('link codex');
+    const cursor = JSON.parse(readFileSync(join(sb.env.HOME!, '.cursor', 'mcp.json'), 'utf8'));
+    expect(cursor).toEqual({ mcpServers: { gridctl: { url: `http://localhost:${port}/mcp` } } });
+    expect((await gridctl(sb, ['destroy', 'linked'])).code).toBe(0);
+  });
 });
