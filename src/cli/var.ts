@@ -82,6 +82,7 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
 
     const v = program
       .command('var')
+      .alias('vault')
       // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file reference syntax, not a template
       .description('Manage the encrypted variable store referenced as ${var:KEY} in stack files');
 

@@ -1,0 +1,96 @@
+// The reference's small commands and conventions: version, doctor, the vault alias, and options
+// given before the command name.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/cli.js';
+import { tempDir } from '../../test/support/temp.js';
+import { VERSION } from '../version.js';
+import { hoistGlobals } from './globals.js';
+
+describe('gridctl version', () => {
+  it('prints the version with Node and platform, or JSON', async () => {
+    const r = await runCli(['version']);
+    expect(r.stdout).toBe(
+      `gridctl ${VERSION} (Node.js ${process.versions.node}, ${process.platform}-${process.arch})\n`,
+    );
+    expect(JSON.parse((await runCli(['version', '--json'])).stdout)).toMatchObject({ version: VERSION });
+  });
+});
+
+describe('options before the command name', () => {
+  it('--home, --no-color, --runtime and --log-level are moved where commands read them', () => {
+    const h = hoistGlobals(
+      [
+        'node',
+        'gridctl',
+        '--home',
+        '/h',
+        '--no-color',
+        '--runtime=podman',
+        '--log-level',
+        'debug',
+        'apply',
+        'f.yaml',
+      ],
+      {},
+    );
+    expect(h.argv).toEqual(['node', 'gridctl', 'apply', '--log-level', 'debug', 'f.yaml']);
+    expect(h.env).toMatchObject({ GRIDCTL_HOME: '/h', NO_COLOR: '1', GRIDCTL_RUNTIME: 'podman' });
+    const same = ['node', 'gridctl', 'status', '--home', '/x'];
+    expect(hoistGlobals(same, {}).argv).toBe(same);
+  });
+
+  it('gridctl --home DIR doctor uses DIR', async () => {
+    const dir = tempDir('parity');
+    const r = await runCli(['--home', join(dir, 'g'), 'doctor', '--json'], {
+      env: { PATH: process.env.PATH },
+    });
+    const out = JSON.parse(r.stdout) as { checks: { name: string; detail: string }[] };
+    expect(out.checks.find((c) => c.name === 'home')!.detail).toBe(
+      `${join(dir, 'g')} (created on first use)`,
+    );
+  });
+});
+
+describe('gridctl doctor', () => {
+  it('reports each check with a fix, and exits 1 when something needs attention', async () => {
+    const dir = tempDir('doctor');
+    const home = join(dir, 'g');
+    const user = join(dir, 'user');
+    mkdirSync(join(home, 'state'), { recursive: true });
+    // A stack whose daemon is gone, and a linked client whose entry was removed by hand.
+    writeFileSync(
+      join(home, 'state', 'gone.json'),
+      JSON.stringify({
+        schema_version: 1,
+        stack_name: 'gone',
+        pid: 2 ** 22 + 1,
+        port: 1,
+        bind: '127.0.0.1',
+        started_at: new Date().toISOString(),
+      }),
+    );
+    const env = { HOME: user, GRIDCTL_HOME: home, PATH: process.env.PATH };
+    mkdirSync(join(user, '.cursor'), { recursive: true });
+    expect((await runCli(['link', 'cursor'], { env })).code).toBe(0);
+    writeFileSync(join(user, '.cursor', 'mcp.json'), '{"mcpServers": {}}');
+    const r = await runCli(['doctor'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^✓ Node\.js: /m);
+    expect(r.stdout).toContain('! stack gone: its daemon');
+    expect(r.stdout).toContain('    fix: gridctl destroy gone');
+    expect(r.stdout).toContain('! link cursor: the entry gridctl is gone from');
+    expect(r.stdout).toContain('    fix: gridctl link cursor');
+    const quiet = await runCli(['doctor', '-q'], { env });
+    expect(quiet.stdout).not.toContain('✓');
+  });
+});
+
+describe('gridctl vault', () => {
+  it('is the var command under its old name', async () => {
+    const dir = tempDir('vault');
+    const env = { GRIDCTL_HOME: join(dir, 'g') };
+    expect((await runCli(['vault', 'list'], { env })).code).toBe(0);
+  });
+});
