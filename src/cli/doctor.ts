@@ -165,7 +165,7 @@ async function vaultCheck(paths: HomePaths, env: NodeJS.ProcessEnv): Promise<Che
     return {
       name: 'variable store',
       status: 'ok',
-      detail: `${vault.locked ? 'locked, opened with ' + PASSPHRASE_ENV : 'not locked'} (${n} key(s) or set(s))`,
+      detail: `${vault.locked ? `locked, opened with ${PASSPHRASE_ENV}` : 'not locked'} (${n} key(s) or set(s))`,
     };
   } catch (err) {
     if (isVaultError(err, 'VAULT_LOCKED')) {
