@@ -2,6 +2,7 @@
 // flat table: few enough that a router library would add more than it saves.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LogEntry, Logger, LogLevel } from '../logging/logger.js';
+import { clientRoutes } from './clients.js';
 import { ApiError, redactorOf, sendError, sendJson } from './errors.js';
 import { EventHub } from './events.js';
 import { type PinsView, pinRoutes } from './pins.js';
@@ -50,6 +51,8 @@ export interface ApiOptions {
   auth?: boolean;
   /** The redactor the daemon started with (the variable routes rebuild it after writes). */
   redact?: (text: string) => string;
+  /** Where the gateway listens (the URL `link` writes into clients' files). */
+  gateway?: { port: number; host: string };
 }
 
 type Handler = (
@@ -100,6 +103,7 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
     ...stackEditRoutes(view, opts.home),
     ...pinRoutes(view),
     ...policyRoutes(view),
+    ...clientRoutes({ view, home: opts.home, env: opts.env ?? process.env, gateway: opts.gateway, readJson }),
     ...varRoutes({
       view,
       logger,

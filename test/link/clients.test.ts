@@ -4,7 +4,7 @@
 // telemetry and error reporting off) and each run is bounded by a deadline.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EVERYTHING, gridctl, localServer, ROOT, type Sandbox, sandbox } from '../lifecycle/cli.js';
 import { freePort } from '../support/net.js';
@@ -153,5 +153,75 @@ describe('real client CLIs read what gridctl link writes', () => {
     const cursor = JSON.parse(readFileSync(join(sb.env.HOME!, '.cursor', 'mcp.json'), 'utf8'));
     expect(cursor).toEqual({ mcpServers: { gridctl: { url: `http://localhost:${port}/mcp` } } });
     expect((await gridctl(sb, ['destroy', 'linked'])).code).toBe(0);
+  });
+
+  it('GET /api/clients and the link routes: preview, link, conflict (409), unlink; cross-site writes refused', async () => {
+    const sb = clientSandbox();
+    const cursorFile = join(sb.env.HOME!, '.cursor', 'mcp.json');
+    mkdirSync(dirname(cursorFile), { recursive: true });
+    const port = await freePort();
+    const file = sb.write(
+      'stack.yaml',
+      `name: linked\nmcp-servers:\n${localServer('everything', EVERYTHING, 'stdio')}link: [cursor]\n`,
+    );
+    expect((await gridctl(sb, ['apply', file, '-p', String(port)])).code).toBe(0);
+    const base = `http://127.0.0.1:${port}/api/clients`;
+    type Row = {
+      slug: string;
+      detected: boolean;
+      linked: boolean;
+      owned: boolean;
+      declared: boolean;
+      file: string;
+    };
+    const rows = (await (await fetch(base)).json()) as Row[];
+    expect(rows).toHaveLength(19);
+    expect(rows.find((r) => r.slug === 'cursor')).toMatchObject({
+      detected: true,
+      linked: true,
+      owned: true,
+      declared: true,
+      file: cursorFile,
+    });
+    expect(rows.find((r) => r.slug === 'zed')).toMatchObject({ detected: false, linked: false });
+
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${base}/${path}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', ...headers },
+      });
+    const preview = await post('cursor/link/preview', { group: 'g1', client_id: 'ui' });
+    expect(preview.status).toBe(200);
+    const p = (await preview.json()) as { action: string; diff: string; dryRun: boolean };
+    expect(p).toMatchObject({ action: 'linked', dryRun: true });
+    expect(p.diff).toContain(`+       "url": "http://localhost:${port}/groups/g1/mcp?client=ui"`);
+    expect(readFileSync(cursorFile, 'utf8')).not.toContain('gridctl-g1');
+
+    const linked = await post('cursor/link', { name: 'gw' });
+    expect(linked.status).toBe(200);
+    expect(JSON.parse(readFileSync(cursorFile, 'utf8')).mcpServers.gw).toEqual({
+      url: `http://localhost:${port}/mcp`,
+    });
+    writeFileSync(
+      cursorFile,
+      readFileSync(cursorFile, 'utf8').replace(
+        `${port}/mcp"\n    }\n  }`,
+        `${port}/mcp", "x": 1\n    }\n  }`,
+      ),
+    );
+    const refused = await fetch(`${base}/cursor/link?name=gw`, { method: 'DELETE' });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error.message).toContain(
+      'edited since gridctl wrote it',
+    );
+    expect((await fetch(`${base}/cursor/link?name=gw&force=true`, { method: 'DELETE' })).status).toBe(200);
+    expect(JSON.parse(readFileSync(cursorFile, 'utf8')).mcpServers.gw).toBeUndefined();
+
+    const crossSite = await post('cursor/link', {}, { origin: 'https://evil.example' });
+    expect(crossSite.status).toBe(403);
+    expect((await fetch(`${base}/nope/link`, { method: 'DELETE' })).status).toBe(404);
+    expect((await gridctl(sb, ['destroy', 'linked', '--unlink'])).code).toBe(0);
+    expect(JSON.parse(readFileSync(cursorFile, 'utf8')).mcpServers).toEqual({});
   });
 });
