@@ -245,10 +245,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     env: o.env,
     auth: auth !== undefined,
     redact: o.redact,
-    gateway: {
-      port: o.port,
-      host: ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(o.bind) ? 'localhost' : o.bind,
-    },
+    gateway: { port: o.port, host: linkHost(o.bind) },
   });
   const apiGuard = new RequestGuard(stack?.gateway?.allowed_hosts, stack?.gateway?.allowed_origins);
   // The web UI's shell and assets: open like /health (the data behind them needs auth).
