@@ -15,7 +15,16 @@ import { extname, join, resolve, sep } from 'node:path';
 export const WEB_ROOT = resolve(import.meta.dirname, '../../dist/web');
 
 /** Top-level client routes of the single-page app; they all answer index.html. */
-export const UI_ROUTES = ['stack', 'tools', 'logs', 'spec', 'variables', 'pins', 'setup'] as const;
+export const UI_ROUTES = [
+  'stack',
+  'tools',
+  'logs',
+  'spec',
+  'variables',
+  'pins',
+  'connections',
+  'setup',
+] as const;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

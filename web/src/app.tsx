@@ -15,6 +15,7 @@ const SpecView = lazyView(() => import('./views/spec.js'));
 const SetupView = lazyView(() => import('./views/setup.js'));
 const PinsView = lazyView(() => import('./views/pins.js'));
 const VariablesView = lazyView(() => import('./views/variables.js'));
+const ConnectionsView = lazyView(() => import('./views/connections.js'));
 
 const NAV = [
   { path: '/stack', label: 'Stack', icon: 'stack' },
@@ -23,6 +24,7 @@ const NAV = [
   { path: '/spec', label: 'Spec', icon: 'spec' },
   { path: '/variables', label: 'Variables', icon: 'vars' },
   { path: '/pins', label: 'Pins', icon: 'pins' },
+  { path: '/connections', label: 'Connections', icon: 'client' },
 ] as const;
 
 type Theme = 'light' | 'dark' | 'system';
@@ -173,6 +175,9 @@ export function App(): JSX.Element {
       break;
     case '/pins':
       view = <PinsView />;
+      break;
+    case '/connections':
+      view = <ConnectionsView />;
       break;
     default:
       view = <StackView />;
