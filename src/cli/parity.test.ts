@@ -94,3 +94,14 @@ describe('gridctl vault', () => {
     expect((await runCli(['vault', 'list'], { env })).code).toBe(0);
   });
 });
+
+describe('gridctl logs --tail / -s', () => {
+  it('are the reference names of --lines and the stack argument', async () => {
+    const home = join(tempDir('logs'), 'g');
+    mkdirSync(join(home, 'logs'), { recursive: true });
+    writeFileSync(join(home, 'logs', 'old.log'), 'first line\nsecond line\nthird line\n');
+    const r = await runCli(['logs', '-s', 'old', '--tail', '2'], { env: { GRIDCTL_HOME: home } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('second line\nthird line\n');
+  });
+});

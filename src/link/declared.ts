@@ -25,7 +25,7 @@ export function reconcileLinks(
   stack: Pick<Stack, 'link'>,
   ce: ClientEnv,
   home: string,
-  at: { port: number; host?: string },
+  at: { port: number; host?: string; dryRun?: boolean },
 ): DeclaredOutcome[] {
   const ledger = Ledger.open(home);
   return declaredLinks(stack).map((l): DeclaredOutcome => {
@@ -60,10 +60,11 @@ export function describeDeclared(results: DeclaredOutcome[]): { line: string; wa
   return results.map((r) => {
     if (r.kind === 'skipped') return { line: `link ${r.client}: skipped (${r.reason})`, warn: true };
     const o = r.outcome;
+    const would = o.dryRun ? 'would be ' : '';
     const what: Record<string, string> = {
-      linked: `linked: ${o.name} → ${o.url} in ${o.file}`,
-      updated: `updated: ${o.name} → ${o.url} in ${o.file}`,
-      replaced: `replaced: ${o.name} → ${o.url} in ${o.file}`,
+      linked: `${would}linked: ${o.name} → ${o.url} in ${o.file}`,
+      updated: `${would}updated: ${o.name} → ${o.url} in ${o.file}`,
+      replaced: `${would}replaced: ${o.name} → ${o.url} in ${o.file}`,
       already: `already linked (${o.file})`,
       unlinked: `unlinked: removed ${o.name} from ${o.file}`,
       'not-linked': 'not linked; nothing to remove',

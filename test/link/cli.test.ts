@@ -137,3 +137,28 @@ describe('the link: block', () => {
     expect(readFileSync(f.cursor, 'utf8')).toBe(foreign);
   });
 });
+
+describe('gridctl plan with a link: block', () => {
+  it('lists what apply would do with each declared client, writing nothing', async () => {
+    const f = fixture();
+    const stack = join(f.dir, 'stack.yaml');
+    writeFileSync(
+      stack,
+      'name: planned\nmcp-servers:\n  - name: a\n    command: [node, x.js]\nlink: [cursor, zed]\n',
+    );
+    const r = await runCli(['plan', stack], { env: f.env, cwd: f.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Client links (made once apply is healthy):');
+    expect(r.stdout).toContain(
+      `link cursor: would be linked: gridctl → http://localhost:8180/mcp in ${f.cursor}`,
+    );
+    expect(r.stdout).toContain('link zed: skipped (Zed is not installed here)');
+    expect(() => readFileSync(f.cursor)).toThrow();
+    const json = JSON.parse(
+      (await runCli(['plan', stack, '--format', 'json'], { env: f.env, cwd: f.dir })).stdout,
+    );
+    expect(json.clientLinks).toHaveLength(2);
+    const bad = await runCli(['plan', stack, '--format', 'yaml'], { env: f.env, cwd: f.dir });
+    expect(bad.stderr).toContain('--format yaml: use text or json');
+  });
+});
