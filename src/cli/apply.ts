@@ -46,7 +46,7 @@ const DEFAULTS = { port: '8180', basePort: '9000', logLevel: 'info', readyTimeou
 export const registerApply: CommandRegistrar = (program, ctx) => {
   const cmd = withHome(program.command('apply'))
     .description('Start a stack: every server behind one MCP endpoint (a background daemon by default)')
-    .argument('<file>', 'stack file (stack.yaml)')
+    .argument('[file]', 'stack file (stack.yaml); none: the gateway without a stack, as `gridctl serve`')
     .option('-f, --foreground', 'run in this terminal instead of as a daemon')
     .option('-p, --port <port>', 'gateway port', DEFAULTS.port)
     .option('--base-port <port>', 'first host port for container servers', DEFAULTS.basePort)
@@ -74,7 +74,20 @@ export const registerApply: CommandRegistrar = (program, ctx) => {
     .option('--daemon-child', 'internal: run as the forked daemon');
   const child = cmd.options.find((o) => o.long === '--daemon-child');
   if (child) child.hidden = true;
-  cmd.action((file: string, flags: ApplyFlags) => apply(ctx, file, flags));
+  cmd.action(async (file: string | undefined, flags: ApplyFlags) => {
+    if (file !== undefined) return apply(ctx, file, flags);
+    ctx.stderr.write('No stack file given: starting the gateway without a stack, as `gridctl serve` does.\n');
+    const { serve } = await import('./serve.js');
+    await serve(ctx, {
+      foreground: flags.foreground,
+      port: flags.port,
+      bind: flags.bind ?? '127.0.0.1',
+      watch: flags.watch,
+      logLevel: flags.logLevel,
+      home: flags.home,
+      insecureAllowUnauthenticated: flags.insecureAllowUnauthenticated,
+    });
+  });
 };
 
 /** Flags as commander fills them when none are given. */
@@ -268,6 +281,12 @@ function linkDeclared(
     declared = { link: all };
   }
   if (!declared.link?.length) return notice;
+  if (stack.gateway?.auth) {
+    notice.push({
+      line: "the stack sets gateway.auth: add its credential to each linked client's entry yourself (gridctl does not write tokens into client files)",
+      warn: true,
+    });
+  }
   return [...notice, ...describeDeclared(reconcileLinks(declared, ce, home, { port, host: hostFor(bind) }))];
 }
 

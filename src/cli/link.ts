@@ -130,6 +130,12 @@ function gatewayAt(
   const running = runningStates(paths);
   if (running.length === 1) {
     const s = running[0]!;
+    if (s.auth) {
+      // The daemon's own CLI credential is not for clients, and the stack's token is a secret.
+      ctx.stderr.write(
+        `${ctx.paint('yellow', 'Warning:')} stack '${s.stack_name}' requires gateway.auth: add its ${s.auth.type === 'bearer' ? 'Authorization: Bearer' : s.auth.header} header to the client's entry yourself (gridctl does not write the token into client files)\n`,
+      );
+    }
     const loopback = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(s.bind);
     return { port: s.port, host: loopback ? 'localhost' : s.bind.includes(':') ? `[${s.bind}]` : s.bind };
   }

@@ -29,6 +29,7 @@ const commands: Record<string, () => Promise<CommandRegistrar>> = {
   import: async () => (await import('./import.js')).registerImport,
   vault: async () => (await import('./var.js')).registerVar,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
+  info: async () => (await import('./info.js')).registerInfo,
   version: async () => (await import('./version.js')).registerVersion,
   completion: async () => (await import('./completion.js')).registerCompletion,
 };

@@ -105,3 +105,33 @@ describe('gridctl logs --tail / -s', () => {
     expect(r.stdout).toBe('second line\nthird line\n');
   });
 });
+
+describe('gridctl init --example', () => {
+  it('copies an example that validates where it lands, with its schema comment fixed', async () => {
+    const dir = join(tempDir('init'), 'q');
+    const r = await runCli(['init', dir, '--example', 'quickstart', '--name', 'mine']);
+    expect(r.code, r.stderr).toBe(0);
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(join(dir, 'stack.yaml'), 'utf8');
+    expect(text).toMatch(/^name: mine$/m);
+    const ref = /\$schema=(\S+)/.exec(text)![1]!;
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(dir, ref))).toBe(true);
+    expect((await runCli(['validate', join(dir, 'stack.yaml')])).code).toBe(0);
+    const bad = await runCli(['init', join(dir, 'x'), '--example', 'nope']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('init: no example "nope"; choose one of');
+  });
+});
+
+describe('gridctl info and status --plain', () => {
+  it('info states the home and where it came from; status takes --plain but not with --json', async () => {
+    const home = join(tempDir('info'), 'g');
+    const info = JSON.parse((await runCli(['info', '--json'], { env: { GRIDCTL_HOME: home } })).stdout);
+    expect(info).toMatchObject({ version: VERSION, home, home_from: 'GRIDCTL_HOME' });
+    expect((await runCli(['status', '--plain'], { env: { GRIDCTL_HOME: home } })).code).toBe(0);
+    const both = await runCli(['status', '--plain', '--json'], { env: { GRIDCTL_HOME: home } });
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('--plain and --json contradict each other');
+  });
+});

@@ -5,7 +5,7 @@ import { listWorkloadContainers } from '../controller/workloads.js';
 import { listStates } from '../state/state-file.js';
 import type { CliContext } from './context.js';
 import type { CommandRegistrar } from './main.js';
-import { homeFor, withHome } from './options.js';
+import { fail, homeFor, withHome } from './options.js';
 import { ago, stderrTails, table } from './render.js';
 
 interface GatewayRow {
@@ -46,108 +46,122 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
     .option('--json', 'machine-readable output')
     .option('-s, --stack <name>', 'only this stack')
     .option('--replicas', 'also show every replica of each server, and autoscaler decisions')
-    .action(async (opts: { json?: boolean; stack?: string; home?: string; replicas?: boolean }) => {
-      const paths = homeFor(ctx, opts);
-      const gateways: GatewayRow[] = [];
-      for (const { name, read } of listStates(paths)) {
-        if (opts.stack && name !== opts.stack) continue;
-        if (read.kind !== 'ok') {
-          gateways.push({
-            name,
-            status: 'unreadable',
-            error: read.kind === 'corrupt' ? read.reason : read.kind,
-          });
-          continue;
+    // The tables are whitespace-separated rows already; the flag is the reference's, for scripts.
+    .option('--plain', 'whitespace-separated rows (what the tables always are)')
+    .action(
+      async (opts: {
+        json?: boolean;
+        plain?: boolean;
+        stack?: string;
+        home?: string;
+        replicas?: boolean;
+      }) => {
+        if (opts.plain && opts.json) {
+          fail(ctx, '--plain and --json contradict each other; pass one');
+          return;
         }
-        const s = read.state;
-        const row: GatewayRow = {
-          name,
-          port: s.port,
-          pid: s.pid,
-          status: read.alive ? 'running' : 'stale',
-          started_at: s.started_at,
-          stack_file: s.stack_file,
-        };
-        if (read.alive) {
-          try {
-            row.servers = (await apiGet<StatusBody>(s, '/api/status')).servers;
-            row.sessions = await apiGet<SessionRow[]>(s, '/api/sessions');
-            row.session_stats = await apiGet<SessionStats>(s, '/api/sessions/stats');
-          } catch (err) {
-            row.error = `API not answering: ${(err as Error).message}`;
+        const paths = homeFor(ctx, opts);
+        const gateways: GatewayRow[] = [];
+        for (const { name, read } of listStates(paths)) {
+          if (opts.stack && name !== opts.stack) continue;
+          if (read.kind !== 'ok') {
+            gateways.push({
+              name,
+              status: 'unreadable',
+              error: read.kind === 'corrupt' ? read.reason : read.kind,
+            });
+            continue;
           }
+          const s = read.state;
+          const row: GatewayRow = {
+            name,
+            port: s.port,
+            pid: s.pid,
+            status: read.alive ? 'running' : 'stale',
+            started_at: s.started_at,
+            stack_file: s.stack_file,
+          };
+          if (read.alive) {
+            try {
+              row.servers = (await apiGet<StatusBody>(s, '/api/status')).servers;
+              row.sessions = await apiGet<SessionRow[]>(s, '/api/sessions');
+              row.session_stats = await apiGet<SessionStats>(s, '/api/sessions/stats');
+            } catch (err) {
+              row.error = `API not answering: ${(err as Error).message}`;
+            }
+          }
+          gateways.push(row);
         }
-        gateways.push(row);
-      }
 
-      // Containers come from the engine (by label), when one answers.
-      const containers = await listWorkloadContainers(ctx.env, opts.stack);
-      if (opts.json) {
-        ctx.stdout.write(
-          `${JSON.stringify({ home: paths.root, gateways, containers: containers ?? [] }, null, 2)}\n`,
-        );
-        return;
-      }
-      if (containers && containers.length > 0) {
-        ctx.stdout.write(
-          `${table(
-            ['CONTAINER ID', 'NAME', 'TYPE', 'IMAGE', 'STATE', 'STATUS'],
-            containers.map((c) => [c.id, c.name, c.type, c.image, c.state, c.status]),
-          )}\n`,
-        );
-      }
-      if (gateways.length === 0) {
-        ctx.stdout.write('No stacks running. Start one with `gridctl apply stack.yaml`.\n');
-        return;
-      }
-      ctx.stdout.write(
-        table(
-          ['GATEWAY', 'PORT', 'PID', 'STATUS', 'STARTED'],
-          gateways.map((g) => [
-            g.name,
-            String(g.port ?? '-'),
-            String(g.pid ?? '-'),
-            g.status === 'running' ? ctx.paint('green', g.status) : ctx.paint('yellow', g.status),
-            g.started_at ? ago(g.started_at) : '-',
-          ]),
-        ),
-      );
-      for (const g of gateways) {
-        if (g.status === 'stale') {
+        // Containers come from the engine (by label), when one answers.
+        const containers = await listWorkloadContainers(ctx.env, opts.stack);
+        if (opts.json) {
           ctx.stdout.write(
-            `\n${g.name}: the daemon (PID ${g.pid}) is gone; \`gridctl apply\` starts it again, \`gridctl destroy ${g.name}\` cleans up.\n`,
+            `${JSON.stringify({ home: paths.root, gateways, containers: containers ?? [] }, null, 2)}\n`,
+          );
+          return;
+        }
+        if (containers && containers.length > 0) {
+          ctx.stdout.write(
+            `${table(
+              ['CONTAINER ID', 'NAME', 'TYPE', 'IMAGE', 'STATE', 'STATUS'],
+              containers.map((c) => [c.id, c.name, c.type, c.image, c.state, c.status]),
+            )}\n`,
           );
         }
-        if (g.error) ctx.stdout.write(`\n${g.name}: ${g.error}\n`);
-        if (!g.servers) continue;
-        ctx.stdout.write(`\n${ctx.paint('bold', `${g.name}`)} servers\n`);
+        if (gateways.length === 0) {
+          ctx.stdout.write('No stacks running. Start one with `gridctl apply stack.yaml`.\n');
+          return;
+        }
         ctx.stdout.write(
           table(
-            ['NAME', 'KIND', 'TRANSPORT', 'STATE', 'REPLICAS', 'TOOLS', 'PINS', 'RESTARTS', 'PID'],
-            g.servers.map((s) => [
-              s.name,
-              s.kind,
-              s.transport,
-              paintState(ctx.paint, s.reason ? `${s.state} (${truncate(s.reason, 60)})` : s.state),
-              replicaCount(s),
-              String(s.tools),
-              paintPins(ctx.paint, s.pins ?? '-'),
-              String(s.restarts),
-              s.pid ? String(s.pid) : '-',
+            ['GATEWAY', 'PORT', 'PID', 'STATUS', 'STARTED'],
+            gateways.map((g) => [
+              g.name,
+              String(g.port ?? '-'),
+              String(g.pid ?? '-'),
+              g.status === 'running' ? ctx.paint('green', g.status) : ctx.paint('yellow', g.status),
+              g.started_at ? ago(g.started_at) : '-',
             ]),
           ),
         );
-        ctx.stdout.write(stderrTails(g.servers));
-        if (opts.replicas) writeReplicas(ctx, g.name, g.servers);
-        if (g.sessions && g.sessions.length > 0) writeSessions(ctx, g.name, g.sessions);
-        const st = g.session_stats;
-        if (st) {
+        for (const g of gateways) {
+          if (g.status === 'stale') {
+            ctx.stdout.write(
+              `\n${g.name}: the daemon (PID ${g.pid}) is gone; \`gridctl apply\` starts it again, \`gridctl destroy ${g.name}\` cleans up.\n`,
+            );
+          }
+          if (g.error) ctx.stdout.write(`\n${g.name}: ${g.error}\n`);
+          if (!g.servers) continue;
+          ctx.stdout.write(`\n${ctx.paint('bold', `${g.name}`)} servers\n`);
           ctx.stdout.write(
-            `\n${g.name}: ${st.total} session(s), ${st.live} live; since start ${st.evicted} evicted to make room, ${st.expired} expired idle, ${st.refused} refused\n`,
+            table(
+              ['NAME', 'KIND', 'TRANSPORT', 'STATE', 'REPLICAS', 'TOOLS', 'PINS', 'RESTARTS', 'PID'],
+              g.servers.map((s) => [
+                s.name,
+                s.kind,
+                s.transport,
+                paintState(ctx.paint, s.reason ? `${s.state} (${truncate(s.reason, 60)})` : s.state),
+                replicaCount(s),
+                String(s.tools),
+                paintPins(ctx.paint, s.pins ?? '-'),
+                String(s.restarts),
+                s.pid ? String(s.pid) : '-',
+              ]),
+            ),
           );
+          ctx.stdout.write(stderrTails(g.servers));
+          if (opts.replicas) writeReplicas(ctx, g.name, g.servers);
+          if (g.sessions && g.sessions.length > 0) writeSessions(ctx, g.name, g.sessions);
+          const st = g.session_stats;
+          if (st) {
+            ctx.stdout.write(
+              `\n${g.name}: ${st.total} session(s), ${st.live} live; since start ${st.evicted} evicted to make room, ${st.expired} expired idle, ${st.refused} refused\n`,
+            );
+          }
         }
-      }
-    });
+      },
+    );
 };
 
 /** Each connected client with the id its scope and limits key on, and what that scope allows. */
