@@ -37,12 +37,12 @@ export const registerInfo: CommandRegistrar = (program, ctx) => {
         ? `${info.engine.kind} ${info.engine.version} at ${info.engine.socket} (${info.engine.source})`
         : `none answers (tried ${info.sockets_tried.join(', ') || 'no socket'})`;
       ctx.stdout.write(
-        [
+        `${[
           `gridctl   ${info.version}`,
           `node      ${info.node} (${info.platform})`,
           `home      ${info.home} (${info.home_from})`,
           `engine    ${engine}`,
-        ].join('\n') + '\n',
+        ].join('\n')}\n`,
       );
     });
 };
