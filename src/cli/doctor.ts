@@ -61,6 +61,7 @@ export async function runChecks(ctx: CliContext, paths: HomePaths): Promise<Chec
   return [
     nodeCheck(),
     homeCheck(paths),
+    ...referenceHomeCheck(ctx.env),
     ...stateChecks(paths),
     await portCheck(paths, 8180),
     await vaultCheck(paths, ctx.env),
@@ -98,6 +99,22 @@ function homeCheck(paths: HomePaths): Check {
       fix: 'make it writable, or point GRIDCTL_HOME (or --home) at a folder you own',
     };
   }
+}
+
+/**
+ * The reference design keeps its files in $GRIDCTL_HOME/.gridctl, gridctl in $GRIDCTL_HOME itself:
+ * one variable serves both without their files meeting. Said once, so nobody looks in the wrong one.
+ */
+function referenceHomeCheck(env: NodeJS.ProcessEnv): Check[] {
+  const root = env.GRIDCTL_HOME;
+  if (!root || !existsSync(join(root, '.gridctl'))) return [];
+  return [
+    {
+      name: 'reference home',
+      status: 'info',
+      detail: `${join(root, '.gridctl')} is the reference gridctl's home under the same GRIDCTL_HOME; this gridctl uses ${root} itself, so the two do not share state, logs or variables`,
+    },
+  ];
 }
 
 function stateChecks(paths: HomePaths): Check[] {

@@ -135,3 +135,15 @@ describe('gridctl info and status --plain', () => {
     expect(both.stderr).toContain('--plain and --json contradict each other');
   });
 });
+
+describe('a GRIDCTL_HOME shared with the reference design', () => {
+  it('doctor says where each one keeps its files', async () => {
+    const root = tempDir('refhome');
+    mkdirSync(join(root, '.gridctl', 'state'), { recursive: true });
+    const r = await runCli(['doctor', '--json'], { env: { GRIDCTL_HOME: root, PATH: process.env.PATH } });
+    const check = (JSON.parse(r.stdout) as { checks: { name: string; detail: string }[] }).checks.find(
+      (c) => c.name === 'reference home',
+    );
+    expect(check?.detail).toContain(`this gridctl uses ${root} itself`);
+  });
+});
