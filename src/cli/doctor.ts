@@ -1,7 +1,7 @@
 // `gridctl doctor`: checks what gridctl needs on this machine and says how to fix each problem.
 // Exit 0 when all is well, 1 when something needs attention, 2 when gridctl cannot work as it is.
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { runningStates } from '../controller/targets.js';
 import { clientEnv, dialectOf } from '../link/dialects.js';
@@ -158,10 +158,19 @@ function stateChecks(paths: HomePaths): Check[] {
 async function portCheck(paths: HomePaths, port: number): Promise<Check> {
   const owner = runningStates(paths).find((s) => s.port === port);
   if (owner) return { name: `port ${port}`, status: 'ok', detail: `used by stack ${owner.stack_name}` };
+  // A connect probe, not a bind: doctor must never hold the port an apply is about to take.
   const free = await new Promise<boolean>((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    const sock = connect({ port, host: '127.0.0.1' });
+    sock.setTimeout(1000);
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.once('error', () => resolve(true));
   });
   return free
     ? { name: `port ${port}`, status: 'ok', detail: 'free for the gateway' }
