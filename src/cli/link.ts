@@ -75,12 +75,19 @@ function run(ctx: CliContext, verb: 'link' | 'unlink', client: string | undefine
       return;
     }
     const at = verb === 'link' ? gatewayAt(ctx, paths, flags) : undefined;
-    const outcomes = chosen.map((d) => {
-      const opts = { name: flags.name, group: flags.group, force: flags.force, dryRun: flags.dryRun };
-      return verb === 'link'
-        ? link(d, ce, ledger, { ...opts, ...at!, clientId: flags.clientId })
-        : unlink(d, ce, ledger, opts);
-    });
+    // `unlink --all` with no name: every entry gridctl recorded, group entries included.
+    const everyRecord = verb === 'unlink' && flags.all && !flags.name && !flags.group;
+    const outcomes = everyRecord
+      ? ledger.all().flatMap((r) => {
+          const d = dialectOf(r.client);
+          return d ? [unlink(d, ce, ledger, { name: r.name, force: flags.force, dryRun: flags.dryRun })] : [];
+        })
+      : chosen.map((d) => {
+          const opts = { name: flags.name, group: flags.group, force: flags.force, dryRun: flags.dryRun };
+          return verb === 'link'
+            ? link(d, ce, ledger, { ...opts, ...at!, clientId: flags.clientId })
+            : unlink(d, ce, ledger, opts);
+        });
     if (flags.json) {
       const out = outcomes.map(({ before: _b, after: _a, ...o }) => ({
         ...o,

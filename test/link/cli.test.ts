@@ -107,6 +107,24 @@ describe('gridctl link / unlink', () => {
   });
 });
 
+describe('unlink --all', () => {
+  it('removes every entry gridctl recorded, group entries included', async () => {
+    const f = fixture();
+    await runCli(['link', 'cursor', '-p', '9100'], { env: f.env, cwd: f.dir });
+    await runCli(['link', 'cursor', '--group', 'docs', '-p', '9100'], { env: f.env, cwd: f.dir });
+    expect(Object.keys(JSON.parse(readFileSync(f.cursor, 'utf8')).mcpServers)).toEqual([
+      'gridctl',
+      'gridctl-docs',
+    ]);
+    const r = await runCli(['unlink', '--all'], { env: f.env, cwd: f.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(f.cursor, 'utf8')).mcpServers).toEqual({});
+    expect((await runCli(['unlink', '--all'], { env: f.env, cwd: f.dir })).stderr).toContain(
+      'gridctl has linked no client',
+    );
+  });
+});
+
 describe('the link: block', () => {
   it('links detected clients, skips the rest, never overwrites a foreign entry, and unlinks only its own', () => {
     const f = fixture();
