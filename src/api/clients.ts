@@ -11,6 +11,7 @@ import { Ledger } from '../link/ledger.js';
 import { type LinkOutcome, link, linkState, unlink } from '../link/linker.js';
 import { ApiError, sendJson } from './errors.js';
 import type { StackView } from './server.js';
+import { appliedStack, checkWrite } from './stack-edit.js';
 
 type Route = [
   method: string,
@@ -52,7 +53,10 @@ export function clientRoutes(o: ClientsOptions): Route[] {
     if (!d) throw new ApiError('not_found', `no client "${slug}" (GET /api/clients lists them)`);
     return d;
   };
+  // Writes to a client's file pass the same guard as writes to the stack file (stack-edit.ts).
+  const guard = (req: IncomingMessage) => checkWrite(req, appliedStack(o.view)?.gateway?.allowed_hosts ?? []);
   const body = async (req: IncomingMessage): Promise<LinkBody> => {
+    guard(req);
     const b = (await o.readJson(req)) as LinkBody | null;
     if (b === null || typeof b !== 'object' || Array.isArray(b))
       throw new ApiError('bad_request', 'expected a JSON object');
@@ -128,7 +132,8 @@ export function clientRoutes(o: ClientsOptions): Route[] {
     [
       'DELETE',
       /^\/api\/clients\/([^/]+)\/link$/,
-      (_req, res, url, [slug]) =>
+      (req, res, url, [slug]) => {
+        guard(req);
         answer(
           res,
           run(() =>
@@ -139,7 +144,8 @@ export function clientRoutes(o: ClientsOptions): Route[] {
               dryRun: url.searchParams.get('dry_run') === 'true',
             }),
           ),
-        ),
+        );
+      },
     ],
   ];
 }

@@ -210,17 +210,29 @@ describe('real client CLIs read what gridctl link writes', () => {
         `${port}/mcp", "x": 1\n    }\n  }`,
       ),
     );
-    const refused = await fetch(`${base}/cursor/link?name=gw`, { method: 'DELETE' });
+    const del = (q: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+      fetch(`${base}/cursor/link${q}`, { method: 'DELETE', headers });
+    expect((await del('?name=gw', {})).status).toBe(400); // the write guard wants JSON
+    const refused = await del('?name=gw');
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { error: { code: string; message: string } }).error.message).toContain(
       'edited since gridctl wrote it',
     );
-    expect((await fetch(`${base}/cursor/link?name=gw&force=true`, { method: 'DELETE' })).status).toBe(200);
+    expect((await del('?name=gw&force=true')).status).toBe(200);
     expect(JSON.parse(readFileSync(cursorFile, 'utf8')).mcpServers.gw).toBeUndefined();
 
     const crossSite = await post('cursor/link', {}, { origin: 'https://evil.example' });
     expect(crossSite.status).toBe(403);
-    expect((await fetch(`${base}/nope/link`, { method: 'DELETE' })).status).toBe(404);
+    // A cross-site form can send text/plain without a preflight: refused before anything is read.
+    expect((await post('cursor/link', {}, { 'content-type': 'text/plain' })).status).toBe(400);
+    expect(
+      (
+        await fetch(`${base}/nope/link`, {
+          method: 'DELETE',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(404);
     expect((await gridctl(sb, ['destroy', 'linked', '--unlink'])).code).toBe(0);
     expect(JSON.parse(readFileSync(cursorFile, 'utf8')).mcpServers).toEqual({});
   });

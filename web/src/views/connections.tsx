@@ -68,7 +68,7 @@ export default function ConnectionsView(): JSX.Element {
       setPreview({
         slug: c.slug,
         verb: 'unlink',
-        out: await api<Outcome>(`${path(c.slug)}?dry_run=true`, { method: 'DELETE' }),
+        out: await api<Outcome>(`${path(c.slug)}?dry_run=true`, { method: 'DELETE', json: {} }),
       });
     });
   const confirm = () => {
@@ -78,7 +78,7 @@ export default function ConnectionsView(): JSX.Element {
       const out =
         verb === 'link'
           ? await api<Outcome>(path(slug), { method: 'POST', json: {} })
-          : await api<Outcome>(path(slug), { method: 'DELETE' });
+          : await api<Outcome>(path(slug), { method: 'DELETE', json: {} });
       note(verb === 'link' ? `Linked ${slug}: ${out.name} → ${out.url}` : `Unlinked ${slug}`);
       setPreview(undefined);
       await load();
