@@ -147,3 +147,22 @@ describe('a GRIDCTL_HOME shared with the reference design', () => {
     expect(check?.detail).toContain(`this gridctl uses ${root} itself`);
   });
 });
+
+describe('docs/cli.md', () => {
+  it('has an entry for every command (and alias)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { allRegistrars, buildProgram } = await import('./main.js');
+    const { createContext } = await import('./context.js');
+    const { PassThrough } = await import('node:stream');
+    const ctx = createContext({
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+      env: {},
+      cwd: process.cwd(),
+    });
+    const program = buildProgram(ctx, await allRegistrars());
+    const doc = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
+    const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+    expect(names.filter((n) => !doc.includes(`gridctl ${n}`))).toEqual([]);
+  });
+});
