@@ -30,6 +30,7 @@ const commands: Record<string, () => Promise<CommandRegistrar>> = {
   vault: async () => (await import('./var.js')).registerVar,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
   info: async () => (await import('./info.js')).registerInfo,
+  export: async () => (await import('./export.js')).registerExport,
   version: async () => (await import('./version.js')).registerVersion,
   completion: async () => (await import('./completion.js')).registerCompletion,
 };
