@@ -24,6 +24,8 @@ export interface Target {
   container: Container;
   /** The entry that points the client at `url` (named `name`). */
   entry(url: string, name: string): Record<string, unknown>;
+  /** Older key paths of the same file that import also reads (entries are never written there). */
+  alsoRead?: readonly (readonly string[])[];
 }
 
 export interface Dialect {
@@ -178,15 +180,17 @@ export const DIALECTS: readonly Dialect[] = [
   {
     slug: 'opencode',
     name: 'OpenCode',
+    // OpenCode 2 keeps servers under mcp.servers; version 1 kept them straight under mcp.
     targets: (ce) =>
-      ['opencode.json', 'opencode.jsonc'].map((f) =>
-        json(join(isWin(ce) ? appData(ce) : xdgConfig(ce), 'opencode', f), ['mcp'], (url) => ({
+      ['opencode.json', 'opencode.jsonc'].map((f) => ({
+        ...json(join(isWin(ce) ? appData(ce) : xdgConfig(ce), 'opencode', f), ['mcp', 'servers'], (url) => ({
           type: 'remote',
           url,
-          enabled: true,
         })),
-      ),
-    source: 'https://opencode.ai/docs/mcp-servers/ (mcp, type "remote")',
+        alsoRead: [['mcp']],
+      })),
+    source:
+      'https://opencode.ai/docs/mcp-servers/ (V2: mcp.servers, type "remote"; V1 entries under mcp are imported)',
   },
   {
     slug: 'grok',

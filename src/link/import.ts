@@ -103,7 +103,14 @@ export function readClient(
       skipped.push({ client: d.slug, name: '*', reason: `${t.file}: ${(err as Error).message}` });
       continue;
     }
-    for (const [name, raw] of entriesOf(doc, t.key, t.container)) {
+    const keys = [t.key, ...(t.alsoRead ?? [])];
+    // An older key may hold the current one (mcp holds mcp.servers): that is no server.
+    const isContainer = (key: readonly string[], name: string) =>
+      key !== t.key && [...key, name].every((k, i) => t.key[i] === k);
+    const entries = keys.flatMap((key) =>
+      [...entriesOf(doc, key, t.container)].filter(([name]) => !isContainer(key, name)),
+    );
+    for (const [name, raw] of entries) {
       if (ledger.find(t.file, name) || name === 'gridctl' || name.startsWith('gridctl-')) {
         skipped.push({ client: d.slug, name, reason: "gridctl's own entry" });
         continue;

@@ -111,3 +111,29 @@ describe('import options', () => {
     expect(parse(readFileSync(stack, 'utf8')).name).toBe(dir.split('/').at(-1)!.toLowerCase());
   });
 });
+
+describe('import from OpenCode 1', () => {
+  it('reads servers straight under mcp as well as under mcp.servers', async () => {
+    const dir = tempDir('import');
+    const user = join(dir, 'user');
+    const file = join(user, '.config', 'opencode', 'opencode.json');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        mcp: {
+          old: { type: 'remote', url: 'https://old.example.invalid/mcp', enabled: true },
+          servers: { new: { type: 'local', command: ['node', 'server.js'] } },
+        },
+      }),
+    );
+    const stack = join(dir, 'stack.yaml');
+    const env = { HOME: user, GRIDCTL_HOME: join(dir, 'gridctl') };
+    const r = await runCli(['import', 'opencode', '-f', stack], { env, cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parse(readFileSync(stack, 'utf8'))['mcp-servers']).toEqual([
+      { name: 'new', command: ['node', 'server.js'] },
+      { name: 'old', url: 'https://old.example.invalid/mcp', transport: 'http' },
+    ]);
+  });
+});
