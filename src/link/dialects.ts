@@ -240,10 +240,11 @@ export const DIALECTS: readonly Dialect[] = [
           'cline_mcp_settings.json',
         ),
         ['mcpServers'],
-        (url) => ({ type: 'streamableHttp', url, disabled: false, alwaysAllow: [] }),
+        // Cline's list of tools run without asking is autoApprove (Roo's is alwaysAllow).
+        (url) => ({ type: 'streamableHttp', url, disabled: false, autoApprove: [] }),
       ),
     ],
-    source: 'https://docs.cline.bot/mcp/configuring-mcp-servers (type streamableHttp)',
+    source: 'https://docs.cline.bot/mcp/configuring-mcp-servers (type streamableHttp, autoApprove)',
   },
   {
     slug: 'roo',
