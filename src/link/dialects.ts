@@ -230,8 +230,9 @@ export const DIALECTS: readonly Dialect[] = [
   {
     slug: 'cline',
     name: 'Cline',
-    targets: (ce) => [
-      json(
+    // The VS Code extension's file, then the Cline CLI's (CLINE_MCP_SETTINGS_PATH moves it).
+    targets: (ce) =>
+      [
         join(
           vscodeUser(ce),
           'globalStorage',
@@ -239,11 +240,17 @@ export const DIALECTS: readonly Dialect[] = [
           'settings',
           'cline_mcp_settings.json',
         ),
-        ['mcpServers'],
+        ce.env.CLINE_MCP_SETTINGS_PATH ||
+          join(ce.home, '.cline', 'data', 'settings', 'cline_mcp_settings.json'),
+      ].map((file) =>
         // Cline's list of tools run without asking is autoApprove (Roo's is alwaysAllow).
-        (url) => ({ type: 'streamableHttp', url, disabled: false, autoApprove: [] }),
+        json(file, ['mcpServers'], (url) => ({
+          type: 'streamableHttp',
+          url,
+          disabled: false,
+          autoApprove: [],
+        })),
       ),
-    ],
     source: 'https://docs.cline.bot/mcp/configuring-mcp-servers (type streamableHttp, autoApprove)',
   },
   {
