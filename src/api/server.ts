@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseDuration } from '../config/duration.js';
 import type { LogEntry, Logger, LogLevel } from '../logging/logger.js';
 import type { TraceRing } from '../observability/trace-ring.js';
+import { clientRoutes } from './clients.js';
 import { ApiError, redactorOf, sendError, sendJson } from './errors.js';
 import { EventHub } from './events.js';
 import { type PinsView, pinRoutes } from './pins.js';
@@ -68,6 +69,8 @@ export interface ApiOptions {
   auth?: boolean;
   /** The redactor the daemon started with (the variable routes rebuild it after writes). */
   redact?: (text: string) => string;
+  /** Where the gateway listens (the URL `link` writes into clients' files). */
+  gateway?: { port: number; host: string };
 }
 
 type Handler = (
@@ -183,6 +186,7 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
     ...pinRoutes(view),
     ...policyRoutes(view),
     ...skillRoutes(view),
+    ...clientRoutes({ view, home: opts.home, env: opts.env ?? process.env, gateway: opts.gateway, readJson }),
     ...varRoutes({
       view,
       logger,

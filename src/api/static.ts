@@ -25,6 +25,7 @@ export const UI_ROUTES = [
   'variables',
   'pins',
   'library',
+  'connections',
   'setup',
 ] as const;
 

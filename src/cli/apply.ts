@@ -2,11 +2,14 @@
 import { resolve } from 'node:path';
 import type { StatusBody } from '../api/types.js';
 import type { Issue } from '../config/index.js';
+import type { Stack } from '../config/schema.js';
 import { assertExposure, daemonLogFile, runStack } from '../controller/gateway-builder.js';
 import { setCodeModeFlag } from '../controller/policies.js';
 import { ApplyError, loadForApply, preflight, startDaemon } from '../controller/stack-controller.js';
 import { apiGet } from '../controller/targets.js';
 import { applyWorkloads, workloadsView } from '../controller/workloads.js';
+import { describeDeclared, reconcileLinks } from '../link/declared.js';
+import { clientEnv, DIALECTS, detected } from '../link/dialects.js';
 import type { LogLevel } from '../logging/logger.js';
 import { readState } from '../state/state-file.js';
 import type { CliContext } from './context.js';
@@ -33,6 +36,7 @@ export interface ApplyFlags {
   readyTimeout: string;
   runtime?: string;
   codeMode?: boolean;
+  flash?: boolean;
   /** false with --no-cache (commander's negatable option). */
   cache?: boolean;
 }
@@ -42,7 +46,7 @@ const DEFAULTS = { port: '8180', basePort: '9000', logLevel: 'info', readyTimeou
 export const registerApply: CommandRegistrar = (program, ctx) => {
   const cmd = withHome(program.command('apply'))
     .description('Start a stack: every server behind one MCP endpoint (a background daemon by default)')
-    .argument('<file>', 'stack file (stack.yaml)')
+    .argument('[file]', 'stack file (stack.yaml); none: the gateway without a stack, as `gridctl serve`')
     .option('-f, --foreground', 'run in this terminal instead of as a daemon')
     .option('-p, --port <port>', 'gateway port', DEFAULTS.port)
     .option('--base-port <port>', 'first host port for container servers', DEFAULTS.basePort)
@@ -66,10 +70,24 @@ export const registerApply: CommandRegistrar = (program, ctx) => {
     )
     .option('--no-cache', 'build `source` images without the layer cache')
     .option('--code-mode', 'list only the `search` and `execute` tools, as gateway.code_mode: "on" does')
+    .option('--flash', "once ready, link every detected LLM client (the stack's `link:` block wins)")
     .option('--daemon-child', 'internal: run as the forked daemon');
   const child = cmd.options.find((o) => o.long === '--daemon-child');
   if (child) child.hidden = true;
-  cmd.action((file: string, flags: ApplyFlags) => apply(ctx, file, flags));
+  cmd.action(async (file: string | undefined, flags: ApplyFlags) => {
+    if (file !== undefined) return apply(ctx, file, flags);
+    ctx.stderr.write('No stack file given: starting the gateway without a stack, as `gridctl serve` does.\n');
+    const { serve } = await import('./serve.js');
+    await serve(ctx, {
+      foreground: flags.foreground,
+      port: flags.port,
+      bind: flags.bind ?? '127.0.0.1',
+      watch: flags.watch,
+      logLevel: flags.logLevel,
+      home: flags.home,
+      insecureAllowUnauthenticated: flags.insecureAllowUnauthenticated,
+    });
+  });
 };
 
 /** Flags as commander fills them when none are given. */
@@ -158,6 +176,8 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
           report.done(`Gateway ready on http://${hostFor(bind)}:${port}/mcp`);
           ctx.stderr.write(summary(servers));
           ctx.exitCode = strictCode(ctx, flags, servers);
+          if (ctx.exitCode === 0)
+            printLinks(ctx, linkDeclared(ctx, stack, paths.root, port, bind, flags.flash === true));
         },
         out: ctx.stderr,
       });
@@ -202,8 +222,19 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
     const status = await apiGet<StatusBody>(read.state, '/api/status');
     report.stop();
     const endpoint = `http://${hostFor(bind)}:${port}/mcp`;
+    ctx.exitCode = strictCode(ctx, flags, status.servers);
+    // The declared `link:` block, once the gateway answers (not after a --strict failure).
+    const links =
+      ctx.exitCode === 0 ? linkDeclared(ctx, stack, paths.root, port, bind, flags.flash === true) : [];
     if (flags.json) {
-      const out = { stack: stack.name, endpoint, pid: read.state.pid, port, servers: status.servers };
+      const out = {
+        stack: stack.name,
+        endpoint,
+        pid: read.state.pid,
+        port,
+        servers: status.servers,
+        ...(links.length > 0 ? { links: links.map((l) => l.line) } : {}),
+      };
       ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else if (flags.quiet) {
       ctx.stdout.write(`${endpoint}\n`);
@@ -211,8 +242,8 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
       ctx.stdout.write(`\n${summary(status.servers)}\n`);
       ctx.stdout.write(`MCP endpoint: ${ctx.paint('bold', endpoint)}\n`);
       ctx.stdout.write(`Stop it with: gridctl destroy ${stack.name}\n`);
+      printLinks(ctx, links);
     }
-    ctx.exitCode = strictCode(ctx, flags, status.servers);
   } catch (err) {
     report.stop();
     if (err instanceof ApplyError) {
@@ -224,6 +255,46 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
       return;
     }
     fail(ctx, (err as Error).message);
+  }
+}
+
+function linkDeclared(
+  ctx: CliContext,
+  stack: Stack,
+  home: string,
+  port: number,
+  bind: string,
+  flash: boolean,
+): { line: string; warn: boolean }[] {
+  const ce = clientEnv(ctx.env, ctx.cwd);
+  const notice = [];
+  let declared: Pick<Stack, 'link'> = stack;
+  if (flash && stack.link?.length) {
+    notice.push({
+      line: "--flash: the stack's `link:` block says which clients to link; linking those",
+      warn: false,
+    });
+  } else if (flash) {
+    const all = DIALECTS.filter((d) => detected(d, ce)).map(
+      (d) => d.slug as NonNullable<Stack['link']>[number],
+    );
+    if (all.length === 0)
+      notice.push({ line: '--flash: no LLM client detected on this machine', warn: true });
+    declared = { link: all };
+  }
+  if (!declared.link?.length) return notice;
+  if (stack.gateway?.auth) {
+    notice.push({
+      line: "the stack sets gateway.auth: add its credential to each linked client's entry yourself (gridctl does not write tokens into client files)",
+      warn: true,
+    });
+  }
+  return [...notice, ...describeDeclared(reconcileLinks(declared, ce, home, { port, host: hostFor(bind) }))];
+}
+
+function printLinks(ctx: CliContext, links: { line: string; warn: boolean }[]): void {
+  for (const l of links) {
+    ctx.stderr.write(`${l.warn ? `${ctx.paint('yellow', 'Warning:')} ` : ''}${l.line}\n`);
   }
 }
 

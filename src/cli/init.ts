@@ -1,6 +1,6 @@
 // `gridctl init [DIR]`: write a commented starter stack.yaml that validates cleanly.
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandRegistrar } from './main.js';
@@ -15,7 +15,8 @@ export const registerInit: CommandRegistrar = (program, ctx) => {
     .argument('[dir]', 'target folder', '.')
     .option('--name <name>', 'stack name (default: the folder name)')
     .option('--force', 'overwrite an existing stack.yaml')
-    .action(async (dir: string, opts: { name?: string; force?: boolean }) => {
+    .option('--example <name>', `copy one of the examples instead: ${EXAMPLES.join(', ')}`)
+    .action(async (dir: string, opts: { name?: string; force?: boolean; example?: string }) => {
       const target = path.resolve(ctx.cwd, dir);
       const file = path.join(target, 'stack.yaml');
       if (existsSync(file) && !opts.force) {
@@ -26,9 +27,15 @@ export const registerInit: CommandRegistrar = (program, ctx) => {
         return;
       }
       const name = opts.name ?? (sanitize(path.basename(target)) || 'my-stack');
+      if (opts.example !== undefined && !EXAMPLES.includes(opts.example)) {
+        ctx.stderr.write(`init: no example "${opts.example}"; choose one of ${EXAMPLES.join(', ')}\n`);
+        ctx.exitCode = 1;
+        return;
+      }
       try {
         await mkdir(target, { recursive: true });
-        await writeFile(file, starter(name, schemaRef(target)));
+        if (opts.example) await copyExample(opts.example, target, opts.name, schemaRef(target));
+        else await writeFile(file, starter(name, schemaRef(target)));
       } catch (err) {
         ctx.stderr.write(`init: cannot write ${file}: ${(err as Error).message}\n`);
         ctx.exitCode = 1;
@@ -38,6 +45,24 @@ export const registerInit: CommandRegistrar = (program, ctx) => {
       ctx.stdout.write(`Wrote ${shown}\nNext: gridctl validate ${shown} && gridctl apply ${shown}\n`);
     });
 };
+
+// The examples ship in the package beside the schema.
+const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
+const EXAMPLES = existsSync(EXAMPLES_DIR)
+  ? readdirSync(EXAMPLES_DIR)
+      .filter((d) => existsSync(path.join(EXAMPLES_DIR, d, 'stack.yaml')))
+      .sort()
+  : [];
+
+/** The example's files into `target`, its schema comment pointing at the schema from there. */
+async function copyExample(example: string, target: string, name: string | undefined, schema: string) {
+  const from = path.join(EXAMPLES_DIR, example);
+  await cp(from, target, { recursive: true, force: true });
+  const file = path.join(target, 'stack.yaml');
+  let text = readFileSync(file, 'utf8').replace(/^(# yaml-language-server: \$schema=).*$/m, `$1${schema}`);
+  if (name) text = text.replace(/^name: .*$/m, `name: ${name}`);
+  await writeFile(file, text);
+}
 
 function schemaRef(target: string): string {
   const rel = path.relative(target, SCHEMA_FILE);

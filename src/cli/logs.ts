@@ -13,6 +13,8 @@ interface LogsOptions {
   server?: string;
   since?: string;
   lines?: string;
+  tail?: string;
+  stack?: string;
 }
 
 export const registerLogs: CommandRegistrar = (program, ctx) => {
@@ -23,9 +25,12 @@ export const registerLogs: CommandRegistrar = (program, ctx) => {
     .option('--server <name>', "only this server's lines")
     .option('--since <duration>', 'only lines newer than this, e.g. 10m')
     .option('-n, --lines <n>', 'last N lines', '200')
+    .option('--tail <n>', "the same as --lines (the reference's name)")
+    .option('-s, --stack <name>', 'stack name (instead of the argument)')
     .action(async (name: string | undefined, opts: LogsOptions) => {
       const paths = homeFor(ctx, opts);
-      const stack = name ?? defaultStack(paths);
+      if (opts.tail !== undefined) opts.lines = opts.tail;
+      const stack = name ?? opts.stack ?? defaultStack(paths);
       if (!stack) {
         fail(ctx, 'no stack named and none running; pass a stack name (see `gridctl status`)');
         return;

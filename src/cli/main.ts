@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { readSecretsStdin } from '../controller/daemon-secrets.js';
 import { VERSION } from '../version.js';
 import { type CliContext, type CliIO, createContext } from './context.js';
+import { hoistGlobals } from './globals.js';
 
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
@@ -27,6 +28,15 @@ const commands: Record<string, () => Promise<CommandRegistrar>> = {
   skill: async () => (await import('./skill.js')).registerSkill,
   init: async () => (await import('./init.js')).registerInit,
   auth: async () => (await import('./auth.js')).registerAuth,
+  link: async () => (await import('./link.js')).registerLink,
+  unlink: async () => (await import('./link.js')).registerLink,
+  import: async () => (await import('./import.js')).registerImport,
+  vault: async () => (await import('./var.js')).registerVar,
+  doctor: async () => (await import('./doctor.js')).registerDoctor,
+  info: async () => (await import('./info.js')).registerInfo,
+  export: async () => (await import('./export.js')).registerExport,
+  version: async () => (await import('./version.js')).registerVersion,
+  completion: async () => (await import('./completion.js')).registerCompletion,
 };
 
 /** The registrars for `argv`: just the named command's, or all of them (help, unknown names). */
@@ -35,6 +45,11 @@ async function registrarsFor(argv: string[]): Promise<CommandRegistrar[]> {
   const load = name !== undefined ? commands[name] : undefined;
   const loaders = load ? [load] : Object.values(commands);
   return [...new Set(await Promise.all(loaders.map((l) => l())))];
+}
+
+/** Every command's registrar (completion scripts need the whole tree). */
+export async function allRegistrars(): Promise<CommandRegistrar[]> {
+  return [...new Set(await Promise.all(Object.values(commands).map((l) => l())))];
 }
 
 export function buildProgram(ctx: CliContext, registrars: CommandRegistrar[]): Command {
@@ -83,7 +98,8 @@ export async function main(
   io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
 ): Promise<number> {
   // A forked daemon gets its passphrase on stdin (controller/daemon-secrets.ts).
-  const secrets = await readSecretsStdin(argv, io.env, io.stdin ?? process.stdin);
+  const hoisted = hoistGlobals(argv, io.env);
+  const secrets = await readSecretsStdin(hoisted.argv, hoisted.env, io.stdin ?? process.stdin);
   argv = secrets.argv;
   const ctx = createContext({ ...io, env: secrets.env });
   for (const stream of [io.stdout, io.stderr]) exitQuietlyOnClosedPipe(stream);

@@ -4,11 +4,12 @@ import { destroyStack } from '../controller/destroy.js';
 import { assertExposure, runStack, STACKLESS } from '../controller/gateway-builder.js';
 import { ApplyError, preflight, startDaemon } from '../controller/stack-controller.js';
 import type { LogLevel } from '../logging/logger.js';
+import type { CliContext } from './context.js';
 import type { CommandRegistrar } from './main.js';
 import { fail, homeFor, withHome } from './options.js';
 import { createReporter } from './progress.js';
 
-interface ServeFlags {
+export interface ServeFlags {
   foreground?: boolean;
   port: string;
   bind: string;
@@ -31,60 +32,7 @@ export const registerServe: CommandRegistrar = (program, ctx) => {
     .option('--daemon-child', 'internal: run as the forked daemon');
   const child = cmd.options.find((o) => o.long === '--daemon-child');
   if (child) child.hidden = true;
-  cmd.action(async (flags: ServeFlags) => {
-    const port = Number(flags.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      fail(ctx, `--port ${flags.port}: use a whole number from 1 to 65535`);
-      return;
-    }
-    const paths = homeFor(ctx, flags);
-    const report = createReporter(ctx, { quiet: false, silent: flags.daemonChild === true });
-    const run = {
-      paths,
-      bind: flags.bind,
-      port,
-      watch: flags.watch === true,
-      insecure: flags.insecureAllowUnauthenticated === true,
-      logLevel: flags.logLevel as LogLevel,
-      env: ctx.env,
-    };
-    try {
-      if (flags.daemonChild) {
-        await runStack({ ...run, foreground: false });
-        return;
-      }
-      assertExposure(flags.bind, undefined, run.insecure);
-      const lock = await preflight(paths, STACKLESS, { bind: flags.bind, port }, report);
-      if (flags.foreground) {
-        await runStack({ ...run, foreground: true, out: ctx.stderr, onListening: () => lock.release() });
-        return;
-      }
-      try {
-        await startDaemon(
-          paths,
-          {
-            name: STACKLESS,
-            command: ['serve', ...(run.insecure ? ['--insecure-allow-unauthenticated'] : [])],
-            bind: flags.bind,
-            port,
-            logLevel: flags.logLevel,
-            watch: run.watch,
-            readyTimeoutMs: 30_000,
-            env: ctx.env,
-            waitOn: '/health',
-          },
-          report,
-        );
-      } finally {
-        lock.release();
-      }
-      report.stop();
-      ctx.stdout.write(`Gateway (no stack loaded) on http://localhost:${port}\nStop it with: gridctl stop\n`);
-    } catch (err) {
-      report.stop();
-      fail(ctx, err instanceof ApplyError ? err.message : (err as Error).message);
-    }
-  });
+  cmd.action((flags: ServeFlags) => serve(ctx, flags));
 
   withHome(program.command('stop'))
     .description('Stop the stackless gateway started by `gridctl serve`')
@@ -97,3 +45,59 @@ export const registerServe: CommandRegistrar = (program, ctx) => {
       );
     });
 };
+
+/** The stackless gateway: `gridctl serve`, and `gridctl apply` given no file. */
+export async function serve(ctx: CliContext, flags: ServeFlags): Promise<void> {
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    fail(ctx, `--port ${flags.port}: use a whole number from 1 to 65535`);
+    return;
+  }
+  const paths = homeFor(ctx, flags);
+  const report = createReporter(ctx, { quiet: false, silent: flags.daemonChild === true });
+  const run = {
+    paths,
+    bind: flags.bind,
+    port,
+    watch: flags.watch === true,
+    insecure: flags.insecureAllowUnauthenticated === true,
+    logLevel: flags.logLevel as LogLevel,
+    env: ctx.env,
+  };
+  try {
+    if (flags.daemonChild) {
+      await runStack({ ...run, foreground: false });
+      return;
+    }
+    assertExposure(flags.bind, undefined, run.insecure);
+    const lock = await preflight(paths, STACKLESS, { bind: flags.bind, port }, report);
+    if (flags.foreground) {
+      await runStack({ ...run, foreground: true, out: ctx.stderr, onListening: () => lock.release() });
+      return;
+    }
+    try {
+      await startDaemon(
+        paths,
+        {
+          name: STACKLESS,
+          command: ['serve', ...(run.insecure ? ['--insecure-allow-unauthenticated'] : [])],
+          bind: flags.bind,
+          port,
+          logLevel: flags.logLevel,
+          watch: run.watch,
+          readyTimeoutMs: 30_000,
+          env: ctx.env,
+          waitOn: '/health',
+        },
+        report,
+      );
+    } finally {
+      lock.release();
+    }
+    report.stop();
+    ctx.stdout.write(`Gateway (no stack loaded) on http://localhost:${port}\nStop it with: gridctl stop\n`);
+  } catch (err) {
+    report.stop();
+    fail(ctx, err instanceof ApplyError ? err.message : (err as Error).message);
+  }
+}

@@ -6,7 +6,7 @@ import type { UsageReport } from '../observability/observability.js';
 import { listStates } from '../state/state-file.js';
 import type { CliContext } from './context.js';
 import type { CommandRegistrar } from './main.js';
-import { homeFor, withHome } from './options.js';
+import { fail, homeFor, withHome } from './options.js';
 import { ago, stderrTails, table } from './render.js';
 
 interface GatewayRow {
@@ -52,14 +52,21 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
       '--tokens',
       'also show calls and token totals per tool and per client, and what each tool schema costs',
     )
+    // The tables are whitespace-separated rows already; the flag is the reference's, for scripts.
+    .option('--plain', 'whitespace-separated rows (what the tables always are)')
     .action(
       async (opts: {
         json?: boolean;
+        plain?: boolean;
         stack?: string;
         home?: string;
         replicas?: boolean;
         tokens?: boolean;
       }) => {
+        if (opts.plain && opts.json) {
+          fail(ctx, '--plain and --json contradict each other; pass one');
+          return;
+        }
         const paths = homeFor(ctx, opts);
         const gateways: GatewayRow[] = [];
         for (const { name, read } of listStates(paths)) {

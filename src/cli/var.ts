@@ -9,6 +9,7 @@ import {
   assertSetName,
   DotenvError,
   formatDotenv,
+  isValidKey,
   isVaultError,
   openVault,
   PASSPHRASE_ENV,
@@ -82,6 +83,7 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
 
     const v = program
       .command('var')
+      .alias('vault')
       // biome-ignore lint/suspicious/noTemplateCurlyInString: stack-file reference syntax, not a template
       .description('Manage the encrypted variable store referenced as ${var:KEY} in stack files');
 
@@ -90,9 +92,15 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
 
     sub('set <key> [value]', 'Store a variable (omit the value to be prompted, or pipe it on stdin)')
       .option('--set <name>', 'store it in this set instead of the default scope')
+      .option('--value <value>', "the value (as the positional one; the reference's spelling)")
       .action(
-        action(async (key: string, value: string | undefined, opts: SetOpts) => {
+        action(async (key: string, value: string | undefined, opts: SetOpts & { value?: string }) => {
           assertKey(key);
+          if (opts.value !== undefined) {
+            if (value !== undefined)
+              throw new CliFailure('give the value once: as an argument or with --value');
+            value = opts.value;
+          }
           if (opts.set !== undefined) assertSetName(opts.set);
           if (value !== undefined) {
             ctx.stderr.write(
@@ -184,11 +192,15 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
         }),
       );
 
-    sub('import <file>', 'Import variables from a .env file (`-` reads stdin)')
+    sub('import <file>', 'Import variables from a .env or .json file (`-` reads stdin)')
       .option('--set <name>', 'import into this set')
+      .option('--format <format>', 'env | json (default: from the file name, else env)')
       .action(
-        action(async (file: string, opts: SetOpts) => {
+        action(async (file: string, opts: SetOpts & { format?: string }) => {
           if (opts.set !== undefined) assertSetName(opts.set);
+          const format = opts.format ?? (file.toLowerCase().endsWith('.json') ? 'json' : 'env');
+          if (format !== 'env' && format !== 'json')
+            throw new CliFailure(`--format ${format}: use env or json`);
           let text: string;
           try {
             text = file === '-' ? await readAll(input()) : await readFile(file, 'utf8');
@@ -199,8 +211,9 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
           }
           let entries: ReturnType<typeof parseDotenv>;
           try {
-            entries = parseDotenv(text);
+            entries = format === 'json' ? parseJsonVars(text, file) : parseDotenv(text);
           } catch (err) {
+            if (err instanceof CliFailure) throw err;
             if (err instanceof DotenvError)
               throw new CliFailure(`${file}: ${err.message}; nothing was imported`);
             throw err;
@@ -223,6 +236,19 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
             `Imported ${seen.size} variable(s)${inSet(opts.set)}: ${added} new, ${updated} updated.\n`,
           );
           if (created) ctx.stderr.write(`${unlockedNote(vault.file)}\n`);
+        }),
+      );
+
+    sub('sets', 'List the variable sets and how many keys each holds')
+      .option('--json', 'machine-readable output')
+      .action(
+        action(async (opts: HomeOpts & { json?: boolean }) => {
+          const vault = await open(opts);
+          const sets = vault.sets().map((name) => ({ name, keys: vault.keys(name).length }));
+          if (opts.json) ctx.stdout.write(`${JSON.stringify(sets)}\n`);
+          else if (sets.length === 0)
+            ctx.stdout.write('No variable sets (create one with `gridctl var set KEY --set NAME`).\n');
+          else for (const st of sets) ctx.stdout.write(`${st.name}  ${st.keys} key(s)\n`);
         }),
       );
 
@@ -363,5 +389,31 @@ export function hiddenPrompt(
     input.setRawMode?.(true);
     input.on('data', onData);
     input.resume();
+  });
+}
+
+/** `{"KEY": "value", ...}`: a flat object; numbers and booleans are stored as their text. */
+function parseJsonVars(text: string, file: string): { key: string; value: string; line: number }[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new CliFailure(`${file}: not valid JSON (${(err as Error).message}); nothing was imported`);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new CliFailure(`${file}: expected an object of names and values; nothing was imported`);
+  }
+  return Object.entries(data).map(([key, v]) => {
+    if (!isValidKey(key)) {
+      throw new CliFailure(
+        `${file}: invalid variable name ${JSON.stringify(key)} (letters, digits and underscores, like API_TOKEN); nothing was imported`,
+      );
+    }
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new CliFailure(
+        `${file}: the value of ${key} is not a string, number or boolean; nothing was imported`,
+      );
+    }
+    return { key, value: String(v), line: 0 };
   });
 }

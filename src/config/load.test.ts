@@ -229,7 +229,6 @@ secrets: {sets: [{name: s1, servers: []}]}
       'LINK_INVALID link[1].group',
       'GLOB_INVALID skills.deny[0]',
       'SECRETS_INVALID secrets.sets[0].servers',
-      'NOT_IMPLEMENTED link',
       'SKILLS_POLICY skills.default',
     ]);
   });

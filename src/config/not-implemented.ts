@@ -59,10 +59,6 @@ export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
     instead: 'it is ignored',
   },
   {
-    path: 'link',
-    instead: 'no client configuration is written; point each client at the gateway URL yourself',
-  },
-  {
     path: 'limits.budgets',
     instead: 'it is ignored (a legacy field of the reference, which ignores it too)',
   },

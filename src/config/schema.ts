@@ -450,6 +450,10 @@ export const LINK_CLIENTS = [
   'roo',
   'zed',
   'goose',
+  // Beyond the reference's 16 (src/link/dialects.ts has them all).
+  'claude-code-project',
+  'codex',
+  'copilot',
 ] as const;
 
 const linkEntry = z.union([

@@ -315,6 +315,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     env: o.env,
     auth: auth !== undefined || oauthIn !== undefined,
     redact: o.redact,
+    gateway: { port: o.port, host: linkHost(o.bind) },
   });
   const apiGuard = new RequestGuard(stack?.gateway?.allowed_hosts, stack?.gateway?.allowed_origins);
   // The web UI's shell and assets: open like /health (the data behind them needs auth).
@@ -592,4 +593,10 @@ async function openPins(root: string, stateName: string, stack: Stack | undefine
     if (err instanceof PinError) throw new ApplyError(`schema pins: ${err.message}`);
     throw err;
   }
+}
+
+/** The host a client's entry names for this gateway: localhost for loopback and wildcard binds. */
+function linkHost(bind: string): string {
+  if (['0.0.0.0', '::', '127.0.0.1', '::1'].includes(bind)) return 'localhost';
+  return bind.includes(':') ? `[${bind}]` : bind;
 }

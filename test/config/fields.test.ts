@@ -220,6 +220,13 @@ const IMPLEMENTED: Record<string, string> = {
   'gateway.metrics.enabled': 'src/controller/observability.ts: m?.enabled',
   'gateway.metrics.listen': 'src/controller/gateway-builder.ts: stack?.gateway?.metrics?.listen',
   'gateway.metrics.client_labels': 'src/controller/observability.ts: m?.client_labels',
+  link: "src/link/declared.ts: (stack.link ?? []).map((e) => (typeof e === 'string' ? { client: e } : e))",
+  'link[]':
+    "src/link/declared.ts: (stack.link ?? []).map((e) => (typeof e === 'string' ? { client: e } : e))",
+  'link[].client': 'src/link/declared.ts: dialectOf(l.client)',
+  'link[].group': 'src/link/declared.ts: group: l.group',
+  'link[].client_id': 'src/link/declared.ts: clientId: l.client_id',
+  'link[].name': 'src/link/declared.ts: name: l.name',
 };
 
 /** Fields being built right now: they must not warn. Move each to IMPLEMENTED once it lands. */
@@ -328,7 +335,6 @@ limits: {budgets: {daily: 1}}
       ['mcp-servers[1].replicas', 20],
       ['mcp-servers[2].autoscale', 24],
       ['model_preferences', 26],
-      ['link', 27],
       ['limits.budgets', 28],
     ]);
     // code_mode and code_mode_timeout (lines 4 and 5) and skills (line 25) act now: no warning.

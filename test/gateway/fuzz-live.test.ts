@@ -2,7 +2,7 @@
 // it): methods, paths (/mcp, /sse, /message, /groups, /api/*, probes), headers and bodies drawn by
 // fast-check for a bounded time. No answer is a 5xx or carries a stack trace, every request is
 // answered, and afterwards the daemon still runs and serves an MCP client.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -80,6 +80,9 @@ let sseStream: { destroy(): void } | undefined;
 
 beforeAll(async () => {
   sb = sandbox();
+  // The client routes write LLM clients' config files under HOME: a temp one, never the real one.
+  sb.env.HOME = join(sb.dir, 'user');
+  mkdirSync(join(sb.env.HOME, '.cursor'), { recursive: true });
   port = await freePort();
   const file = sb.write(
     'stack.yaml',
@@ -148,6 +151,9 @@ const PATHS = [
   '/api/skills/{name}/disable',
   '/api/var',
   '/api/var/{name}',
+  '/api/clients',
+  '/api/clients/{name}/link',
+  '/api/clients/{name}/link/preview',
   '/api/{name}',
   '/api/oauth',
   '/api/oauth/{name}',
@@ -156,7 +162,7 @@ const PATHS = [
   '/.well-known/oauth-protected-resource',
 ];
 const name = fc.oneof(
-  fc.constantFrom('everything', 'memory', 'nope', 'FUZZ_KEY', '..', '%2e%2e', '%00', ''),
+  fc.constantFrom('everything', 'memory', 'nope', 'FUZZ_KEY', 'cursor', '..', '%2e%2e', '%00', ''),
   fc.stringMatching(/^[\w.%-]{0,40}$/),
 );
 const query = fc.oneof(

@@ -18,6 +18,7 @@ const VariablesView = lazyView(() => import('./views/variables.js'));
 const MetricsView = lazyView(() => import('./views/metrics.js'));
 const TracesView = lazyView(() => import('./views/traces.js'));
 const LibraryView = lazyView(() => import('./views/library.js'));
+const ConnectionsView = lazyView(() => import('./views/connections.js'));
 
 const NAV = [
   { path: '/stack', label: 'Stack', icon: 'stack' },
@@ -29,6 +30,7 @@ const NAV = [
   { path: '/variables', label: 'Variables', icon: 'vars' },
   { path: '/pins', label: 'Pins', icon: 'pins' },
   { path: '/library', label: 'Library', icon: 'library' },
+  { path: '/connections', label: 'Connections', icon: 'client' },
 ] as const;
 
 type Theme = 'light' | 'dark' | 'system';
@@ -188,6 +190,9 @@ export function App(): JSX.Element {
       break;
     case '/library':
       view = <LibraryView />;
+      break;
+    case '/connections':
+      view = <ConnectionsView />;
       break;
     default:
       view = <StackView />;
