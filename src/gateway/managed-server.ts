@@ -241,6 +241,7 @@ export class ManagedServer implements ReplicaOwner {
     if (!c) return Promise.reject(this.unavailableError());
     this.dispatched++;
     r.inFlight++;
+    opts.onReplica?.(r.id);
     if (replicaPickChannel.hasSubscribers) {
       const pick: ReplicaPickEvent = { server: this.name, replica: r.id, policy: this.set.policy, method };
       replicaPickChannel.publish(pick);

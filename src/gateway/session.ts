@@ -18,6 +18,8 @@ export interface InFlight {
   method: string;
   server?: string;
   abort: AbortController;
+  /** The request a code-mode inner call was made for (the execute's). */
+  parent?: InFlight;
   /** Deliver a message related to this request (upgrades its response to SSE when it can). */
   push(json: string): boolean;
   /** End the downstream request now with this error (a stateless request that cannot proceed). */

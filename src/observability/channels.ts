@@ -34,6 +34,9 @@ export interface UpstreamEvent {
   method: string;
   /** Set by a tracing subscriber at start: the context the server should continue. */
   traceparent?: string;
+  /** The replica a multi-replica server picked, and when (epoch ms). */
+  replica?: number;
+  pickedAt?: number;
   result?: unknown;
   error?: unknown;
 }

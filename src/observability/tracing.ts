@@ -3,9 +3,8 @@
 // context goes on to the server (in `_meta.traceparent`, and as a `traceparent` header over HTTP);
 // a span for each replica pick and for each code-mode inner call. Finished traces go to an
 // in-memory ring (TraceRing: `gridctl traces`, the API, the UI) and, with `export: otlp`, to an
-// OTLP/HTTP collector. The spans are made in the diagnostics channels' store transforms, so the
-// parent of each is whatever span the async context is in: no global OpenTelemetry state is set.
-import { AsyncLocalStorage } from 'node:async_hooks';
+// OTLP/HTTP collector. A span's parent is the span of the in-flight request it serves (an inner
+// call's, its execute's); no global OpenTelemetry state is set.
 import {
   type Context,
   defaultTextMapGetter,
@@ -40,13 +39,12 @@ import {
   ATTR_MCP_SESSION_ID,
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { Obj } from '../gateway/pipeline/types.js';
+import type { InFlight } from '../gateway/session.js';
 import { outcomeOf } from './calls.js';
 import {
   type CallEvent,
   callChannel,
-  type ReplicaPickEvent,
   type RequestEvent,
-  replicaPickChannel,
   requestChannel,
   type UpstreamEvent,
   upstreamChannel,
@@ -75,7 +73,6 @@ type Traced = RequestEvent | CallEvent | UpstreamEvent;
 export class GatewayTracing {
   readonly ring: TraceRing;
   private readonly provider: TracerProvider;
-  private readonly store = new AsyncLocalStorage<Span>();
   private readonly spans = new WeakMap<Traced, Span>();
   // Request spans by in-flight request: an outer tools/call annotates its request's span.
   private readonly byInflight = new WeakMap<object, Span>();
@@ -107,14 +104,15 @@ export class GatewayTracing {
     const tracer = this.provider.getTracer('gridctl', opts.version);
     const fail = failer(opts.redact ?? ((t) => t));
     const mine = (m: { source: object }) => m.source === this.source;
-    const parent = (): Context => {
-      const p = this.store.getStore();
+    // A span's parent is found through the in-flight request it serves: no async context store,
+    // which on Node 20 would slow every promise in the process.
+    const under = (f: InFlight | undefined): Context => {
+      const p = f && this.byInflight.get(f);
       return p ? trace.setSpan(ROOT_CONTEXT, p) : ROOT_CONTEXT;
     };
 
-    // Spans start in the store transforms (run before the operation, in its async context).
-    requestChannel.start.bindStore(this.store, (m) => {
-      if (!mine(m)) return this.store.getStore()!;
+    const startRequest = (m: RequestEvent): void => {
+      if (!mine(m)) return;
       const { f, params } = m;
       const name = typeof params.name === 'string' ? `${f.method} ${params.name}` : f.method;
       const ctx = m.traceparent
@@ -138,11 +136,10 @@ export class GatewayTracing {
       );
       this.spans.set(m, span);
       this.byInflight.set(f, span);
-      return span;
-    });
-    callChannel.start.bindStore(this.store, (m) => {
+    };
+    const startCall = (m: CallEvent): void => {
       // An outer call annotates its request's span; an inner (code mode) call gets its own.
-      if (!mine(m) || !m.ctx.inner) return this.store.getStore()!;
+      if (!mine(m) || !m.ctx.inner) return;
       const span = tracer.startSpan(
         `tools/call ${m.ctx.requested}`,
         {
@@ -150,13 +147,13 @@ export class GatewayTracing {
           kind: SpanKind.INTERNAL,
           attributes: { [ATTR_MCP_METHOD_NAME]: 'tools/call', 'gridctl.code_mode.inner': true },
         },
-        parent(),
+        under(m.ctx.inflight?.parent),
       );
       this.spans.set(m, span);
-      return span;
-    });
-    upstreamChannel.start.bindStore(this.store, (m) => {
-      if (!mine(m)) return this.store.getStore()!;
+      if (m.ctx.inflight) this.byInflight.set(m.ctx.inflight, span);
+    };
+    const startUpstream = (m: UpstreamEvent): void => {
+      if (!mine(m)) return;
       const span = tracer.startSpan(
         `${m.method} ${m.server}`,
         {
@@ -164,18 +161,17 @@ export class GatewayTracing {
           kind: SpanKind.CLIENT,
           attributes: { [ATTR_MCP_METHOD_NAME]: m.method, 'server.name': m.server },
         },
-        parent(),
+        under(m.f),
       );
       const carrier: Record<string, string> = {};
       propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, defaultTextMapSetter);
       m.traceparent = carrier.traceparent;
       this.spans.set(m, span);
-      return span;
-    });
+    };
 
     const noop = () => {};
     const requestEnd = {
-      start: noop,
+      start: startRequest,
       end: noop,
       asyncStart: noop,
       error: noop,
@@ -190,7 +186,7 @@ export class GatewayTracing {
       },
     };
     const callEnd = {
-      start: noop,
+      start: startCall,
       end: noop,
       asyncStart: noop,
       error: noop,
@@ -215,51 +211,40 @@ export class GatewayTracing {
       },
     };
     const upstreamEnd = {
-      start: noop,
+      start: startUpstream,
       end: noop,
       asyncStart: noop,
       error: noop,
       asyncEnd: (m: UpstreamEvent) => {
         const span = this.spans.get(m);
         if (!span) return;
+        if (m.replica !== undefined) {
+          // The replica a multi-replica server chose for this request, as a span at the moment it chose.
+          span.setAttribute('mcp.replica.id', m.replica);
+          tracer
+            .startSpan(
+              `replica.pick ${m.server}`,
+              {
+                startTime: m.pickedAt,
+                kind: SpanKind.INTERNAL,
+                attributes: { 'server.name': m.server, 'mcp.replica.id': m.replica },
+              },
+              trace.setSpan(ROOT_CONTEXT, span),
+            )
+            .end(m.pickedAt);
+        }
         if (m.error !== undefined) fail(span, outcomeOf(undefined, m.error), m.error);
         else if ((m.result as Obj | undefined)?.isError === true) fail(span, 'tool_error');
         span.end(now());
       },
     };
-    const onPick = (msg: unknown) => {
-      const e = msg as ReplicaPickEvent;
-      const up = this.store.getStore();
-      if (!up) return;
-      up.setAttribute('mcp.replica.id', e.replica);
-      tracer
-        .startSpan(
-          `replica.pick ${e.server}`,
-          {
-            startTime: now(),
-            kind: SpanKind.INTERNAL,
-            attributes: {
-              'server.name': e.server,
-              'mcp.replica.id': e.replica,
-              'gridctl.replica_policy': e.policy,
-            },
-          },
-          trace.setSpan(ROOT_CONTEXT, up),
-        )
-        .end(now());
-    };
     requestChannel.subscribe(requestEnd);
     callChannel.subscribe(callEnd);
     upstreamChannel.subscribe(upstreamEnd);
-    replicaPickChannel.subscribe(onPick);
     this.unsubscribe.push(
       () => requestChannel.unsubscribe(requestEnd),
       () => callChannel.unsubscribe(callEnd),
       () => upstreamChannel.unsubscribe(upstreamEnd),
-      () => replicaPickChannel.unsubscribe(onPick),
-      () => requestChannel.start.unbindStore(this.store),
-      () => callChannel.start.unbindStore(this.store),
-      () => upstreamChannel.start.unbindStore(this.store),
     );
   }
 

@@ -67,6 +67,8 @@ export interface UpstreamRequestOptions {
    * without it the gateway falls back to the newest in-flight call to that server.
    */
   onRequestId?: (id: string | number) => void;
+  /** Called with the replica a multi-replica server picked for this request (traces). */
+  onReplica?: (replica: number) => void;
 }
 
 export interface UpstreamClient {
