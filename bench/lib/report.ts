@@ -380,11 +380,15 @@ function tokensMarkdown(t: TokenReport): string[] {
     );
   }
   out.push('');
-  out.push('## tools/list with and without client scoping', '');
-  out.push('| View | Tools | Bytes | Tokens | Tokens (o200k) | Tokens ÷ unscoped |');
+  out.push('## tools/list with and without client scoping, and with code mode', '');
+  out.push('| View | Tools | Bytes | Tokens | Tokens (o200k) | Tokens ÷ its unscoped list |');
   out.push('|---|---:|---:|---:|---:|---:|');
-  const base = t.lists[0];
   for (const l of t.lists) {
+    const base = l.base
+      ? t.lists.find((x) => x.view === l.base)
+      : l.view.startsWith('122 tools')
+        ? l
+        : t.lists[0];
     out.push(
       `| ${cell(l.view)} | ${l.tools} | ${fmt(l.bytes, 'count')} | ${fmt(l.tokens, 'count')} | ${fmt(l.tokensO200k, 'count')} | ${base ? ratio(l.tokens, base.tokens) : '—'} |`,
     );

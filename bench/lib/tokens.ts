@@ -10,7 +10,7 @@ import { countTokens as cl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { formatResult } from '../../src/gateway/pipeline/output-format/output-format.js';
 import type { ToolResult } from '../../src/gateway/pipeline/types.js';
-import { EVERYTHING_JS, ROOT, startPath, type UpstreamSpec } from './paths.js';
+import { EVERYTHING_JS, fixtureUpstream, ROOT, startPath, type UpstreamSpec } from './paths.js';
 import type { Ctx } from './scenarios.js';
 
 export interface TokenRow {
@@ -33,6 +33,8 @@ export interface ListRow {
   bytes: number;
   tokens: number;
   tokensO200k: number;
+  /** The row this one's ratio is taken against (default: the first, the unscoped quickstart list). */
+  base?: string;
 }
 
 export interface TokenReport {
@@ -240,6 +242,8 @@ export async function tokenScenario(ctx: Ctx): Promise<TokenReport> {
       ];
       const code = await codeModeFigures(ctx, upstreams, dir);
       lists.push(code.list);
+      // A big catalogue: two fixture servers of 60 tools each, code mode off and on.
+      lists.push(...(await bigCatalogueLists(ctx, dir)));
       return {
         tokenizer: 'cl100k_base (gpt-tokenizer); o200k_base alongside',
         results,
@@ -288,6 +292,32 @@ async function codeModeFigures(
     const stopped = await running.stop();
     for (const l of stopped.leaked) ctx.stopIssues.push(`gridctl --code-mode (tokens): ${l}`);
   }
+}
+
+/** tools/list of 122 tools (two bench fixtures of echo + 60) without and with code mode. */
+async function bigCatalogueLists(ctx: Ctx, dir: string): Promise<ListRow[]> {
+  const upstreams = [fixtureUpstream('alpha', 60), fixtureUpstream('beta', 60)];
+  const rows: ListRow[] = [];
+  for (const [view, flags] of [
+    ['122 tools (two fixtures of 61), code mode off', []],
+    ['122 tools, code mode on (search + execute)', ['--code-mode']],
+  ] as const) {
+    const running = await startPath('gridctl', upstreams, { workDir: dir, applyFlags: [...flags] });
+    try {
+      const session = await running.connect();
+      try {
+        const row = listRow(view, await listTools(session.client));
+        row.base = rows[0]?.view ?? view; // both against the big list without code mode
+        rows.push(row);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      const stopped = await running.stop();
+      for (const l of stopped.leaked) ctx.stopIssues.push(`gridctl (big catalogue): ${l}`);
+    }
+  }
+  return rows;
 }
 
 async function timings(n: number, f: () => Promise<unknown>): Promise<{ median: string; p90: string }> {

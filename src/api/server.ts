@@ -45,7 +45,7 @@ export interface StackView {
   /** Findings of `gridctl optimize` from the usage seen so far. */
   optimize?(): Promise<unknown>;
   /** Tool calls over time (10-second buckets, the last hour at most). */
-  series?(rangeMs: number): unknown;
+  series?(rangeMs: number, tool?: { server: string; tool: string }): unknown;
   /**
    * Live activity for the event stream: `calls` after recorded calls, `trace` with each kept trace's
    * summary. Returns the unsubscribe function.
@@ -151,7 +151,12 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
             throw new ApiError('bad_request', `range=${range}: not a duration (try 5m, 30m, 1h)`);
           }
         }
-        sendJson(res, 200, view.series(ms));
+        // ?tool=<server>/<tool>: that tool's points too.
+        const t = url.searchParams.get('tool');
+        const slash = t ? t.indexOf('/') : -1;
+        const tool = t && slash > 0 ? { server: t.slice(0, slash), tool: t.slice(slash + 1) } : undefined;
+        if (t && !tool) throw new ApiError('bad_request', `tool=${t}: expected <server>/<tool>`);
+        sendJson(res, 200, view.series(ms, tool));
       },
     ],
     [

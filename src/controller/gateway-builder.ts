@@ -238,7 +238,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     sessionStats: () => gateway.sessionStats(),
     usage: () => observed.report(),
     traces: observed.tracing?.ring,
-    series: (ms) => observed.series.snapshot(ms),
+    series: (ms, tool) => observed.series.snapshot(ms, Date.now(), tool),
     optimize: async () => {
       const applied = reloader?.current;
       const usage = await observed.report();

@@ -1188,7 +1188,14 @@ export class Gateway {
     const abort = new AbortController();
     const either = AbortSignal.any([f.abort.signal, signal]);
     either.addEventListener('abort', () => abort.abort(either.reason), { once: true });
-    const inner: InFlight = { session: f.session, id: f.id, method: f.method, push: f.push, abort, parent: f };
+    const inner: InFlight = {
+      session: f.session,
+      id: f.id,
+      method: f.method,
+      push: f.push,
+      abort,
+      parent: f,
+    };
     try {
       return await this.callToolAs(outer.session, params, true, inner);
     } finally {
@@ -1561,7 +1568,9 @@ export class Gateway {
       upstreamChannel,
       () => ({ source: this, f, server: s.name, method }),
       (ev) => {
-        if (ev) opts.onReplica = (replica) => Object.assign(ev, { replica, pickedAt: performance.timeOrigin + performance.now() });
+        if (ev)
+          opts.onReplica = (replica) =>
+            Object.assign(ev, { replica, pickedAt: performance.timeOrigin + performance.now() });
         return s.request(method, withTraceparent(params, ev?.traceparent), opts, f.session);
       },
     );

@@ -6,6 +6,8 @@ import type { CallRecord } from './calls.js';
 export const STEP_MS = 10_000;
 const KEEP = 360; // one hour
 const SAMPLE_CAP = 512;
+// Per tool the latency sample is smaller: there can be hundreds of tools per bucket.
+const TOOL_SAMPLE_CAP = 64;
 
 interface Cell {
   calls: number;
@@ -18,6 +20,8 @@ interface Bucket {
   at: number;
   all: Cell;
   servers: Map<string, Cell>;
+  /** By `server\0tool`. */
+  tools: Map<string, Cell>;
 }
 
 export interface SeriesPoint {
@@ -36,19 +40,21 @@ export interface SeriesSnapshot {
   to: number;
   all: SeriesPoint[];
   servers: Record<string, SeriesPoint[]>;
+  /** One tool's points, when asked for (`{server, tool}`). */
+  tool?: { server: string; tool: string; points: SeriesPoint[] };
 }
 
 const cell = (): Cell => ({ calls: 0, errors: 0, tokens: 0, ms: [] });
 
-function addTo(c: Cell, r: CallRecord): void {
+function addTo(c: Cell, r: CallRecord, cap = SAMPLE_CAP): void {
   c.calls++;
   if (r.outcome !== 'ok') c.errors++;
   c.tokens += r.outputTokens;
-  if (c.ms.length < SAMPLE_CAP) c.ms.push(r.durationMs);
+  if (c.ms.length < cap) c.ms.push(r.durationMs);
   else {
     // Reservoir sampling: every call has the same chance to be in the sample.
     const j = Math.floor(Math.random() * c.calls);
-    if (j < SAMPLE_CAP) c.ms[j] = r.durationMs;
+    if (j < cap) c.ms[j] = r.durationMs;
   }
 }
 
@@ -66,7 +72,7 @@ export class CallSeries {
     const at = Math.floor(Date.parse(r.at) / STEP_MS) * STEP_MS;
     let b = this.buckets.at(-1);
     if (!b || b.at < at) {
-      b = { at, all: cell(), servers: new Map() };
+      b = { at, all: cell(), servers: new Map(), tools: new Map() };
       this.buckets.push(b);
       if (this.buckets.length > KEEP) this.buckets.shift();
     } else if (b.at > at) {
@@ -81,10 +87,18 @@ export class CallSeries {
       b.servers.set(key, s);
     }
     addTo(s, r);
+    if (!r.server) return; // an unknown tool's name is the client's text: not kept per tool
+    const tk = `${r.server}\0${r.tool}`;
+    let t = b.tools.get(tk);
+    if (!t) {
+      t = cell();
+      b.tools.set(tk, t);
+    }
+    addTo(t, r, TOOL_SAMPLE_CAP);
   }
 
   /** The last `rangeMs` (at most an hour) as contiguous points, empty buckets included. */
-  snapshot(rangeMs = 3_600_000, now = Date.now()): SeriesSnapshot {
+  snapshot(rangeMs = 3_600_000, now = Date.now(), tool?: { server: string; tool: string }): SeriesSnapshot {
     const to = Math.floor(now / STEP_MS) * STEP_MS;
     const from = to - Math.min(rangeMs, KEEP * STEP_MS) + STEP_MS;
     const byAt = new Map(this.buckets.map((b) => [b.at, b]));
@@ -93,11 +107,14 @@ export class CallSeries {
     const all: SeriesPoint[] = [];
     const servers: Record<string, SeriesPoint[]> = {};
     for (const n of names) servers[n] = [];
+    const one: SeriesPoint[] = [];
+    const tk = tool && `${tool.server}\0${tool.tool}`;
     for (let at = from; at <= to; at += STEP_MS) {
       const b = byAt.get(at);
       all.push(point(at, b?.all));
       for (const n of names) servers[n]!.push(point(at, b?.servers.get(n)));
+      if (tk) one.push(point(at, b?.tools.get(tk)));
     }
-    return { stepMs: STEP_MS, from, to, all, servers };
+    return { stepMs: STEP_MS, from, to, all, servers, ...(tool ? { tool: { ...tool, points: one } } : {}) };
   }
 }

@@ -58,6 +58,12 @@ describe('web UI: metrics and traces', () => {
     expect(await page.locator('[data-testid=chart-calls] .u-legend .u-series').allTextContents()).toEqual(
       expect.arrayContaining([expect.stringMatching(/^calls\/s/), expect.stringMatching(/^errors\/s/)]),
     );
+    // One tool's charts: the calls KPI counts that tool alone.
+    await page.click('[data-testid=tool-row-everything-echo] button');
+    await waitText(page, '[data-testid=metrics-tool]', /everything\/echo/);
+    await waitText(page, '[data-testid=kpi-calls]', /^3$/);
+    await page.click('[data-testid=metrics-tool]');
+    await waitText(page, '[data-testid=kpi-calls]', /^4$/);
     await shot(page, 'metrics');
 
     // From a tool to its traces, then one trace's waterfall.

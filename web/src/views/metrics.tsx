@@ -21,6 +21,7 @@ interface Series {
   stepMs: number;
   all: Point[];
   servers: Record<string, Point[]>;
+  tool?: { server: string; tool: string; points: Point[] };
 }
 interface ToolUsage {
   server: string;
@@ -104,6 +105,8 @@ export default function MetricsView(): JSX.Element {
   const { query } = useLocation();
   const range = (query.get('range') as (typeof RANGES)[number] | null) ?? '15m';
   const server = query.get('server') ?? '';
+  /** `<server>/<tool>`: the charts show that tool alone. */
+  const tool = query.get('tool') ?? '';
   const callsSeq = useStore((s) => s.callsSeq);
   const [series, setSeries] = useState<Series>();
   const [usage, setUsage] = useState<Usage>();
@@ -111,7 +114,9 @@ export default function MetricsView(): JSX.Element {
 
   useEffect(() => {
     let stale = false;
-    Promise.all([api<Series>(`/api/usage/series?range=${range}`), api<Usage>('/api/usage')]).then(
+    const q = new URLSearchParams({ range });
+    if (tool) q.set('tool', tool);
+    Promise.all([api<Series>(`/api/usage/series?${q}`), api<Usage>('/api/usage')]).then(
       ([s, u]) => {
         if (stale) return;
         setSeries(s);
@@ -123,11 +128,12 @@ export default function MetricsView(): JSX.Element {
     return () => {
       stale = true;
     };
-  }, [range, callsSeq]);
+  }, [range, tool, callsSeq]);
 
   if (error && !usage) return <div class="empty">{error}</div>;
   if (!series || !usage) return <div class="empty">Loading…</div>;
-  const points = server ? (series.servers[server] ?? []) : series.all;
+  const points =
+    tool && series.tool ? series.tool.points : server ? (series.servers[server] ?? []) : series.all;
   const x = points.map((p) => p.at / 1000);
   const perSec = (n: number) => n / (series.stepMs / 1000);
   const schemaOf = new Map(usage.schemas.map((s) => [`${s.server}\0${s.tool}`, s.tokens]));
@@ -160,6 +166,11 @@ export default function MetricsView(): JSX.Element {
                 ))}
             </select>
           </label>
+          {tool && (
+            <button type="button" onClick={() => setQuery('tool', undefined)} data-testid="metrics-tool">
+              {tool} ×
+            </button>
+          )}
           {RANGES.map((r) => (
             <button
               type="button"
@@ -241,7 +252,15 @@ export default function MetricsView(): JSX.Element {
                 <tr key={`${t.server}/${t.tool}`} data-testid={`tool-row-${t.server}-${t.tool}`}>
                   <td>{t.server || '—'}</td>
                   <td>
-                    <code>{t.tool}</code>
+                    <button
+                      type="button"
+                      class="link"
+                      title="chart this tool"
+                      aria-pressed={tool === `${t.server}/${t.tool}`}
+                      onClick={() => setQuery('tool', `${t.server}/${t.tool}`)}
+                    >
+                      <code>{t.tool}</code>
+                    </button>
                   </td>
                   <td class="num">{fmt(t.calls)}</td>
                   <td class="num">{fmt(t.errors)}</td>
