@@ -349,7 +349,7 @@ export class Gateway {
   private runCall(ctx: CallContext): Promise<ToolResult> {
     return traced(
       callChannel,
-      () => ({ source: this, ctx }),
+      () => ({ source: this, ctx, startedAt: performance.now() }),
       () => this.pipeline.handler(ctx),
     );
   }
@@ -825,7 +825,13 @@ export class Gateway {
     try {
       const out = await traced(
         requestChannel,
-        () => ({ source: this, f, params, traceparent: traceparentOf(params, traceparent) }),
+        () => ({
+          source: this,
+          f,
+          params,
+          traceparent: traceparentOf(params, traceparent),
+          startedAt: performance.now(),
+        }),
         () => this.dispatch(f, params),
       );
       return typeof out === 'string' ? out : JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: out });
@@ -1566,7 +1572,7 @@ export class Gateway {
     // The session: replica affinity. A tracer continues the trace upstream through `_meta`.
     return traced(
       upstreamChannel,
-      () => ({ source: this, f, server: s.name, method }),
+      () => ({ source: this, f, server: s.name, method, startedAt: performance.now() }),
       (ev) => {
         if (ev)
           opts.onReplica = (replica) =>

@@ -20,6 +20,8 @@ export interface InFlight {
   abort: AbortController;
   /** The request a code-mode inner call was made for (the execute's). */
   parent?: InFlight;
+  /** The tracer's span of this request (observability/tracing.ts); opaque here. */
+  span?: unknown;
   /** Deliver a message related to this request (upgrades its response to SSE when it can). */
   push(json: string): boolean;
   /** End the downstream request now with this error (a stateless request that cannot proceed). */

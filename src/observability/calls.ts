@@ -37,8 +37,6 @@ export function outcomeOf(result: unknown, error: unknown): string {
   return typeof code === 'string' ? code : 'tool_error';
 }
 
-const started = new WeakMap<CallEvent, number>();
-
 /**
  * Subscribe `onRecord` to the finished calls of `source` (a gateway), tokens counted with
  * `counter` (default: the embedded one). Returns the unsubscribe function.
@@ -49,14 +47,10 @@ export function recordCalls(
   counter: TokenCounter = embedded,
 ): () => void {
   const handlers = {
-    start(m: CallEvent) {
-      if (m.source === source) started.set(m, performance.now());
-    },
+    start() {},
     asyncEnd(m: CallEvent) {
-      const t0 = started.get(m);
-      if (t0 === undefined) return;
-      started.delete(m);
-      const durationMs = performance.now() - t0;
+      if (m.source !== source) return;
+      const durationMs = performance.now() - m.startedAt;
       const at = new Date(Date.now() - durationMs).toISOString();
       // Off the response path: the answer is on its way before the counting starts.
       setImmediate(() => {

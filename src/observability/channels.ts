@@ -8,7 +8,18 @@ import type { CallContext, Obj, ToolResult } from '../gateway/pipeline/types.js'
 import type { InFlight } from '../gateway/session.js';
 
 /** One MCP request from a client, any method (a trace's root span). */
-export interface RequestEvent {
+/**
+ * Per-operation state lives on the message itself (set once, read by every subscriber): a WeakMap
+ * keyed by short-lived messages would make every garbage collection walk its ephemerons.
+ */
+interface Observed {
+  /** performance.now() when the operation started (set by the publisher). */
+  startedAt: number;
+  /** The tracer's span for this operation. */
+  span?: unknown;
+}
+
+export interface RequestEvent extends Observed {
   source: object;
   f: InFlight;
   params: Obj;
@@ -19,7 +30,7 @@ export interface RequestEvent {
 }
 
 /** One tools/call through the call pipeline (outer, or inner from code mode). */
-export interface CallEvent {
+export interface CallEvent extends Observed {
   source: object;
   ctx: CallContext;
   result?: ToolResult;
@@ -27,7 +38,7 @@ export interface CallEvent {
 }
 
 /** One request the gateway sends to a server on behalf of a client request. */
-export interface UpstreamEvent {
+export interface UpstreamEvent extends Observed {
   source: object;
   f: InFlight;
   server: string;

@@ -282,7 +282,6 @@ export class GatewayMetrics {
 
     // Events.
     const mine = (m: { source: object }) => m.source === src.source;
-    const t0 = new WeakMap<object, number>();
     const noop = () => {};
     const callHandlers = {
       start: (m: CallEvent) => {
@@ -296,12 +295,10 @@ export class GatewayMetrics {
       error: noop,
     };
     const requestHandlers = {
-      start: (m: RequestEvent) => {
-        if (mine(m)) t0.set(m, performance.now());
-      },
+      start: noop,
       asyncEnd: (m: RequestEvent) => {
-        const t = t0.get(m);
-        if (t === undefined) return;
+        if (!mine(m)) return;
+        const t = m.startedAt;
         const method = methodLabel(m.f.method);
         requests.inc({ method, error: m.error === undefined ? 'false' : 'true' });
         requestSeconds.observe({ method }, (performance.now() - t) / 1000);
@@ -311,12 +308,10 @@ export class GatewayMetrics {
       error: noop,
     };
     const upstreamHandlers = {
-      start: (m: UpstreamEvent) => {
-        if (mine(m)) t0.set(m, performance.now());
-      },
+      start: noop,
       asyncEnd: (m: UpstreamEvent) => {
-        const t = t0.get(m);
-        if (t === undefined) return;
+        if (!mine(m)) return;
+        const t = m.startedAt;
         const method = methodLabel(m.method);
         upstream.inc({ server: m.server, method, error: m.error === undefined ? 'false' : 'true' });
         upstreamSeconds.observe({ server: m.server, method }, (performance.now() - t) / 1000);

@@ -35,6 +35,7 @@ function request(method: string, opts: { traceparent?: string; ms?: number; fail
     } as unknown as RequestEvent['f'],
     params: {},
     traceparent: opts.traceparent,
+    startedAt: performance.now(),
   };
   return requestChannel
     .tracePromise(async () => {

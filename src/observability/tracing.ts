@@ -68,14 +68,10 @@ export interface TracingOptions {
 const propagator = new W3CTraceContextPropagator();
 // Sub-millisecond span times (the SDK's default start time has millisecond resolution here).
 const now = () => performance.timeOrigin + performance.now();
-type Traced = RequestEvent | CallEvent | UpstreamEvent;
 
 export class GatewayTracing {
   readonly ring: TraceRing;
   private readonly provider: TracerProvider;
-  private readonly spans = new WeakMap<Traced, Span>();
-  // Request spans by in-flight request: an outer tools/call annotates its request's span.
-  private readonly byInflight = new WeakMap<object, Span>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
@@ -107,7 +103,7 @@ export class GatewayTracing {
     // A span's parent is found through the in-flight request it serves: no async context store,
     // which on Node 20 would slow every promise in the process.
     const under = (f: InFlight | undefined): Context => {
-      const p = f && this.byInflight.get(f);
+      const p = f?.span as Span | undefined;
       return p ? trace.setSpan(ROOT_CONTEXT, p) : ROOT_CONTEXT;
     };
 
@@ -134,8 +130,8 @@ export class GatewayTracing {
         },
         ctx,
       );
-      this.spans.set(m, span);
-      this.byInflight.set(f, span);
+      m.span = span;
+      f.span = span;
     };
     const startCall = (m: CallEvent): void => {
       // An outer call annotates its request's span; an inner (code mode) call gets its own.
@@ -149,8 +145,8 @@ export class GatewayTracing {
         },
         under(m.ctx.inflight?.parent),
       );
-      this.spans.set(m, span);
-      if (m.ctx.inflight) this.byInflight.set(m.ctx.inflight, span);
+      m.span = span;
+      if (m.ctx.inflight) m.ctx.inflight.span = span;
     };
     const startUpstream = (m: UpstreamEvent): void => {
       if (!mine(m)) return;
@@ -166,7 +162,7 @@ export class GatewayTracing {
       const carrier: Record<string, string> = {};
       propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, defaultTextMapSetter);
       m.traceparent = carrier.traceparent;
-      this.spans.set(m, span);
+      m.span = span;
     };
 
     const noop = () => {};
@@ -176,7 +172,7 @@ export class GatewayTracing {
       asyncStart: noop,
       error: noop,
       asyncEnd: (m: RequestEvent) => {
-        const span = this.spans.get(m);
+        const span = m.span as Span | undefined;
         if (!span) return;
         const result = m.result as Obj | undefined;
         if (m.error !== undefined) fail(span, outcomeOf(undefined, m.error), m.error);
@@ -194,7 +190,9 @@ export class GatewayTracing {
         if (!mine(m)) return;
         const { ctx } = m;
         // The request span of an outer call, or the inner call's own.
-        const span = this.spans.get(m) ?? (ctx.inflight ? this.requestSpanOf(ctx.inflight) : undefined);
+        const span =
+          (m.span as Span | undefined) ??
+          (ctx.inflight ? (ctx.inflight.span as Span | undefined) : undefined);
         if (!span) return;
         if (ctx.server) {
           span.setAttribute('server.name', ctx.server);
@@ -203,7 +201,7 @@ export class GatewayTracing {
           span.updateName(`tools/call ${ctx.server} › ${ctx.tool ?? ctx.name}`);
         }
         if (ctx.group !== undefined) span.setAttribute('gridctl.group', ctx.group);
-        if (this.spans.get(m)) {
+        if (m.span as Span | undefined) {
           const outcome = outcomeOf(m.result, m.error);
           if (outcome !== 'ok') fail(span, outcome, m.error);
           span.end(now());
@@ -216,7 +214,7 @@ export class GatewayTracing {
       asyncStart: noop,
       error: noop,
       asyncEnd: (m: UpstreamEvent) => {
-        const span = this.spans.get(m);
+        const span = m.span as Span | undefined;
         if (!span) return;
         if (m.replica !== undefined) {
           // The replica a multi-replica server chose for this request, as a span at the moment it chose.
@@ -246,10 +244,6 @@ export class GatewayTracing {
       () => callChannel.unsubscribe(callEnd),
       () => upstreamChannel.unsubscribe(upstreamEnd),
     );
-  }
-
-  private requestSpanOf(f: object): Span | undefined {
-    return this.byInflight.get(f);
   }
 
   async close(): Promise<void> {
