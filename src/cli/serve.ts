@@ -18,6 +18,8 @@ export interface ServeFlags {
   home?: string;
   daemonChild?: boolean;
   insecureAllowUnauthenticated?: boolean;
+  /** false with `apply --no-expand` (a stack loaded later through the API reads its specs as written). */
+  expand?: boolean;
 }
 
 export const registerServe: CommandRegistrar = (program, ctx) => {
@@ -29,6 +31,8 @@ export const registerServe: CommandRegistrar = (program, ctx) => {
     .option('-w, --watch', 'reload a loaded stack when its file changes')
     .option('--insecure-allow-unauthenticated', 'allow a non-loopback --bind without gateway.auth')
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: spec-file expansion syntax, not a template
+    .option('--no-expand', 'read OpenAPI spec files as written (no ${NAME} expansion from the environment)')
     .option('--daemon-child', 'internal: run as the forked daemon');
   const child = cmd.options.find((o) => o.long === '--daemon-child');
   if (child) child.hidden = true;
@@ -63,6 +67,7 @@ export async function serve(ctx: CliContext, flags: ServeFlags): Promise<void> {
     insecure: flags.insecureAllowUnauthenticated === true,
     logLevel: flags.logLevel as LogLevel,
     env: ctx.env,
+    noExpand: flags.expand === false,
   };
   try {
     if (flags.daemonChild) {
@@ -80,7 +85,11 @@ export async function serve(ctx: CliContext, flags: ServeFlags): Promise<void> {
         paths,
         {
           name: STACKLESS,
-          command: ['serve', ...(run.insecure ? ['--insecure-allow-unauthenticated'] : [])],
+          command: [
+            'serve',
+            ...(run.insecure ? ['--insecure-allow-unauthenticated'] : []),
+            ...(run.noExpand ? ['--no-expand'] : []),
+          ],
           bind: flags.bind,
           port,
           logLevel: flags.logLevel,
