@@ -16,6 +16,7 @@ import {
   parseDotenv,
   type ScryptParams,
   type Vault,
+  VaultError,
 } from '../security/vault/index.js';
 import type { CliContext } from './context.js';
 import type { CommandRegistrar } from './main.js';
@@ -43,6 +44,57 @@ interface HomeOpts {
 }
 interface SetOpts extends HomeOpts {
   set?: string;
+}
+interface SetFlags extends SetOpts {
+  value?: string;
+  type?: string;
+  secret?: boolean;
+  plaintext?: boolean;
+}
+
+// `--type`: the reference records a type with each value. This store keeps text (what `${var:KEY}`
+// substitutes), so the type is a check at set time and is not remembered.
+const TYPES = ['string', 'json', 'number', 'bool'] as const;
+
+function checkTypeName(type: string): void {
+  if (type === 'list') {
+    throw new VaultError(
+      'VAULT_TYPE_UNSUPPORTED',
+      '--type list: the reference does not document how it encodes a list; store a JSON array with --type json [VAULT_TYPE_UNSUPPORTED]',
+    );
+  }
+  if (!(TYPES as readonly string[]).includes(type)) {
+    throw new VaultError(
+      'VAULT_TYPE_UNSUPPORTED',
+      `--type ${type}: use ${TYPES.join(', ')} [VAULT_TYPE_UNSUPPORTED]`,
+    );
+  }
+}
+
+/** Refuses a value that is not of `type`; the message never shows the value. */
+function checkTyped(key: string, value: string, type: string): void {
+  const ok =
+    type === 'string' ||
+    (type === 'number' && /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/.test(value.trim())) ||
+    (type === 'bool' && /^(true|false)$/.test(value.trim())) ||
+    (type === 'json' && parsesAsJson(value));
+  if (!ok) {
+    const want =
+      type === 'bool' ? 'true or false' : type === 'number' ? 'a number such as 42 or -1.5' : 'valid JSON';
+    throw new VaultError(
+      'VAULT_TYPE_MISMATCH',
+      `${key}: --type ${type} needs ${want}; the value given is not (nothing was stored) [VAULT_TYPE_MISMATCH]`,
+    );
+  }
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
@@ -93,9 +145,19 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
     sub('set <key> [value]', 'Store a variable (omit the value to be prompted, or pipe it on stdin)')
       .option('--set <name>', 'store it in this set instead of the default scope')
       .option('--value <value>', "the value (as the positional one; the reference's spelling)")
+      .option('--type <type>', 'string | json | number | bool: refuse a value not of that type')
+      .option('--secret', 'the value is a secret (always so: every stored value is masked)')
+      .option('--plaintext', "refused: this store masks every value (the reference's unmasked variables)")
       .action(
-        action(async (key: string, value: string | undefined, opts: SetOpts & { value?: string }) => {
+        action(async (key: string, value: string | undefined, opts: SetFlags) => {
           assertKey(key);
+          if (opts.plaintext) {
+            throw new VaultError(
+              'VAULT_PLAINTEXT_UNSUPPORTED',
+              '--plaintext: every stored value is a secret here, masked in logs and API answers; put a value that need not be masked in stack.yaml or an environment variable instead [VAULT_PLAINTEXT_UNSUPPORTED]',
+            );
+          }
+          if (opts.type !== undefined) checkTypeName(opts.type);
           if (opts.value !== undefined) {
             if (value !== undefined)
               throw new CliFailure('give the value once: as an argument or with --value');
@@ -113,11 +175,14 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
             if (value === '')
               throw new CliFailure('no value on stdin: pipe the value in, or run in a terminal to be asked');
           }
+          if (opts.type !== undefined) checkTyped(key, value, opts.type);
           const vault = await open(opts);
           const created = !vault.exists;
           vault.set(key, value, opts.set);
           await vault.save();
-          ctx.stdout.write(`Set ${key}${inSet(opts.set)}.\n`);
+          ctx.stdout.write(
+            `Set ${key}${inSet(opts.set)}${opts.type ? ` (checked: a valid ${opts.type})` : ''}.\n`,
+          );
           if (created) ctx.stderr.write(`${unlockedNote(vault.file)}\n`);
         }),
       );

@@ -34,4 +34,42 @@ describe('var parity', () => {
       'expected an object of names and values',
     );
   });
+
+  it('set --type checks the value and stores nothing that is not of the type', async () => {
+    const env = { GRIDCTL_HOME: join(tempDir('vartype'), 'g') };
+    const set = (...args: string[]) => runCli(['var', 'set', ...args], { env });
+    const ok = await set('RETRIES', '--value', '3', '--type', 'number');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toBe('Set RETRIES (checked: a valid number).\n');
+    expect((await set('CFG', '--value', '{"a":[1]}', '--type', 'json')).code).toBe(0);
+    expect((await set('ON', '--value', 'true', '--type', 'bool', '--secret')).code).toBe(0);
+    expect((await runCli(['var', 'get', 'CFG'], { env })).stdout).toBe('{"a":[1]}\n');
+
+    const notNumber = await set('PORT', '--value', 'eighty', '--type', 'number');
+    expect(notNumber.code).toBe(1);
+    expect(notNumber.stderr).toContain('PORT: --type number needs a number such as 42 or -1.5');
+    expect(notNumber.stderr).toContain('[VAULT_TYPE_MISMATCH]');
+    expect(notNumber.stderr).not.toContain('eighty'); // a value never reaches an error message
+    const notJson = await set('CFG2', '--value', '{nope', '--type', 'json');
+    expect(notJson.stderr).toContain('needs valid JSON');
+    expect((await set('ON2', '--value', 'yes', '--type', 'bool')).stderr).toContain('needs true or false');
+    expect((await runCli(['var', 'get', 'PORT'], { env })).code).toBe(1); // nothing was stored
+
+    const list = await set('HOSTS', '--value', 'a,b', '--type', 'list');
+    expect(list.code).toBe(1);
+    expect(list.stderr).toContain('--type list: the reference does not document how it encodes a list');
+    expect(list.stderr).toContain('[VAULT_TYPE_UNSUPPORTED]');
+    expect((await set('X', '--value', '1', '--type', 'float')).stderr).toContain(
+      '--type float: use string, json, number, bool',
+    );
+  });
+
+  it('set --plaintext is refused with the reason, and stores nothing', async () => {
+    const env = { GRIDCTL_HOME: join(tempDir('varplain'), 'g') };
+    const r = await runCli(['var', 'set', 'REGION', '--value', 'eu-west-1', '--plaintext'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--plaintext: every stored value is a secret here');
+    expect(r.stderr).toContain('[VAULT_PLAINTEXT_UNSUPPORTED]');
+    expect((await runCli(['var', 'get', 'REGION'], { env })).code).toBe(1);
+  });
 });
