@@ -14,6 +14,9 @@ import {
   openVault,
   PASSPHRASE_ENV,
   parseDotenv,
+  parseReferenceVault,
+  referenceVaultDir,
+  referenceVaultFile,
   type ScryptParams,
   type Vault,
   VaultError,
@@ -257,51 +260,85 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
         }),
       );
 
-    sub('import <file>', 'Import variables from a .env or .json file (`-` reads stdin)')
+    sub('import [file]', 'Import variables from a .env or .json file (`-` reads stdin)')
       .option('--set <name>', 'import into this set')
       .option('--format <format>', 'env | json (default: from the file name, else env)')
+      .option(
+        '--from-reference',
+        "read the reference gridctl's plaintext vault (FILE, or its vault folder: $GRIDCTL_HOME/.gridctl/vault, else ~/.gridctl/vault)",
+      )
       .action(
-        action(async (file: string, opts: SetOpts & { format?: string }) => {
-          if (opts.set !== undefined) assertSetName(opts.set);
-          const format = opts.format ?? (file.toLowerCase().endsWith('.json') ? 'json' : 'env');
-          if (format !== 'env' && format !== 'json')
-            throw new CliFailure(`--format ${format}: use env or json`);
-          let text: string;
-          try {
-            text = file === '-' ? await readAll(input()) : await readFile(file, 'utf8');
-          } catch (err) {
-            throw new CliFailure(
-              `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-            );
-          }
-          let entries: ReturnType<typeof parseDotenv>;
-          try {
-            entries = format === 'json' ? parseJsonVars(text, file) : parseDotenv(text);
-          } catch (err) {
-            if (err instanceof CliFailure) throw err;
-            if (err instanceof DotenvError)
-              throw new CliFailure(`${file}: ${err.message}; nothing was imported`);
-            throw err;
-          }
-          const vault = await open(opts);
-          const created = !vault.exists;
-          let added = 0;
-          let updated = 0;
-          const seen = new Set<string>();
-          for (const { key, value } of entries) {
-            if (!seen.has(key)) {
-              if (vault.get(key, opts.set) === undefined) added++;
-              else updated++;
-              seen.add(key);
+        action(
+          async (file: string | undefined, opts: SetOpts & { format?: string; fromReference?: boolean }) => {
+            if (opts.set !== undefined) assertSetName(opts.set);
+            if (opts.fromReference) {
+              if (opts.format !== undefined || opts.set !== undefined)
+                throw new CliFailure(
+                  "--from-reference reads the reference's own format and keeps each variable's set: drop --format and --set",
+                );
+              file = referenceVaultFile(file ?? referenceVaultDir(ctx.env));
             }
-            vault.set(key, value, opts.set);
-          }
-          await vault.save();
-          ctx.stdout.write(
-            `Imported ${seen.size} variable(s)${inSet(opts.set)}: ${added} new, ${updated} updated.\n`,
-          );
-          if (created) ctx.stderr.write(`${unlockedNote(vault.file)}\n`);
-        }),
+            if (file === undefined)
+              throw new CliFailure('give the file to import (`-` for stdin), or --from-reference');
+            const format = opts.fromReference
+              ? 'reference'
+              : (opts.format ?? (file.toLowerCase().endsWith('.json') ? 'json' : 'env'));
+            if (format !== 'env' && format !== 'json' && format !== 'reference')
+              throw new CliFailure(`--format ${format}: use env or json`);
+            let text: string;
+            try {
+              text = file === '-' ? await readAll(input()) : await readFile(file, 'utf8');
+            } catch (err) {
+              throw new CliFailure(
+                `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+              );
+            }
+            let entries: { key: string; value: string; set?: string }[];
+            let plaintext = 0;
+            try {
+              if (format === 'reference') {
+                const vars = parseReferenceVault(text, file);
+                for (const v of vars) if (v.set !== undefined) assertSetName(v.set);
+                plaintext = vars.filter((v) => v.plaintext).length;
+                entries = vars;
+              } else {
+                entries = (format === 'json' ? parseJsonVars(text, file) : parseDotenv(text)).map((e) => ({
+                  ...e,
+                  set: opts.set,
+                }));
+              }
+            } catch (err) {
+              if (err instanceof CliFailure || isVaultError(err)) throw err;
+              if (err instanceof DotenvError)
+                throw new CliFailure(`${file}: ${err.message}; nothing was imported`);
+              throw err;
+            }
+            const vault = await open(opts);
+            const created = !vault.exists;
+            let added = 0;
+            let updated = 0;
+            const seen = new Set<string>();
+            for (const { key, value, set } of entries) {
+              const id = `${set ?? ''}\0${key}`;
+              if (!seen.has(id)) {
+                if (vault.get(key, set) === undefined) added++;
+                else updated++;
+                seen.add(id);
+              }
+              vault.set(key, value, set);
+            }
+            await vault.save();
+            ctx.stdout.write(
+              `Imported ${seen.size} variable(s)${inSet(opts.set)}${format === 'reference' ? ` from ${file}` : ''}: ${added} new, ${updated} updated.\n`,
+            );
+            if (plaintext > 0) {
+              ctx.stderr.write(
+                `Note: ${plaintext} of them were plaintext in the reference; every stored value is masked here.\n`,
+              );
+            }
+            if (created) ctx.stderr.write(`${unlockedNote(vault.file)}\n`);
+          },
+        ),
       );
 
     sub('sets', 'List the variable sets and how many keys each holds')

@@ -1,6 +1,6 @@
 // The reference's spellings of the variable commands: `var set --value`, `var import` of a .json
 // file, `var sets`, and `vault` for `var`.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -71,5 +71,53 @@ describe('var parity', () => {
     expect(r.stderr).toContain('--plaintext: every stored value is a secret here');
     expect(r.stderr).toContain('[VAULT_PLAINTEXT_UNSUPPORTED]');
     expect((await runCli(['var', 'get', 'REGION'], { env })).code).toBe(1);
+  });
+
+  it("import --from-reference reads the reference's plaintext vault and refuses its encrypted one", async () => {
+    const dir = tempDir('varref');
+    // As the reference lays it out: its home is $GRIDCTL_HOME/.gridctl, ours $GRIDCTL_HOME.
+    const env = { GRIDCTL_HOME: join(dir, 'g') };
+    const refVault = join(dir, 'g', '.gridctl', 'vault');
+    mkdirSync(refVault, { recursive: true });
+    writeFileSync(
+      join(refVault, 'secrets.json'),
+      JSON.stringify({
+        version: 2,
+        variables: [
+          { key: 'GH_TOKEN', value: 'ghp-ref', type: 'string', is_secret: true, set: 'github' },
+          { key: 'REGION', value: 'eu-west-1', type: 'string', is_secret: false },
+          { key: 'LIMITS', value: '{"rps":5}', type: 'json', is_secret: true },
+        ],
+        sets: [{ name: 'github', description: 'GitHub credentials' }],
+      }),
+    );
+    const r = await runCli(['var', 'import', '--from-reference'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(
+      `Imported 3 variable(s) from ${join(refVault, 'secrets.json')}: 3 new, 0 updated.\n`,
+    );
+    expect(r.stderr).toContain(
+      '1 of them were plaintext in the reference; every stored value is masked here',
+    );
+    expect((await runCli(['var', 'get', 'GH_TOKEN', '--set', 'github'], { env })).stdout).toBe('ghp-ref\n');
+    expect((await runCli(['var', 'get', 'LIMITS'], { env })).stdout).toBe('{"rps":5}\n');
+    expect((await runCli(['var', 'sets'], { env })).stdout).toBe('github  1 key(s)\n');
+
+    const enc = join(dir, 'secrets.enc');
+    writeFileSync(
+      enc,
+      JSON.stringify({ version: 1, encrypted: true, kdf: { algorithm: 'argon2id' }, dek: {}, data: {} }),
+    );
+    const refused = await runCli(['var', 'import', '--from-reference', enc], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("is the reference's encrypted vault");
+    expect(refused.stderr).toContain('gridctl var export --format env --plain > vars.env');
+    expect(refused.stderr).toContain('[VAULT_REFERENCE_ENCRYPTED]');
+
+    writeFileSync(enc, JSON.stringify({ version: 7, variables: [] }));
+    expect((await runCli(['var', 'import', '--from-reference', enc], { env })).stderr).toContain(
+      'store version 7, expected 2',
+    );
+    expect((await runCli(['var', 'import'], { env })).stderr).toContain('give the file to import');
   });
 });

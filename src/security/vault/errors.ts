@@ -13,7 +13,11 @@ export type VaultErrorCode =
   /** `var set --type list`: the reference's list encoding is not documented. */
   | 'VAULT_TYPE_UNSUPPORTED'
   /** `var set --plaintext`: this store masks every value. */
-  | 'VAULT_PLAINTEXT_UNSUPPORTED';
+  | 'VAULT_PLAINTEXT_UNSUPPORTED'
+  /** `var import --from-reference` of the reference's encrypted secrets.enc. */
+  | 'VAULT_REFERENCE_ENCRYPTED'
+  /** `var import --from-reference` of a file that is not the reference's plaintext store. */
+  | 'VAULT_REFERENCE_UNREADABLE';
 
 export class VaultError extends Error {
   constructor(
