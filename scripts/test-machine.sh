@@ -2,7 +2,8 @@
 # `npm test`'s pretest: brings the machine to what the integration tests use beyond node_modules.
 #   Chromium (web UI tests), OpenSSH (a loopback sshd for the ssh transport), Podman + runc serving
 #   the Docker-compatible API on /run/podman/podman.sock (container tests), OpenSSL (certificates
-#   the OpenAPI TLS tests make), Prometheus (a real scraper of /metrics).
+#   the OpenAPI TLS tests make), Prometheus (a real scraper of /metrics), zsh and fish (the
+#   completion scripts are loaded in them).
 # As root it installs whatever is missing from Debian's archive (one apt-get update, one install)
 # and starts the API service; otherwise it stops at once with the command that does. When all is
 # in place it only checks, in well under a second.
@@ -45,6 +46,8 @@ missing=()
 { [ -x /usr/sbin/sshd ] && has ssh && has ssh-keygen; } || missing+=(openssh-server)
 has openssl || missing+=(openssl)
 [ -x /usr/bin/prometheus ] || missing+=(prometheus)
+has zsh || missing+=(zsh)
+has fish || missing+=(fish)
 if ! engine; then
   has podman || missing+=(podman)
   has runc || missing+=(runc)

@@ -39,6 +39,8 @@ export interface ApplyFlags {
   flash?: boolean;
   /** false with --no-cache (commander's negatable option). */
   cache?: boolean;
+  /** false with --no-expand: OpenAPI spec files are read without `${NAME}` expansion. */
+  expand?: boolean;
 }
 
 const DEFAULTS = { port: '8180', basePort: '9000', logLevel: 'info', readyTimeout: '60' } as const;
@@ -69,6 +71,8 @@ export const registerApply: CommandRegistrar = (program, ctx) => {
       'container engine: docker | podman (default: $GRIDCTL_RUNTIME, then detected)',
     )
     .option('--no-cache', 'build `source` images without the layer cache')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: spec-file expansion syntax, not a template
+    .option('--no-expand', 'read OpenAPI spec files as written (no ${NAME} expansion from the environment)')
     .option('--code-mode', 'list only the `search` and `execute` tools, as gateway.code_mode: "on" does')
     .option('--flash', "once ready, link every detected LLM client (the stack's `link:` block wins)")
     .option('--daemon-child', 'internal: run as the forked daemon');
@@ -86,6 +90,7 @@ export const registerApply: CommandRegistrar = (program, ctx) => {
       logLevel: flags.logLevel,
       home: flags.home,
       insecureAllowUnauthenticated: flags.insecureAllowUnauthenticated,
+      expand: flags.expand,
     });
   });
 };
@@ -141,6 +146,7 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
       env: ctx.env,
       basePort,
       runtimeFlag: flags.runtime,
+      noExpand: flags.expand === false,
     };
 
     if (flags.daemonChild) {
@@ -197,6 +203,7 @@ export async function apply(ctx: CliContext, file: string, flags: ApplyFlags): P
             ...(insecure ? ['--insecure-allow-unauthenticated'] : []),
             ...(flags.runtime ? ['--runtime', flags.runtime] : []),
             ...(flags.codeMode ? ['--code-mode'] : []),
+            ...(flags.expand === false ? ['--no-expand'] : []),
           ],
           bind,
           port,

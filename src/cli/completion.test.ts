@@ -6,6 +6,20 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
 import { tempDir } from '../../test/support/temp.js';
 
+/** Runs a shell; a missing one fails the test with how to install it (never a skip). */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', env });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(
+        `${cmd} is not installed: run \`sudo bash scripts/test-machine.sh\` (it installs zsh and fish)`,
+      );
+    }
+    throw err;
+  }
+}
+
 describe('gridctl completion', () => {
   it('bash: the script parses, registers gridctl, and completes commands, flags and client names', async () => {
     const r = await runCli(['completion', 'bash']);
@@ -30,11 +44,44 @@ describe('gridctl completion', () => {
     expect(complete(['gridctl', 'var', 's'])).toContain('set');
   });
 
-  it('zsh and fish scripts are generated; an unknown shell is an error', async () => {
-    expect((await runCli(['completion', 'zsh'])).stdout).toContain('bashcompinit');
+  it('zsh: the script parses, registers _gridctl through bashcompinit, and offers flags and clients', async () => {
+    const script = (await runCli(['completion', 'zsh'])).stdout;
+    expect(script).toContain('bashcompinit');
+    const dir = tempDir('completion-zsh');
+    const file = join(dir, 'gridctl.zsh');
+    writeFileSync(file, script);
+    // HOME: compinit writes its .zcompdump there.
+    const zsh = (code: string) => run('zsh', ['-c', code], { ...process.env, HOME: dir });
+    run('zsh', ['-n', file]);
+    expect(zsh(`source ${file}; print -r -- "\${_comps[gridctl]}"`).trim()).toBe(
+      '_bash_complete -o default -F _gridctl',
+    );
+    // bashcompinit calls _gridctl with ksharrays on; zsh itself narrows COMPREPLY to the typed prefix.
+    const offered = zsh(
+      `source ${file}; setopt ksharrays; COMP_WORDS=(gridctl link --dr); COMP_CWORD=2; _gridctl; print -r -- "\${COMPREPLY[*]}"`,
+    ).split(/\s+/);
+    expect(offered).toEqual(expect.arrayContaining(['--dry-run', 'claude-code', 'codex']));
+  });
+
+  it('fish: the script parses and fish completes commands and flags from it', async () => {
     const fish = (await runCli(['completion', 'fish'])).stdout;
     expect(fish).toContain("complete -c gridctl -n __fish_use_subcommand -a 'link'");
     expect(fish).toContain("complete -c gridctl -n '__fish_seen_subcommand_from link' -l 'dry-run'");
+    const dir = tempDir('completion-fish');
+    const file = join(dir, 'gridctl.fish');
+    writeFileSync(file, fish);
+    const env = { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir };
+    run('fish', ['-n', file], env);
+    const words = (line: string) =>
+      run('fish', ['-c', `source ${file}; complete -C '${line}'`], env)
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[0]);
+    expect(words('gridctl li').sort()).toEqual(['limits', 'link']);
+    expect(words('gridctl link --dr')).toEqual(['--dry-run']);
+  });
+
+  it('an unknown shell is an error', async () => {
     const bad = await runCli(['completion', 'tcsh']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('no completion for "tcsh": use bash, zsh or fish');

@@ -112,7 +112,12 @@ function referenceHomeCheck(env: NodeJS.ProcessEnv): Check[] {
     {
       name: 'reference home',
       status: 'info',
-      detail: `${join(root, '.gridctl')} is the reference gridctl's home under the same GRIDCTL_HOME; this gridctl uses ${root} itself, so the two do not share state, logs or variables`,
+      detail: `${join(root, '.gridctl')} is the reference gridctl's home under the same GRIDCTL_HOME; this gridctl uses ${root} itself, so the two do not share state, logs or variables${
+        existsSync(join(root, '.gridctl', 'vault', 'secrets.json')) ||
+        existsSync(join(root, '.gridctl', 'vault', 'secrets.enc'))
+          ? '; copy its variables with `gridctl var import --from-reference`'
+          : ''
+      }`,
     },
   ];
 }

@@ -145,6 +145,15 @@ describe('a GRIDCTL_HOME shared with the reference design', () => {
       (c) => c.name === 'reference home',
     );
     expect(check?.detail).toContain(`this gridctl uses ${root} itself`);
+    expect(check?.detail).not.toContain('--from-reference');
+    mkdirSync(join(root, '.gridctl', 'vault'), { recursive: true });
+    writeFileSync(join(root, '.gridctl', 'vault', 'secrets.json'), '{"version":2,"variables":[]}');
+    const again = await runCli(['doctor', '--json'], { env: { GRIDCTL_HOME: root, PATH: process.env.PATH } });
+    expect(
+      (JSON.parse(again.stdout) as { checks: { name: string; detail: string }[] }).checks.find(
+        (c) => c.name === 'reference home',
+      )?.detail,
+    ).toContain('copy its variables with `gridctl var import --from-reference`');
   });
 });
 

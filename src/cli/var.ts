@@ -14,8 +14,12 @@ import {
   openVault,
   PASSPHRASE_ENV,
   parseDotenv,
+  parseReferenceVault,
+  referenceVaultDir,
+  referenceVaultFile,
   type ScryptParams,
   type Vault,
+  VaultError,
 } from '../security/vault/index.js';
 import type { CliContext } from './context.js';
 import type { CommandRegistrar } from './main.js';
@@ -43,6 +47,57 @@ interface HomeOpts {
 }
 interface SetOpts extends HomeOpts {
   set?: string;
+}
+interface SetFlags extends SetOpts {
+  value?: string;
+  type?: string;
+  secret?: boolean;
+  plaintext?: boolean;
+}
+
+// `--type`: the reference records a type with each value. This store keeps text (what `${var:KEY}`
+// substitutes), so the type is a check at set time and is not remembered.
+const TYPES = ['string', 'json', 'number', 'bool'] as const;
+
+function checkTypeName(type: string): void {
+  if (type === 'list') {
+    throw new VaultError(
+      'VAULT_TYPE_UNSUPPORTED',
+      '--type list: the reference does not document how it encodes a list; store a JSON array with --type json [VAULT_TYPE_UNSUPPORTED]',
+    );
+  }
+  if (!(TYPES as readonly string[]).includes(type)) {
+    throw new VaultError(
+      'VAULT_TYPE_UNSUPPORTED',
+      `--type ${type}: use ${TYPES.join(', ')} [VAULT_TYPE_UNSUPPORTED]`,
+    );
+  }
+}
+
+/** Refuses a value that is not of `type`; the message never shows the value. */
+function checkTyped(key: string, value: string, type: string): void {
+  const ok =
+    type === 'string' ||
+    (type === 'number' && /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/.test(value.trim())) ||
+    (type === 'bool' && /^(true|false)$/.test(value.trim())) ||
+    (type === 'json' && parsesAsJson(value));
+  if (!ok) {
+    const want =
+      type === 'bool' ? 'true or false' : type === 'number' ? 'a number such as 42 or -1.5' : 'valid JSON';
+    throw new VaultError(
+      'VAULT_TYPE_MISMATCH',
+      `${key}: --type ${type} needs ${want}; the value given is not (nothing was stored) [VAULT_TYPE_MISMATCH]`,
+    );
+  }
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
@@ -93,9 +148,19 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
     sub('set <key> [value]', 'Store a variable (omit the value to be prompted, or pipe it on stdin)')
       .option('--set <name>', 'store it in this set instead of the default scope')
       .option('--value <value>', "the value (as the positional one; the reference's spelling)")
+      .option('--type <type>', 'string | json | number | bool: refuse a value not of that type')
+      .option('--secret', 'the value is a secret (always so: every stored value is masked)')
+      .option('--plaintext', "refused: this store masks every value (the reference's unmasked variables)")
       .action(
-        action(async (key: string, value: string | undefined, opts: SetOpts & { value?: string }) => {
+        action(async (key: string, value: string | undefined, opts: SetFlags) => {
           assertKey(key);
+          if (opts.plaintext) {
+            throw new VaultError(
+              'VAULT_PLAINTEXT_UNSUPPORTED',
+              '--plaintext: every stored value is a secret here, masked in logs and API answers; put a value that need not be masked in stack.yaml or an environment variable instead [VAULT_PLAINTEXT_UNSUPPORTED]',
+            );
+          }
+          if (opts.type !== undefined) checkTypeName(opts.type);
           if (opts.value !== undefined) {
             if (value !== undefined)
               throw new CliFailure('give the value once: as an argument or with --value');
@@ -113,11 +178,14 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
             if (value === '')
               throw new CliFailure('no value on stdin: pipe the value in, or run in a terminal to be asked');
           }
+          if (opts.type !== undefined) checkTyped(key, value, opts.type);
           const vault = await open(opts);
           const created = !vault.exists;
           vault.set(key, value, opts.set);
           await vault.save();
-          ctx.stdout.write(`Set ${key}${inSet(opts.set)}.\n`);
+          ctx.stdout.write(
+            `Set ${key}${inSet(opts.set)}${opts.type ? ` (checked: a valid ${opts.type})` : ''}.\n`,
+          );
           if (created) ctx.stderr.write(`${unlockedNote(vault.file)}\n`);
         }),
       );
@@ -192,51 +260,85 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
         }),
       );
 
-    sub('import <file>', 'Import variables from a .env or .json file (`-` reads stdin)')
+    sub('import [file]', 'Import variables from a .env or .json file (`-` reads stdin)')
       .option('--set <name>', 'import into this set')
       .option('--format <format>', 'env | json (default: from the file name, else env)')
+      .option(
+        '--from-reference',
+        "read the reference gridctl's plaintext vault (FILE, or its vault folder: $GRIDCTL_HOME/.gridctl/vault, else ~/.gridctl/vault)",
+      )
       .action(
-        action(async (file: string, opts: SetOpts & { format?: string }) => {
-          if (opts.set !== undefined) assertSetName(opts.set);
-          const format = opts.format ?? (file.toLowerCase().endsWith('.json') ? 'json' : 'env');
-          if (format !== 'env' && format !== 'json')
-            throw new CliFailure(`--format ${format}: use env or json`);
-          let text: string;
-          try {
-            text = file === '-' ? await readAll(input()) : await readFile(file, 'utf8');
-          } catch (err) {
-            throw new CliFailure(
-              `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-            );
-          }
-          let entries: ReturnType<typeof parseDotenv>;
-          try {
-            entries = format === 'json' ? parseJsonVars(text, file) : parseDotenv(text);
-          } catch (err) {
-            if (err instanceof CliFailure) throw err;
-            if (err instanceof DotenvError)
-              throw new CliFailure(`${file}: ${err.message}; nothing was imported`);
-            throw err;
-          }
-          const vault = await open(opts);
-          const created = !vault.exists;
-          let added = 0;
-          let updated = 0;
-          const seen = new Set<string>();
-          for (const { key, value } of entries) {
-            if (!seen.has(key)) {
-              if (vault.get(key, opts.set) === undefined) added++;
-              else updated++;
-              seen.add(key);
+        action(
+          async (file: string | undefined, opts: SetOpts & { format?: string; fromReference?: boolean }) => {
+            if (opts.set !== undefined) assertSetName(opts.set);
+            if (opts.fromReference) {
+              if (opts.format !== undefined || opts.set !== undefined)
+                throw new CliFailure(
+                  "--from-reference reads the reference's own format and keeps each variable's set: drop --format and --set",
+                );
+              file = referenceVaultFile(file ?? referenceVaultDir(ctx.env));
             }
-            vault.set(key, value, opts.set);
-          }
-          await vault.save();
-          ctx.stdout.write(
-            `Imported ${seen.size} variable(s)${inSet(opts.set)}: ${added} new, ${updated} updated.\n`,
-          );
-          if (created) ctx.stderr.write(`${unlockedNote(vault.file)}\n`);
-        }),
+            if (file === undefined)
+              throw new CliFailure('give the file to import (`-` for stdin), or --from-reference');
+            const format = opts.fromReference
+              ? 'reference'
+              : (opts.format ?? (file.toLowerCase().endsWith('.json') ? 'json' : 'env'));
+            if (format !== 'env' && format !== 'json' && format !== 'reference')
+              throw new CliFailure(`--format ${format}: use env or json`);
+            let text: string;
+            try {
+              text = file === '-' ? await readAll(input()) : await readFile(file, 'utf8');
+            } catch (err) {
+              throw new CliFailure(
+                `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+              );
+            }
+            let entries: { key: string; value: string; set?: string }[];
+            let plaintext = 0;
+            try {
+              if (format === 'reference') {
+                const vars = parseReferenceVault(text, file);
+                for (const v of vars) if (v.set !== undefined) assertSetName(v.set);
+                plaintext = vars.filter((v) => v.plaintext).length;
+                entries = vars;
+              } else {
+                entries = (format === 'json' ? parseJsonVars(text, file) : parseDotenv(text)).map((e) => ({
+                  ...e,
+                  set: opts.set,
+                }));
+              }
+            } catch (err) {
+              if (err instanceof CliFailure || isVaultError(err)) throw err;
+              if (err instanceof DotenvError)
+                throw new CliFailure(`${file}: ${err.message}; nothing was imported`);
+              throw err;
+            }
+            const vault = await open(opts);
+            const created = !vault.exists;
+            let added = 0;
+            let updated = 0;
+            const seen = new Set<string>();
+            for (const { key, value, set } of entries) {
+              const id = `${set ?? ''}\0${key}`;
+              if (!seen.has(id)) {
+                if (vault.get(key, set) === undefined) added++;
+                else updated++;
+                seen.add(id);
+              }
+              vault.set(key, value, set);
+            }
+            await vault.save();
+            ctx.stdout.write(
+              `Imported ${seen.size} variable(s)${inSet(opts.set)}${format === 'reference' ? ` from ${file}` : ''}: ${added} new, ${updated} updated.\n`,
+            );
+            if (plaintext > 0) {
+              ctx.stderr.write(
+                `Note: ${plaintext} of them were plaintext in the reference; every stored value is masked here.\n`,
+              );
+            }
+            if (created) ctx.stderr.write(`${unlockedNote(vault.file)}\n`);
+          },
+        ),
       );
 
     sub('sets', 'List the variable sets and how many keys each holds')

@@ -86,6 +86,8 @@ export interface RunStackOptions {
   /** For containers a reload adds or changes: the first host port, and --runtime. */
   basePort?: number;
   runtimeFlag?: string;
+  /** `apply --no-expand`: OpenAPI spec files are read as written. */
+  noExpand?: boolean;
 }
 
 /** The stack's session settings; unset ones keep the gateway's defaults. */
@@ -146,6 +148,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
             pingIntervalMs: o.pingIntervalMs,
             containers: o.containers,
             oauth,
+            noExpand: o.noExpand,
           }),
         )
       : [],
@@ -216,6 +219,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
       logger,
       pingIntervalMs: o.pingIntervalMs,
       oauth,
+      noExpand: o.noExpand,
       onApplied: (spec) => {
         if (!state) return;
         state.applied_spec = masked(spec);

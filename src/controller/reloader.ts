@@ -70,6 +70,8 @@ export interface ReloaderOptions {
   onApplied?: (stack: Stack) => void;
   /** The daemon's OAuth clients. */
   oauth?: OAuthHub;
+  /** `apply --no-expand` (server-registrar.ts). */
+  noExpand?: boolean;
 }
 
 export class Reloader {
@@ -196,6 +198,7 @@ export class Reloader {
                   pingIntervalMs: this.opts.pingIntervalMs,
                   containers,
                   oauth: this.opts.oauth,
+                  noExpand: this.opts.noExpand,
                 }),
                 ...pinFields(spec),
               });

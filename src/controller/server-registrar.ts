@@ -19,6 +19,8 @@ export interface RegistrarOptions {
   containers?: ContainerView;
   /** The daemon's OAuth clients (servers with `auth: {type: oauth}`). */
   oauth?: OAuthHub;
+  /** `apply --no-expand`: OpenAPI spec files are read without `${NAME}` expansion. */
+  noExpand?: boolean;
 }
 
 export function serverSpecs(stack: Stack, opts: RegistrarOptions): ServerSpec[] {
@@ -128,6 +130,8 @@ export function upstreamSpec(server: McpServer, opts: RegistrarOptions): Upstrea
         transport: 'openapi',
         openapi: { spec, baseUrl, auth: auth as OpenApiAuth | undefined, operations, tls },
         stackDir: dirname(opts.stackFile),
+        env: opts.env,
+        noExpand: opts.noExpand,
       };
     }
     case 'container':

@@ -27,7 +27,14 @@ export type UpstreamSpec =
       env?: Record<string, string>;
       passEnv?: readonly string[];
     }
-  | { transport: 'openapi'; openapi: OpenApiConfig; stackDir: string };
+  | {
+      transport: 'openapi';
+      openapi: OpenApiConfig;
+      stackDir: string;
+      /** Auth variables and `${NAME}` expansion in a spec file (default process.env). */
+      env?: NodeJS.ProcessEnv;
+      noExpand?: boolean;
+    };
 
 export interface UpstreamFactoryOptions {
   /** Request timeout when a call gives none (default 60 s). */
@@ -75,6 +82,8 @@ export function createUpstream(
       return new OpenApiUpstream(name, {
         openapi: spec.openapi,
         stackDir: spec.stackDir,
+        env: spec.env,
+        noExpand: spec.noExpand,
         defaultTimeoutMs: opts.defaultTimeoutMs,
       });
     case 'container-stdio':

@@ -7,7 +7,17 @@ export type VaultErrorCode =
   | 'VAULT_NEWER_FORMAT'
   | 'VAULT_INVALID_KEY'
   | 'VAULT_INVALID_SET'
-  | 'VAULT_WEAK_PASSPHRASE';
+  | 'VAULT_WEAK_PASSPHRASE'
+  /** `var set --type T` with a value that is not a T. */
+  | 'VAULT_TYPE_MISMATCH'
+  /** `var set --type list`: the reference's list encoding is not documented. */
+  | 'VAULT_TYPE_UNSUPPORTED'
+  /** `var set --plaintext`: this store masks every value. */
+  | 'VAULT_PLAINTEXT_UNSUPPORTED'
+  /** `var import --from-reference` of the reference's encrypted secrets.enc. */
+  | 'VAULT_REFERENCE_ENCRYPTED'
+  /** `var import --from-reference` of a file that is not the reference's plaintext store. */
+  | 'VAULT_REFERENCE_UNREADABLE';
 
 export class VaultError extends Error {
   constructor(

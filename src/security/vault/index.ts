@@ -43,6 +43,12 @@ export { isVaultError, VaultError, type VaultErrorCode } from './errors.js';
 export { assertKey, assertSetName, isValidKey } from './names.js';
 export { MIN_REDACT_LENGTH, REDACTED, redactor } from './redact.js';
 export {
+  parseReferenceVault,
+  type ReferenceVariable,
+  referenceVaultDir,
+  referenceVaultFile,
+} from './reference.js';
+export {
   FORMAT_VERSION,
   type OpenVaultOptions,
   openVault,

@@ -24,6 +24,8 @@ export interface OpenApiUpstreamOptions {
   env?: Env;
   /** RPC-level timeout when a call gives none (default 60 s). */
   defaultTimeoutMs?: number;
+  /** `apply --no-expand`: read a spec file as written, without `${NAME}` expansion from `env`. */
+  noExpand?: boolean;
 }
 
 interface InFlight {
@@ -91,6 +93,7 @@ export class OpenApiUpstream implements UpstreamClient {
         this.opts.stackDir,
         cfg.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
         this.http.fetch,
+        this.opts.noExpand ? undefined : env,
       );
       for (const w of spec.warnings) events.onLog?.(`openapi ${spec.location}: ${w}`);
       this.baseUrl = resolveBaseUrl(spec.raw, cfg.baseUrl, spec.url);

@@ -33,7 +33,10 @@ export async function loadSpec(
   stackDir: string,
   timeoutMs = 30_000,
   fetchFn: Fetch = fetch,
+  /** Environment for `${NAME}` expansion in a spec file; undefined: none (`apply --no-expand`). */
+  expandEnv?: NodeJS.ProcessEnv,
 ): Promise<LoadedSpec> {
+  const warnings: string[] = [];
   let text: string;
   let base: string;
   let url: URL | undefined;
@@ -53,6 +56,7 @@ export async function loadSpec(
     }
     base = pathToFileURL(file).href;
     spec = file;
+    if (expandEnv) text = expandSpecText(text, expandEnv, warnings);
   }
 
   let raw: unknown;
@@ -75,7 +79,6 @@ export async function loadSpec(
   // from public URLs; a file, or a URL that is itself internal, was chosen by the operator.
   const allowInternalRefs = url === undefined || isInternalHost(url.hostname);
   const options = parserOptions(timeoutMs, allowInternalRefs);
-  const warnings: string[] = [];
   let doc: unknown;
   // Loaded here, not at the top: only stacks with OpenAPI servers pay for it.
   const { default: SwaggerParser } = await import('@apidevtools/swagger-parser');
@@ -96,6 +99,32 @@ export async function loadSpec(
     url,
     warnings,
   };
+}
+
+const BRACED_ENV = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}/g;
+
+/**
+ * `${NAME}`, `${NAME:-default}` and `${NAME:+alternate}` from the environment, in a spec file's text
+ * (as the reference does; URLs are fetched as served). Only the braced forms: `$NAME` is common in
+ * API descriptions. An unset `${NAME}` stays as written and is reported, rather than emptied.
+ */
+export function expandSpecText(text: string, env: NodeJS.ProcessEnv, warnings: string[]): string {
+  const unset = new Set<string>();
+  const out = text.replace(BRACED_ENV, (whole, name: string, op?: string, operand = '') => {
+    const value = env[name];
+    const present = value !== undefined && value !== '';
+    if (op === '-') return present ? value : operand;
+    if (op === '+') return present ? operand : '';
+    if (value !== undefined) return value;
+    unset.add(name);
+    return whole;
+  });
+  if (unset.size > 0) {
+    warnings.push(
+      `\${${[...unset].join('}, ${')}} not set in the environment, left as written (apply --no-expand turns expansion off)`,
+    );
+  }
+  return out;
 }
 
 /** Loopback, private, link-local and single-label or .local/.internal names. */
