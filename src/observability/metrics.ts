@@ -158,17 +158,40 @@ export class GatewayMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    const picks = new Counter({
+    // Replica picks and autoscale decisions carry no gateway (the servers publish them), so they
+    // are tallied by server name here and only this gateway's servers are reported, at scrape time:
+    // the hot path pays a map update, not a status() call.
+    const pickTally = new Map<string, number>(); // `${server}\0${replica}`
+    const scaleTally = new Map<string, number>(); // `${server}\0${direction}\0${reason}`
+    const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+    const ours = () => new Set(src.status().map((s) => s.name));
+    new Counter({
       name: 'gridctl_replica_picks_total',
       help: 'Requests routed to each replica of a multi-replica server.',
       labelNames: ['server', 'replica'],
       registers,
+      collect() {
+        this.reset();
+        const names = ours();
+        for (const [k, n] of pickTally) {
+          const [server, replica] = k.split('\0') as [string, string];
+          if (names.has(server)) this.inc({ server, replica }, n);
+        }
+      },
     });
-    const scaling = new Counter({
+    new Counter({
       name: 'gridctl_autoscale_decisions_total',
       help: 'Autoscaler decisions by server, direction (up, down, noop, up-noop, down-noop) and reason.',
       labelNames: ['server', 'direction', 'reason'],
       registers,
+      collect() {
+        this.reset();
+        const names = ours();
+        for (const [k, n] of scaleTally) {
+          const [server, direction, reason] = k.split('\0') as [string, string, string];
+          if (names.has(server)) this.inc({ server, direction, reason }, n);
+        }
+      },
     });
 
     // State read at scrape time.
@@ -320,15 +343,13 @@ export class GatewayMetrics {
       asyncStart: noop,
       error: noop,
     };
-    const servers = () => new Set(src.status().map((s) => s.name));
     const onPick = (m: unknown) => {
       const e = m as ReplicaPickEvent;
-      if (servers().has(e.server)) picks.inc({ server: e.server, replica: String(e.replica) });
+      bump(pickTally, `${e.server}\0${e.replica}`);
     };
     const onScale = (m: unknown) => {
       const e = m as AutoscaleEvent;
-      if (servers().has(e.server))
-        scaling.inc({ server: e.server, direction: e.direction, reason: e.reason });
+      bump(scaleTally, `${e.server}\0${e.direction}\0${e.reason}`);
     };
     callChannel.subscribe(callHandlers);
     requestChannel.subscribe(requestHandlers);
