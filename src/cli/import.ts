@@ -2,8 +2,7 @@
 // file, with plaintext secrets moved into the variable store. The work is in src/link/import.ts.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { closest } from '../config/suggest.js';
-import { CLIENT_SLUGS, clientEnv, DIALECTS, type Dialect, detected, dialectOf } from '../link/dialects.js';
+import { CLIENT_SLUGS, clientEnv, DIALECTS, detected, resolveClient } from '../link/dialects.js';
 import { lineDiff } from '../link/diff.js';
 import { LinkError } from '../link/errors.js';
 import {
@@ -156,16 +155,6 @@ export const registerImport: CommandRegistrar = (program, ctx) => {
       }
     });
 };
-
-function resolveClient(slug: string): Dialect {
-  const d = dialectOf(slug);
-  if (d) return d;
-  const near = closest(slug, CLIENT_SLUGS);
-  throw new LinkError(
-    'LINK_UNKNOWN_CLIENT',
-    `unknown client "${slug}"${near ? `; did you mean "${near}"?` : ''}`,
-  );
-}
 
 async function openStore(root: string, env: NodeJS.ProcessEnv) {
   try {

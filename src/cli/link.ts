@@ -1,7 +1,6 @@
 // `gridctl link [CLIENT]` / `gridctl unlink [CLIENT]`: the gateway's entry in LLM clients' config
 // files. The work is in src/link; this file parses flags and prints outcomes.
 
-import { closest } from '../config/suggest.js';
 import { runningStates } from '../controller/targets.js';
 import {
   CLIENT_SLUGS,
@@ -11,6 +10,7 @@ import {
   type Dialect,
   detected,
   dialectOf,
+  resolveClient,
 } from '../link/dialects.js';
 import { lineDiff } from '../link/diff.js';
 import { LinkError } from '../link/errors.js';
@@ -103,16 +103,6 @@ function run(ctx: CliContext, verb: 'link' | 'unlink', client: string | undefine
     if (err instanceof LinkError) fail(ctx, `${err.message} (${err.code})`);
     else fail(ctx, (err as Error).message);
   }
-}
-
-function resolveClient(slug: string): Dialect {
-  const d = dialectOf(slug);
-  if (d) return d;
-  const near = closest(slug, CLIENT_SLUGS);
-  throw new LinkError(
-    'LINK_UNKNOWN_CLIENT',
-    `unknown client "${slug}"${near ? `; did you mean "${near}"?` : ''} (clients: ${CLIENT_SLUGS.join(', ')})`,
-  );
 }
 
 function chooseAll(verb: 'link' | 'unlink', ce: ClientEnv, ledger: Ledger): Dialect[] {

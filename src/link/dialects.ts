@@ -4,6 +4,8 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { closest } from '../config/suggest.js';
+import { LinkError } from './errors.js';
 import type { Container, Format } from './formats.js';
 
 /** Where the user's files are: HOME and the variables clients read, the platform, the project. */
@@ -340,4 +342,15 @@ export function clientEnv(env: NodeJS.ProcessEnv, cwd: string, home?: string): C
     platform: process.platform,
     cwd,
   };
+}
+
+/** The dialect of a slug, or a LinkError naming the closest slug and every known one. */
+export function resolveClient(slug: string): Dialect {
+  const d = dialectOf(slug);
+  if (d) return d;
+  const near = closest(slug, CLIENT_SLUGS);
+  throw new LinkError(
+    'LINK_UNKNOWN_CLIENT',
+    `unknown client "${slug}"${near ? `; did you mean "${near}"?` : ''} (clients: ${CLIENT_SLUGS.join(', ')})`,
+  );
 }
