@@ -12,14 +12,14 @@ import type { InFlight } from '../gateway/session.js';
  * Per-operation state lives on the message itself (set once, read by every subscriber): a WeakMap
  * keyed by short-lived messages would make every garbage collection walk its ephemerons.
  */
-interface Observed {
+interface OperationState {
   /** performance.now() when the operation started (set by the publisher). */
   startedAt: number;
   /** The tracer's span for this operation. */
   span?: unknown;
 }
 
-export interface RequestEvent extends Observed {
+export interface RequestEvent extends OperationState {
   source: object;
   f: InFlight;
   params: Obj;
@@ -30,7 +30,7 @@ export interface RequestEvent extends Observed {
 }
 
 /** One tools/call through the call pipeline (outer, or inner from code mode). */
-export interface CallEvent extends Observed {
+export interface CallEvent extends OperationState {
   source: object;
   ctx: CallContext;
   result?: ToolResult;
@@ -38,7 +38,7 @@ export interface CallEvent extends Observed {
 }
 
 /** One request the gateway sends to a server on behalf of a client request. */
-export interface UpstreamEvent extends Observed {
+export interface UpstreamEvent extends OperationState {
   source: object;
   f: InFlight;
   server: string;
