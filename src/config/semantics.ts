@@ -125,6 +125,7 @@ export function checkSemantics(data: unknown, report: Report): void {
     }
     if (s.unprefixed === true) unprefixed.push(i);
     checkServer(s, p, label, report, checkWorkloadNetwork);
+    checkHostNetworkScaling(s, p, label, root, report);
   });
   if (unprefixed.length >= 2) {
     const names = unprefixed.map((i) => str(obj(servers[i])?.name) ?? `mcp-servers[${i}]`);
@@ -273,6 +274,27 @@ function checkName(name: string, path: Path, what: string, report: Report) {
       'names must match [a-zA-Z0-9][a-zA-Z0-9_.-]* without "__"',
     );
   }
+}
+
+// On a `host`-driver network no port is published, so the gateway cannot reach a second
+// (or any scaled) replica of an HTTP container: readiness would fail. Warn before apply.
+function checkHostNetworkScaling(s: Obj, p: Path, label: string, root: Obj, report: Report) {
+  if (s.image === undefined && s.source === undefined) return;
+  const transport = str(s.transport) ?? 'http';
+  if (transport === 'stdio') return;
+  const replicas = num(s.replicas);
+  const scaled = s.autoscale !== undefined || (replicas !== undefined && replicas > 1);
+  if (!scaled) return;
+  const wanted = str(s.network);
+  const nets = root.networks !== undefined ? arr(root.networks).map(obj) : [obj(root.network)];
+  const net = nets.find((n) => n && (root.networks === undefined || str(n.name) === wanted));
+  if (str(net?.driver) !== 'host') return;
+  report(
+    'SCALING_ON_HOST_NETWORK',
+    [...p, s.autoscale !== undefined ? 'autoscale' : 'replicas'],
+    `${label}: replicas of an HTTP container on a \`host\`-driver network get no published port, so they never become ready`,
+    'use a bridge network, `transport: stdio`, or one replica',
+  );
 }
 
 function checkServer(

@@ -68,6 +68,15 @@ describe('gridctl validate (acceptance)', () => {
     });
   }
 
+  it('warns that scaled HTTP containers on a host-driver network never become ready', async () => {
+    const { code, report } = await validateJson(fixture('autoscale-host-network.yaml'));
+    expect(report.errorCount).toBe(0);
+    expect(code).not.toBe(1);
+    const warning = report.issues.find((i) => i.code === 'SCALING_ON_HOST_NETWORK');
+    expect(warning).toMatchObject({ severity: 'warning', field: 'mcp-servers[0].autoscale' });
+    expect(warning?.message).toContain('no published port');
+  });
+
   it('explains each precise error in words', async () => {
     const texts = await Promise.all(precise.map(([name]) => runCli(['validate', fixture(name)])));
     const [mixed, noPort, replicas, autoscale, transport, underscore, dupes] = texts.map((t) => t.stdout);
