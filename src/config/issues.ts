@@ -56,11 +56,11 @@ export const ISSUE_CODES = {
   PORT_REQUIRED: { severity: 'error', summary: 'an http/sse container has no port' },
   TRANSPORT_NOT_ALLOWED: { severity: 'error', summary: 'the transport is not valid for this server kind' },
   REPLICAS_NOT_ALLOWED: { severity: 'error', summary: 'replicas/autoscale on an external or OpenAPI server' },
+  AUTOSCALE_WITH_REPLICAS: { severity: 'error', summary: 'autoscale and replicas are both set' },
   SCALING_ON_HOST_NETWORK: {
     severity: 'warning',
     summary: 'replicas/autoscale of an HTTP container on a host-driver network (no published ports)',
   },
-  AUTOSCALE_WITH_REPLICAS: { severity: 'error', summary: 'autoscale and replicas are both set' },
   AUTOSCALE_INVALID: { severity: 'error', summary: 'autoscale bounds are inconsistent' },
   NETWORK_MODE_CONFLICT: { severity: 'error', summary: 'both network and networks are set' },
   NETWORK_REQUIRED: { severity: 'error', summary: 'advanced network mode needs a network on each container' },
