@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [--out DIR] [--paths a,b,...]`
 // Starts every path on 127.0.0.1, drives them with the SDK client, stops everything, and writes
-// DIR/latest.json, DIR/latest.md and DIR/latest.svg (DIR defaults to bench/results).
+// DIR/latest.json, DIR/latest.md and DIR/latest.svg (DIR defaults to bench/results for a full run
+// and bench/results/quick for --quick, so a quick run never writes over the full results).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -30,8 +31,11 @@ interface Args {
   paths: PathId[];
 }
 
+const FULL_OUT = join(ROOT, 'bench/results');
+const QUICK_OUT = join(ROOT, 'bench/results/quick');
+
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, render: false, out: join(ROOT, 'bench/results'), paths: PATH_IDS };
+  const args: Args = { quick: false, render: false, out: '', paths: PATH_IDS };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
@@ -51,6 +55,7 @@ function parseArgs(argv: string[]): Args {
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
+  if (!args.out) args.out = args.quick ? QUICK_OUT : FULL_OUT;
   return args;
 }
 

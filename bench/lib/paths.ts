@@ -102,6 +102,8 @@ export interface Running {
   startedMs: number;
   /** true when concurrent callers share one session (stdio floor) */
   sharedSession: boolean;
+  /** floors without a proxy: the upstream pids this path spawned itself (for their CPU, not every child of the harness) */
+  spawnedPids?: () => number[];
   connect(): Promise<Session>;
   /** the name a client calls for `tool` of upstream `server` on this path */
   toolName(server: string, tool: string): string;
@@ -248,10 +250,12 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
   switch (id) {
     case 'stdio-direct': {
       const up = only(upstreams, id);
+      const spawned: number[] = [];
       return {
         id,
         startedMs: 0,
         sharedSession: true,
+        spawnedPids: () => [...spawned],
         toolName: (_s, tool) => tool,
         connect: async () => {
           const transport = new StdioClientTransport({
@@ -261,7 +265,10 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
             stderr: 'ignore',
           });
           const client = await connectWith(transport);
-          if (transport.pid) seenProcesses.set(transport.pid, `${up.command} ${up.args.join(' ')}`);
+          if (transport.pid) {
+            seenProcesses.set(transport.pid, `${up.command} ${up.args.join(' ')}`);
+            spawned.push(transport.pid);
+          }
           return { client, close: () => client.close() };
         },
         stop: async () => ({ leaked: [], exitCode: 0 }),

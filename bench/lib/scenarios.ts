@@ -177,14 +177,21 @@ interface CpuMark {
 
 function cpuMark(r: Running): CpuMark {
   const self = process.cpuUsage();
-  // the stdio floor's upstream is the harness's own child
-  const kids = childCpu(r.proc ? r.proc.pid : process.pid);
+  // a proxy's upstreams are its descendants; the stdio floor's are only the pids it spawned itself
+  // (not every child of the harness, which may include other paths' proxies still exiting)
+  const kids = r.proc ? childCpu(r.proc.pid) : spawnedCpu(r.spawnedPids?.() ?? []);
   return { proxy: r.proc ? cpuNs(r.proc.pid) : 0, upstream: kids, client: (self.user + self.system) * 1000 };
 }
 
 function childCpu(pid: number): number {
   let total = 0;
   for (const k of descendantsOf(pid)) total += cpuNs(k.pid);
+  return total;
+}
+
+function spawnedCpu(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) total += cpuNs(pid) + childCpu(pid);
   return total;
 }
 
@@ -510,7 +517,12 @@ export async function startupScenario(ctx: Ctx): Promise<Scenario[]> {
           try {
             await until(
               `tools/list with ${expected} tools`,
-              async () => (await listAllTools(session.client)).tools >= expected,
+              async () => {
+                // exactly: more tools than asked for is a wrong catalogue, not "ready"
+                const got = (await listAllTools(session.client)).tools;
+                if (got > expected) throw new Error(`tools/list returned ${got} tools, expected ${expected}`);
+                return got === expected;
+              },
               60_000,
             );
             const ms = performance.now() - t0;
@@ -667,18 +679,14 @@ export async function idleSessionsScenario(ctx: Ctx): Promise<Scenario[]> {
       const warm = await running.connect();
       let sessions: Session[] = [];
       try {
-        await warm.client.callTool({
-          name: running.toolName(upstream.name, 'echo'),
-          arguments: { message: 'warm' },
-        });
+        // answers are checked (echoOp throws on a wrong one), as in every other scenario
+        const echo = echoOp(running.toolName(upstream.name, 'echo'));
+        await echo(warm.client, 0, 0);
         const before = memory(proc.pid, 'VmRSS');
         sessions = await openSessions(running, n - 1, 50);
         // Each session must still be alive: ping the last one through to the upstream.
         const last = sessions[sessions.length - 1]!;
-        await last.client.callTool({
-          name: running.toolName(upstream.name, 'echo'),
-          arguments: { message: 'idle' },
-        });
+        await echo(last.client, n - 1, 0);
         const after = memory(proc.pid, 'VmRSS');
         return {
           before: before.self,
