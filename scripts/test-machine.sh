@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`'s pretest: brings the machine to what the integration tests use beyond node_modules.
 #   Chromium (web UI tests), OpenSSH (a loopback sshd for the ssh transport), Podman + runc serving
-#   the Docker-compatible API on /run/podman/podman.sock (container tests), OpenSSL (certificates
+#   the Docker-compatible API on /run/podman/podman.sock (container tests), a Docker Engine (Debian's
+#   docker.io) on /run/gridctl-docker/docker.sock (the container tests again), OpenSSL (certificates
 #   the OpenAPI TLS tests make), Prometheus (a real scraper of /metrics), zsh and fish (the
 #   completion scripts are loaded in them).
 # As root it installs whatever is missing from Debian's archive (one apt-get update, one install)
@@ -35,6 +36,22 @@ engine() {
   return 1
 }
 root() { [ "$(id -u)" = 0 ]; }
+# The container tests run a second time against a real Docker Engine (`npm run test:docker`), on a
+# private socket so that Podman stays the engine the rest of the suite finds.
+DOCKER_DIR=/run/gridctl-docker
+DOCKER_SOCK=$DOCKER_DIR/docker.sock
+docker_up() {
+  [ -S "$DOCKER_SOCK" ] && ping "$DOCKER_SOCK" && return 0
+  root || as_root "no Docker Engine answers on $DOCKER_SOCK"
+  echo "== starting dockerd on $DOCKER_SOCK"
+  mkdir -p "$DOCKER_DIR" /var/lib/gridctl-docker
+  (cd / && nohup dockerd --host "unix://$DOCKER_SOCK" --data-root /var/lib/gridctl-docker \
+    --exec-root "$DOCKER_DIR/exec" --pidfile "$DOCKER_DIR/docker.pid" >"$DOCKER_DIR/dockerd.log" 2>&1 &)
+  for _ in $(seq 1 300); do ping "$DOCKER_SOCK" && return 0; sleep 0.1; done
+  echo "dockerd did not answer on $DOCKER_SOCK:" >&2
+  tail -20 "$DOCKER_DIR/dockerd.log" >&2
+  exit 1
+}
 as_root() {
   echo "npm test: $1. Run this once (it installs and starts what the tests use), then npm test again:" >&2
   echo "  sudo bash scripts/test-machine.sh" >&2
@@ -48,10 +65,12 @@ has openssl || missing+=(openssl)
 [ -x /usr/bin/prometheus ] || missing+=(prometheus)
 has zsh || missing+=(zsh)
 has fish || missing+=(fish)
+[ -x /usr/sbin/dockerd ] || missing+=(docker.io)
 if ! engine; then
   has podman || missing+=(podman)
   has runc || missing+=(runc)
 elif [ ${#missing[@]} -eq 0 ]; then
+  docker_up
   exit 0
 fi
 
@@ -64,6 +83,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+docker_up
 if engine; then exit 0; fi
 if ! root && [ -S "$SOCK" ] && [ ! -w "$SOCK" ]; then
   echo "npm test: the container tests cannot use root's Podman socket $SOCK as $(id -un). Run npm test" >&2

@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { freePort } from './net.js';
+import { freePort } from '../../test/support/net.js';
 import { ManagedProcess, type StopResult, seenProcesses } from './proc.js';
 import { echoTool, fillerTools, startResponder, type ToolDef } from './responder.js';
 

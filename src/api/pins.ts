@@ -15,6 +15,7 @@ import {
   type PinsReport,
   type ServerPinReport,
 } from '../security/pins/index.js';
+import { readJsonObject } from './body.js';
 import { ApiError, type ApiErrorCode, sendJson } from './errors.js';
 
 export interface PinsView {
@@ -95,22 +96,7 @@ export async function readBody(req: IncomingMessage): Promise<Record<string, unk
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type))
     throw new ApiError('bad_request', 'expected Content-Type: application/json');
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > 64 * 1024) throw new ApiError('bad_request', 'request body too large');
-    chunks.push(chunk);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  } catch {
-    throw new ApiError('bad_request', 'request body is not valid JSON');
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new ApiError('bad_request', 'request body must be a JSON object');
-  return body as Record<string, unknown>;
+  return readJsonObject(req, 64 * 1024, 'request body too large');
 }
 
 export function pinRoutes(view: { pins?: PinsView }): Route[] {

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseDuration } from '../config/duration.js';
 import type { LogEntry, Logger, LogLevel } from '../logging/logger.js';
 import type { TraceRing } from '../observability/trace-ring.js';
+import { readJson } from './body.js';
 import { clientRoutes } from './clients.js';
 import { ApiError, redactorOf, sendError, sendJson } from './errors.js';
 import { EventHub } from './events.js';
@@ -269,21 +270,6 @@ export function createApiHandler(opts: ApiOptions): (req: IncomingMessage, res: 
         : new ApiError('not_found', `no API route ${url.pathname}`),
     );
   };
-}
-
-async function readJson(req: IncomingMessage, max = 1024 * 1024): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) throw new ApiError('bad_request', `request body over ${max} bytes`);
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  } catch {
-    throw new ApiError('bad_request', 'request body is not valid JSON');
-  }
 }
 
 /** Server-sent events of log entries, filtered like /api/logs; ends when the client goes away. */

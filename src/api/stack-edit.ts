@@ -36,6 +36,7 @@ import { basename, dirname, join } from 'node:path';
 import { diffStacks, type StackDiff } from '../config/diff.js';
 import { type Issue, loadStack, type Stack } from '../config/index.js';
 import { RequestGuard } from '../gateway/origin.js';
+import { readJsonObject } from './body.js';
 import { ApiError, sendJson } from './errors.js';
 import type { StackView } from './server.js';
 
@@ -125,22 +126,7 @@ export async function readBody(
   req: IncomingMessage,
   max = MAX_YAML + 4096,
 ): Promise<Record<string, unknown>> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) throw new ApiError('bad_request', `request body over ${max} bytes`);
-    chunks.push(chunk);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  } catch {
-    throw new ApiError('bad_request', 'request body is not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new ApiError('bad_request', 'request body must be a JSON object');
-  return parsed as Record<string, unknown>;
+  return readJsonObject(req, max);
 }
 
 function yamlOf(body: Record<string, unknown>): string {

@@ -26,9 +26,6 @@ export interface NotImplemented {
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
-// The kind rule of semantics.ts: `image` or `source` makes a container server.
-const isContainer = (server: Record<string, unknown>) =>
-  server.image !== undefined || server.source !== undefined;
 
 export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
   {
@@ -36,19 +33,6 @@ export const NOT_IMPLEMENTED: readonly NotImplemented[] = [
     acts: (v) => v === true,
     label: '`include_infra: true`',
     instead: 'only gridctl records spans (there is no other instrumentation whose spans could be included)',
-  },
-  {
-    path: 'mcp-servers[].replicas',
-    acts: (v, server) => typeof v === 'number' && v > 1 && isContainer(server),
-    label: '`replicas` on a container server',
-    instead: 'that many containers are started, but every call goes to the first one',
-  },
-  {
-    path: 'mcp-servers[].autoscale',
-    acts: (_v, server) => isContainer(server),
-    label: '`autoscale` on a container server',
-    instead:
-      '`min` containers (at least one) are started, every call goes to the first one, and nothing scales',
   },
   {
     path: 'mcp-servers[].source.auth.ssh_user',

@@ -204,7 +204,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
           report: { step: (t) => logger.debug(t), done: (t) => logger.info(t), note: (t) => logger.warn(t) },
         });
       }
-      containerView = await discover(next.name, runtime);
+      containerView = await discover(next.name, runtime, next, o.env);
       return containerView;
     },
   });

@@ -39,6 +39,7 @@ export function serverSpec(server: McpServer, opts: RegistrarOptions): ServerSpe
     pingTimeoutMs: parseDuration(server.ping_timeout),
     pingIntervalMs: opts.pingIntervalMs,
     ...replicaFields(server),
+    ...containerReplicas(server, opts),
     createClient: (): UpstreamClient => {
       if (typeof upstream === 'string') throw new Error(upstream);
       if (
@@ -57,7 +58,8 @@ export function serverSpec(server: McpServer, opts: RegistrarOptions): ServerSpe
 
 /**
  * Replicas and autoscaling, for the kinds whose replicas are fresh clients of the same template
- * (local processes, SSH sessions). Containers get theirs from a container spawner.
+ * (local processes, SSH sessions). Containers get theirs from the container spawner
+ * (containerReplicas).
  */
 export function replicaFields(
   server: McpServer,
@@ -71,6 +73,20 @@ export function replicaFields(
   if (policy) out.autoscale = policy;
   else out.replicas = Math.max(1, server.replicas ?? 1);
   return out;
+}
+
+/** Container servers: replicas (static or autoscaled) come from the container spawner. */
+function containerReplicas(
+  server: McpServer,
+  opts: RegistrarOptions,
+): Pick<ServerSpec, 'replicas' | 'replicaPolicy' | 'autoscale' | 'spawner'> {
+  if (serverKind(server) !== 'container' || !opts.containers?.spawnerFor) return {};
+  const policy = autoscalePolicy(server);
+  return {
+    replicaPolicy: server.replica_policy,
+    spawner: opts.containers.spawnerFor(server),
+    ...(policy ? { autoscale: policy } : { replicas: Math.max(1, server.replicas ?? 1) }),
+  };
 }
 
 /** The `autoscale` block in milliseconds. */

@@ -21,6 +21,7 @@ import {
   type Stack,
   serverKind,
 } from '../config/index.js';
+import type { Spawner } from '../gateway/spawner.js';
 import {
   builtImageTag,
   type ContainerSpec,
@@ -41,10 +42,12 @@ import { LineSplitter } from '../upstream/framing.js';
 import {
   type ContainerLogSource,
   type ContainerStdioHandle,
+  createUpstream,
   type UpstreamClient,
   type UpstreamSpec,
   WithContainerLogs,
 } from '../upstream/index.js';
+import { ContainerSpawner, hostPortsOf } from './container-spawner.js';
 import { PortAllocator, probePort } from './ports.js';
 import { storeResolver } from './secrets.js';
 
@@ -69,7 +72,7 @@ export interface UpOptions {
 }
 
 /** One container the stack wants. */
-interface Desired {
+export interface Desired {
   what: string; // `server "x"` / `resource "db"` for messages
   workload: string;
   isResource: boolean;
@@ -181,46 +184,56 @@ function serverSpecs(
   host: NodeJS.ProcessEnv,
 ): Desired[] {
   const n = replicasOf(s);
-  const transport = transportOf(s);
-  const image = s.image ?? builtImageTag(stack.name, s.name);
   const out: Desired[] = [];
   for (let i = 0; i < n; i++) {
     const replica = n > 1 ? i : undefined;
-    const name = containerName(stack.name, s.name, replica);
-    const short = replica === undefined ? s.name : `${s.name}-replica-${replica}`;
-    const labels = {
-      ...stackLabels(stack.name),
-      [LABEL.server]: s.name,
-      [LABEL.transport]: transport,
-      ...(replica === undefined ? {} : { [LABEL.replica]: String(replica) }),
-      ...(s.port ? { [LABEL.containerPort]: String(s.port) } : {}),
-    };
-    out.push({
-      what: `server "${s.name}"${replica === undefined ? '' : ` replica ${replica}`}`,
-      workload: s.name,
-      isResource: false,
-      replica,
-      transport,
-      readyTimeoutMs: parseDuration(s.ready_timeout),
-      spec: {
-        name,
-        image,
-        cmd: s.command && s.command.length > 0 ? s.command : undefined,
-        env: serverEnv({ host, declared: s.env, pass: s.pass_env, base: 'container' }),
-        labels,
-        network: networkOf(stack, s.network),
-        aliases: [short, name],
-        ports:
-          transport === 'stdio' || !s.port
-            ? []
-            : [{ hostIp: '127.0.0.1', hostPort: ports.allocate(), containerPort: s.port }],
-        volumes: [],
-        stdin: transport === 'stdio',
-        extraHosts: hostAliases(rt),
-      },
-    });
+    const port = transportOf(s) === 'stdio' || !s.port ? undefined : ports.allocate();
+    out.push(replicaDesired(stack, s, rt, { replica, hostPort: port, env: host }));
   }
   return out;
+}
+
+/** One container of a server: `replica` undefined for a lone replica; `hostPort` for http/sse. */
+export function replicaDesired(
+  stack: Stack,
+  s: McpServer,
+  rt: WorkloadRuntime,
+  o: { replica?: number; hostPort?: number; env: NodeJS.ProcessEnv },
+): Desired {
+  const { replica, hostPort } = o;
+  const transport = transportOf(s);
+  const image = s.image ?? builtImageTag(stack.name, s.name);
+  const name = containerName(stack.name, s.name, replica);
+  const short = replica === undefined ? s.name : `${s.name}-replica-${replica}`;
+  const labels = {
+    ...stackLabels(stack.name),
+    [LABEL.server]: s.name,
+    [LABEL.transport]: transport,
+    ...(replica === undefined ? {} : { [LABEL.replica]: String(replica) }),
+    ...(s.port ? { [LABEL.containerPort]: String(s.port) } : {}),
+  };
+  return {
+    what: `server "${s.name}"${replica === undefined ? '' : ` replica ${replica}`}`,
+    workload: s.name,
+    isResource: false,
+    replica,
+    transport,
+    readyTimeoutMs: parseDuration(s.ready_timeout),
+    spec: {
+      name,
+      image,
+      cmd: s.command && s.command.length > 0 ? s.command : undefined,
+      env: serverEnv({ host: o.env, declared: s.env, pass: s.pass_env, base: 'container' }),
+      labels,
+      network: networkOf(stack, s.network),
+      aliases: [short, name],
+      ports:
+        hostPort === undefined || !s.port ? [] : [{ hostIp: '127.0.0.1', hostPort, containerPort: s.port }],
+      volumes: [],
+      stdin: transport === 'stdio',
+      extraHosts: hostAliases(rt),
+    },
+  };
 }
 
 export async function up(stack: Stack, o: UpOptions): Promise<UpResult> {
@@ -345,8 +358,11 @@ export async function up(stack: Stack, o: UpOptions): Promise<UpResult> {
 
     // Containers of this stack that it no longer declares (a removed server, fewer replicas).
     const wanted = new Set(desired.map((d) => d.spec.name));
+    const autoscaled = new Set(stack['mcp-servers'].filter((s) => s.autoscale).map((s) => s.name));
     for (const c of await rt.listContainers(stackLabels(stack.name))) {
       if (wanted.has(c.name)) continue;
+      // The daemon's container spawner made it; the autoscaler owns it (a reload keeps it).
+      if (autoscaled.has(c.labels[LABEL.server] ?? '') && c.labels[LABEL.replica] !== undefined) continue;
       await rt.removeContainer(c.id);
       o.report.note(`Removed ${c.name} (no longer in the stack)`);
     }
@@ -366,7 +382,7 @@ export async function rollback(rt: WorkloadRuntime, r: UpResult): Promise<void> 
 }
 
 /** Until the workload answers: http/sse any HTTP answer on its port; stdio an initialize reply. */
-async function waitReady(rt: WorkloadRuntime, d: Desired, id: string): Promise<void> {
+export async function waitReady(rt: WorkloadRuntime, d: Desired, id: string): Promise<void> {
   if (d.transport === 'resource') {
     const c = await rt.inspectContainer(id);
     if (c && c.state !== 'running') throw new WorkloadError(await exitedMessage(rt, d, id));
@@ -597,10 +613,17 @@ export interface ContainerView {
   upstreamSpec(server: McpServer): UpstreamSpec | string;
   /** Adds the container's log lines to an http/sse upstream. */
   decorate(server: McpServer, client: UpstreamClient): UpstreamClient;
+  /** Replicas of a container server (static or autoscaled); unset when discovered without the stack. */
+  spawnerFor?(server: McpServer): Spawner;
 }
 
 /** Finds the stack's server containers by label (what `up` started) for the gateway process. */
-export async function discover(stackName: string, rt: WorkloadRuntime): Promise<ContainerView> {
+export async function discover(
+  stackName: string,
+  rt: WorkloadRuntime,
+  stack?: Stack,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ContainerView> {
   const servers = new Map<string, ServerContainer[]>();
   for (const c of await rt.listContainers({ ...stackLabels(stackName) })) {
     const server = c.labels[LABEL.server];
@@ -618,9 +641,24 @@ export async function discover(stackName: string, rt: WorkloadRuntime): Promise<
     servers.set(server, list);
   }
   for (const list of servers.values()) list.sort((a, b) => (a.replica ?? 0) - (b.replica ?? 0));
+  const ports = stack ? hostPortsOf(servers) : undefined;
   return {
     runtime: rt,
     servers,
+    ...(stack && ports
+      ? {
+          spawnerFor: (server: McpServer) =>
+            new ContainerSpawner({
+              runtime: rt,
+              stack,
+              server,
+              existing: servers.get(server.name) ?? [],
+              ports,
+              env,
+              clientFor: (c) => containerClient(rt, server, c),
+            }),
+        }
+      : {}),
     upstreamSpec(server) {
       const c = servers.get(server.name)?.[0];
       if (!c) return `no container of server "${server.name}" is running; run \`gridctl apply\` again`;
@@ -634,6 +672,25 @@ export async function discover(stackName: string, rt: WorkloadRuntime): Promise<
       return new WithContainerLogs(client, logSource(rt, c.id));
     },
   };
+}
+
+/** The upstream client of one server container (stdio attach, or HTTP/SSE on its host port). */
+function containerClient(rt: WorkloadRuntime, server: McpServer, c: ServerContainer): UpstreamClient {
+  const timeout = { defaultTimeoutMs: parseDuration(server.timeout) };
+  if (c.transport === 'stdio') {
+    return createUpstream(
+      { transport: 'container-stdio', container: stdioHandle(rt, c.id) },
+      server.name,
+      timeout,
+    );
+  }
+  if (!c.hostPort) throw new Error(`container ${c.name} publishes no port`);
+  const client = createUpstream(
+    { transport: c.transport, url: `http://127.0.0.1:${c.hostPort}/mcp` },
+    server.name,
+    timeout,
+  );
+  return new WithContainerLogs(client, logSource(rt, c.id));
 }
 
 function stdioHandle(rt: WorkloadRuntime, id: string): ContainerStdioHandle {
@@ -723,7 +780,10 @@ export async function applyWorkloads(
   );
   o.report.done(`Container runtime: ${runtime.info.kind} ${runtime.info.version} (${runtime.info.socket})`);
   const result = await up(stack, { ...o, runtime });
-  return { view: await discover(stack.name, runtime), rollback: () => rollback(runtime, result) };
+  return {
+    view: await discover(stack.name, runtime, stack, o.env),
+    rollback: () => rollback(runtime, result),
+  };
 }
 
 /** The daemon child's side: find the engine and the containers the parent started. */
@@ -734,7 +794,7 @@ export async function workloadsView(
 ): Promise<ContainerView | undefined> {
   if (containerWorkloads(stack).length === 0) return undefined;
   const runtime = await requireRuntime({ flag, env }, `stack '${stack.name}' runs containers`);
-  return discover(stack.name, runtime);
+  return discover(stack.name, runtime, stack, env);
 }
 
 // ---- destroy integration -------------------------------------------------------------------------

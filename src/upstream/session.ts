@@ -10,6 +10,7 @@ import {
   type JsonRpcRequest,
   RpcError,
 } from '../protocol/jsonrpc.js';
+import { PROTOCOL_VERSIONS } from '../protocol/versions.js';
 import type {
   UpstreamEvents,
   UpstreamInitOptions,
@@ -24,12 +25,7 @@ export const RequestCancelledCode = -32800;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /** Protocol versions we can speak; a server answering anything else is refused at connect. */
-export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [
-  '2024-11-05',
-  '2025-03-26',
-  '2025-06-18',
-  '2025-11-25',
-];
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = PROTOCOL_VERSIONS;
 
 /** How a transport puts one message on the wire. Rejecting fails the request it carried. */
 export type SendMessage = (msg: JsonRpcMessage) => Promise<void>;

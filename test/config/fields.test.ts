@@ -332,8 +332,6 @@ limits: {budgets: {daily: 1}}
     expect(ni.map((i) => [i.field, i.line])).toEqual([
       ['gateway.tracing.include_infra', 8],
       ['mcp-servers[1].source.auth.ssh_user', 18],
-      ['mcp-servers[1].replicas', 20],
-      ['mcp-servers[2].autoscale', 24],
       ['model_preferences', 26],
       ['limits.budgets', 28],
     ]);
@@ -343,9 +341,8 @@ limits: {budgets: {daily: 1}}
     expect(ni.find((i) => i.field === 'gateway.tracing.include_infra')!.message).toBe(
       '`include_infra: true` is not implemented yet: only gridctl records spans (there is no other instrumentation whose spans could be included)',
     );
-    expect(ni.find((i) => i.field === 'mcp-servers[1].replicas')!.message).toBe(
-      '`replicas` on a container server is not implemented yet: that many containers are started, but every call goes to the first one',
-    );
+    // replicas and autoscale on container servers (lines 20 and 24) act now: no warning.
+    expect(ni.some((i) => i.field.startsWith('mcp-servers[1].replicas'))).toBe(false);
     // auth: {type: oauth} (line 14) acts now (docs/oauth.md): no warning.
     expect(ni.some((i) => i.field.startsWith('mcp-servers[0].auth'))).toBe(false);
   });

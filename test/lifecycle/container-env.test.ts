@@ -1,7 +1,7 @@
-// A container server's environment through the real CLI and Podman: its declared env and what
+// A container server's environment through the real CLI and the engine under test: its declared env and what
 // `pass_env` names, never gridctl's own variables or the rest of the host's (issue 20, item 1).
-import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL } from '../../src/runtime/index.js';
 import type { WorkloadRuntime } from '../../src/runtime/types.js';
@@ -49,11 +49,9 @@ describe('container server environment', () => {
     const applied = await gridctl(sb, ['apply', file, '--port', String(await freePort())]);
     expect(applied.code, `${applied.stdout}\n${applied.stderr}`).toBe(0);
 
-    const env = JSON.parse(
-      execFileSync('podman', ['inspect', '--format', '{{json .Config.Env}}', `gridctl-${STACK}-pipe`], {
-        encoding: 'utf8',
-      }),
-    ) as string[];
+    // The engine's own record (Docker or Podman), through its API.
+    const engineApi = new Docker({ socketPath: rt.info.socket });
+    const env = (await engineApi.getContainer(`gridctl-${STACK}-pipe`).inspect()).Config.Env;
     expect(env).toContain('GREETING=declared');
     expect(env).toContain('PASSED_ON_PURPOSE=passed-into-the-container');
     const names = env.map((kv) => kv.slice(0, kv.indexOf('=')));

@@ -104,6 +104,9 @@ describe('DockerApiRuntime', () => {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' }),
+          // Docker's userland proxy can accept and then hold a connection while the server inside
+          // is still starting (seen on a fresh dockerd): give up on that attempt and try again.
+          signal: AbortSignal.timeout(2000),
         }).then((r) => r.json()),
       { what: 'the http fixture' },
     );

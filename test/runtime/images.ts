@@ -21,8 +21,22 @@ import { waitFor } from '../support/wait.js';
 
 export const FIXTURE_DIR = resolve(import.meta.dirname, '../fixtures/containers/mcp');
 
+/**
+ * The engine under test: whatever detection finds (Podman in CI); `npm run test:docker` runs the
+ * container files again with GRIDCTL_TEST_ENGINE=docker and DOCKER_HOST on the real Docker Engine.
+ */
 export async function engine(): Promise<WorkloadRuntime> {
-  return requireRuntime({ env: process.env }, 'container tests need an engine (CI starts Podman)');
+  const rt = await requireRuntime(
+    { env: process.env },
+    'container tests need an engine (CI starts Podman and Docker)',
+  );
+  const wanted = process.env.GRIDCTL_TEST_ENGINE;
+  if (wanted && rt.info.kind !== wanted) {
+    throw new Error(
+      `GRIDCTL_TEST_ENGINE=${wanted}, but the engine found is ${rt.info.kind} (${rt.info.socket})`,
+    );
+  }
+  return rt;
 }
 
 /** Serialises image builds across test files (vitest runs two workers). */
