@@ -78,6 +78,17 @@ export const CALL_ERRORS = {
     message: 'Invalid params: requestState {why}; send the request again without it',
   },
   METHOD_NOT_FOUND: { as: 'rpc', rpc: ErrorCode.MethodNotFound, message: 'Method not found: {method}' },
+  TASKS_NOT_DECLARED: {
+    as: 'rpc',
+    rpc: -32021,
+    message:
+      '{method} needs the client capability extension "{extension}"; declare it in _meta["io.modelcontextprotocol/clientCapabilities"].extensions',
+  },
+  TASK_UNKNOWN: {
+    as: 'rpc',
+    rpc: ErrorCode.InvalidParams,
+    message: 'Invalid params: unknown task "{task}" (not a taskId this gateway issued to this client)',
+  },
 } as const satisfies Record<string, Entry>;
 
 export type CallErrorCode = keyof typeof CALL_ERRORS;

@@ -48,6 +48,16 @@ import {
   ModernCode,
   type ModernMeta,
 } from './era/stateless.js';
+import {
+  createsTask,
+  declaresTasks,
+  TASK_ID_METHODS,
+  TASKS_EXTENSION,
+  TaskIds,
+  tasksNotDeclared,
+  unknownTask,
+  wrapTaskIds,
+} from './era/tasks.js';
 import { type GroupMap, Groups } from './groups.js';
 import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
 import { type CacheHint, ManagedServer, messageOf, minHint } from './managed-server.js';
@@ -157,6 +167,8 @@ export class Gateway {
   /** Modern-era calls held open between input_required rounds, by held-call id. */
   private readonly held = new Map<string, { call: HeldCall; f: InFlight }>();
   private readonly signer = new StateSigner();
+  /** The taskIds clients see: owner, the owner's taskId and the principal, signed (era/tasks.ts). */
+  private readonly taskIds = new TaskIds();
   /** Open subscriptions/listen streams (modern clients), each a stand-in session with a stream. */
   private readonly listeners = new Set<Session>();
 
@@ -760,6 +772,10 @@ export class Gateway {
     };
     // The MCP skills extension (SEP-2640): skills/list, skills/get and skill:// resources.
     if (this.opts.skills) (result.capabilities as Obj).extensions = { [EXTENSION_ID]: {} };
+    // Tasks (2025-11-25, experimental): routed to their owner, so offered when any server has them.
+    const v1Tasks = this.taskServers('tasks').length > 0;
+    if (v1Tasks)
+      (result.capabilities as Obj).tasks = { list: {}, cancel: {}, requests: { tools: { call: {} } } };
     if (session.group !== undefined) {
       const name = `${this.opts.name}/${session.group}`;
       result.serverInfo = { name, title: name, version: this.opts.version };
@@ -912,6 +928,10 @@ export class Gateway {
         logging: {},
       },
     };
+    const extensions: Obj = {};
+    if (this.opts.skills) extensions[EXTENSION_ID] = {};
+    if (this.taskServers('extension').length > 0) extensions[TASKS_EXTENSION] = {};
+    if (Object.keys(extensions).length > 0) (result.capabilities as Obj).extensions = extensions;
     const instructions = this.instructions(session);
     if (instructions) result.instructions = instructions;
     return result;
@@ -1129,6 +1149,13 @@ export class Gateway {
         return this.complete(f, p);
       case 'logging/setLevel':
         return this.setLevel(f.session, p);
+      case 'tasks/get':
+      case 'tasks/update':
+      case 'tasks/cancel':
+      case 'tasks/result':
+        return this.taskRequest(f, p);
+      case 'tasks/list':
+        return this.listTasks(f);
       case 'skills/list':
         if (this.opts.skills) return this.listSkills(f, p.cursor);
         throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${f.method}`);
@@ -1138,6 +1165,45 @@ export class Gateway {
       default:
         throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${f.method}`);
     }
+  }
+
+  /** Healthy servers with tasks: the 2026 extension, or the 2025-11-25 `tasks` capability. */
+  private taskServers(kind: 'extension' | 'tasks'): ManagedServer[] {
+    return [...this.servers.values()].filter((s) => {
+      if (!s.healthy) return false;
+      if (kind === 'tasks') return s.capabilities.tasks !== undefined;
+      const ext = s.capabilities.extensions as Obj | undefined;
+      return ext?.[TASKS_EXTENSION] !== undefined;
+    });
+  }
+
+  /** tasks/get, tasks/update, tasks/cancel (and 2025's tasks/result): to the task's owner. */
+  private async taskRequest(f: InFlight, p: Obj): Promise<unknown> {
+    const session = f.session;
+    if (session.stateless && !declaresTasks(session.clientCapabilities)) throw tasksNotDeclared(f.method);
+    if (!TASK_ID_METHODS.has(f.method))
+      throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${f.method}`);
+    const ref = this.taskIds.unwrap(p.taskId, session.accessId);
+    const s = ref && this.servers.get(ref.server);
+    if (!ref || !s) throw unknownTask(p.taskId);
+    const r = (await this.forward(f, s, f.method, { ...p, taskId: ref.taskId })) as Obj;
+    return wrapTaskIds(r ?? {}, (id) => this.taskIds.wrap(s.name, id, session.accessId));
+  }
+
+  /** 2025-11-25 tasks/list: every task server's tasks (all their pages), with our taskIds. */
+  private async listTasks(f: InFlight): Promise<unknown> {
+    const tasks: unknown[] = [];
+    for (const s of this.taskServers('tasks')) {
+      let cursor: unknown;
+      for (let page = 0; page < 20; page++) {
+        const r = (await this.forward(f, s, 'tasks/list', cursor === undefined ? {} : { cursor })) as Obj;
+        const wrapped = wrapTaskIds(r ?? {}, (id) => this.taskIds.wrap(s.name, id, f.session.accessId));
+        if (Array.isArray(wrapped.tasks)) tasks.push(...wrapped.tasks);
+        cursor = r?.nextCursor;
+        if (typeof cursor !== 'string') break;
+      }
+    }
+    return { tasks };
   }
 
   private server(name: string): ManagedServer {
@@ -1271,7 +1337,11 @@ export class Gateway {
     if (!f) throw new RpcError(ErrorCode.InternalError, 'a tool call needs a request to relay for');
     const params = ctx.params.name === route.name ? ctx.params : { ...ctx.params, name: route.name };
     try {
-      return (await this.forward(f, s, 'tools/call', params)) as ToolResult;
+      const r = await this.forward(f, s, 'tools/call', params);
+      // A task-augmented call: the client gets our taskId, which routes tasks/* back to `s`.
+      if (createsTask(r))
+        return wrapTaskIds(r, (id) => this.taskIds.wrap(s.name, id, ctx.accessId)) as ToolResult;
+      return r as ToolResult;
     } catch (err) {
       // The grant was revoked under a live session (src/oauth/upstream.ts NeedsAuthError).
       if ((err as RpcError).data && (err as { data: { code?: unknown } }).data.code === 'OAUTH_NEEDS_AUTH')

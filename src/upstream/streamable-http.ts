@@ -124,7 +124,9 @@ export class StreamableHttpUpstream implements UpstreamClient {
         ? p.uri
         : msg.method === 'tools/call' || msg.method === 'prompts/get'
           ? p.name
-          : undefined;
+          : msg.method.startsWith('tasks/')
+            ? p.taskId
+            : undefined;
     if (typeof name === 'string') h['mcp-name'] = encodeHeaderValue(name);
     if (msg.method === 'tools/call' && typeof p.name === 'string') {
       for (const [header, path] of this.headerParams.get(p.name) ?? []) {

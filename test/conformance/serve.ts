@@ -5,11 +5,12 @@ import { Gateway } from '../../src/gateway/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
 import { fixtureStdioCommand } from '../fixtures/conformance.js';
 import { modernStdioCommand } from '../fixtures/modern.js';
+import { tasksStdioCommand } from '../fixtures/tasks.js';
 
 /**
  * `handshake`: our 2025 fixture alone. `both`: that fixture and, beside it, the 2026-07-28 fixture
- * (its input_required tools) reached with protocol_generation auto: the suite's 2026 scenarios then
- * exercise the gateway's stateless edge in front of both eras.
+ * (its input_required tools) and the tasks-extension fixture, reached with protocol_generation auto:
+ * the suite's 2026 scenarios then exercise the gateway's stateless edge in front of both eras.
  */
 export type FixtureSet = 'handshake' | 'both';
 
@@ -22,7 +23,11 @@ export async function startConformanceGateway(port = 0, set: FixtureSet = 'hands
     createClient: () => createUpstream({ transport: 'stdio', command, cwd: tmpdir() }, name),
   });
   const servers = [fixture('fixture', fixtureStdioCommand())];
-  if (set === 'both') servers.push(fixture('modern', modernStdioCommand()));
+  if (set === 'both') {
+    servers.push(fixture('modern', modernStdioCommand()));
+    // The tasks extension's scenario tools (greet, slow_compute, ...), on a 2026 server of its own.
+    servers.push(fixture('tasks', tasksStdioCommand()));
+  }
   const gateway = new Gateway({
     name: 'gridctl-conformance',
     version: '0.0.0',
@@ -31,7 +36,7 @@ export async function startConformanceGateway(port = 0, set: FixtureSet = 'hands
   });
   const addr = await gateway.listen({ port });
   await gateway.start();
-  const want: Record<string, string> = { fixture: 'handshake', modern: 'stateless' };
+  const want: Record<string, string> = { fixture: 'handshake', modern: 'stateless', tasks: 'stateless' };
   for (const st of gateway.status()) {
     if (st.state !== 'healthy') throw new Error(`${st.name} did not start: ${st.reason}`);
     if (st.era !== want[st.name]) throw new Error(`${st.name} speaks ${st.era}, expected ${want[st.name]}`);

@@ -5,6 +5,7 @@
 import { rpcError } from '../../errors/catalogue.js';
 import type { JsonRpcId, JsonRpcRequest, RpcError } from '../../protocol/jsonrpc.js';
 import { decodeHeaderValue, headerParams } from '../../protocol/mcp-headers.js';
+import { MODERN_TASK_METHODS } from './tasks.js';
 
 export const MODERN_VERSIONS = ['2026-07-28'];
 export const LATEST_MODERN = '2026-07-28';
@@ -41,6 +42,8 @@ export const MODERN_METHODS = new Set([
   // The MCP skills extension (SEP-2640), served by the skills registry.
   'skills/list',
   'skills/get',
+  // The tasks extension (SEP-2663), routed to the owning upstream by ./tasks.ts.
+  ...MODERN_TASK_METHODS,
 ]);
 
 /** Results that carry caching hints (ttlMs, cacheScope). */
@@ -176,7 +179,9 @@ export function validateModern(
       ? 'name'
       : msg.method === 'resources/read'
         ? 'uri'
-        : undefined;
+        : MODERN_TASK_METHODS.has(msg.method)
+          ? 'taskId'
+          : undefined;
   if (nameField) {
     const raw = header(headers, 'mcp-name');
     if (raw === undefined) return mismatch(`the Mcp-Name header is required for ${msg.method}`);
