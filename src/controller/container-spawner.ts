@@ -4,22 +4,27 @@
 // `gridctl-<stack>-<server>-replica-<id>` with the same spec, a fresh loopback host port (HTTP) and
 // the stack's labels, so `destroy` finds it even if the daemon died. A container it started is
 // removed again on any failure before the client is returned, and on release (reap, restart).
-import type { McpServer, Stack } from '../config/index.js';
+import type { McpServer } from '../config/index.js';
 import type { SpawnedReplica, Spawner } from '../gateway/spawner.js';
 import type { WorkloadRuntime } from '../runtime/index.js';
 import type { UpstreamClient } from '../upstream/types.js';
 import { HostPortAllocator } from './port-allocator.js';
-import { replicaDesired, type ServerContainer, transportOf, waitReady } from './workloads.js';
+// Types only: workloads.ts builds the spawner and hands it its spec and readiness functions, so
+// the two modules do not import each other at run time.
+import type { Desired, ServerContainer } from './workloads.js';
 
 export interface ContainerSpawnerOptions {
   runtime: WorkloadRuntime;
-  stack: Stack;
   server: McpServer;
   /** The server's containers `up` started (discovered by label). */
   existing: ServerContainer[];
   ports: HostPortAllocator;
-  /** The daemon's environment (pass_env). */
-  env: NodeJS.ProcessEnv;
+  /** The server's transport (stdio containers get no host port). */
+  transport: ServerContainer['transport'];
+  /** The container `apply` would make for this replica (the same spec builder). */
+  plan(replica: number, hostPort: number | undefined): Desired;
+  /** The same readiness wait as apply's. */
+  waitReady(d: Desired, id: string): Promise<void>;
   clientFor(c: ServerContainer): UpstreamClient;
 }
 
@@ -74,10 +79,9 @@ export class ContainerSpawner implements Spawner {
   }
 
   private async start(replicaId: number): Promise<SpawnedReplica> {
-    const { runtime: rt, stack, server } = this.o;
-    const transport = transportOf(server);
+    const { runtime: rt, server, transport } = this.o;
     const hostPort = transport !== 'stdio' && server.port ? await this.o.ports.allocate() : undefined;
-    const d = replicaDesired(stack, server, rt, { replica: replicaId, hostPort, env: this.o.env });
+    const d = this.o.plan(replicaId, hostPort);
     let id: string | undefined;
     try {
       // A stale one of the same name (a daemon killed mid-spawn) would block the create.
@@ -87,7 +91,7 @@ export class ContainerSpawner implements Spawner {
       this.owned.set(replicaId, { id, hostPort });
       if (transport !== 'stdio') {
         await rt.startContainer(id);
-        await waitReady(rt, d, id);
+        await this.o.waitReady(d, id);
       }
       const c: ServerContainer = {
         server: server.name,

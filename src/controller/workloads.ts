@@ -650,11 +650,12 @@ export async function discover(
           spawnerFor: (server: McpServer) =>
             new ContainerSpawner({
               runtime: rt,
-              stack,
               server,
               existing: servers.get(server.name) ?? [],
               ports,
-              env,
+              transport: transportOf(server),
+              plan: (replica, hostPort) => replicaDesired(stack, server, rt, { replica, hostPort, env }),
+              waitReady: (d, id) => waitReady(rt, d, id),
               clientFor: (c) => containerClient(rt, server, c),
             }),
         }
@@ -662,35 +663,36 @@ export async function discover(
     upstreamSpec(server) {
       const c = servers.get(server.name)?.[0];
       if (!c) return `no container of server "${server.name}" is running; run \`gridctl apply\` again`;
-      if (c.transport === 'stdio') return { transport: 'container-stdio', container: stdioHandle(rt, c.id) };
-      if (!c.hostPort) return `container ${c.name} publishes no port`;
-      return { transport: c.transport, url: `http://127.0.0.1:${c.hostPort}/mcp` };
+      return containerUpstream(rt, c);
     },
     decorate(server, client) {
       const c = servers.get(server.name)?.[0];
-      if (!c || c.transport === 'stdio') return client;
-      return new WithContainerLogs(client, logSource(rt, c.id));
+      return c ? withLogs(rt, c, client) : client;
     },
   };
 }
 
-/** The upstream client of one server container (stdio attach, or HTTP/SSE on its host port). */
+/** How the gateway reaches one server container: stdio attach, or HTTP/SSE on its host port. */
+function containerUpstream(rt: WorkloadRuntime, c: ServerContainer): UpstreamSpec | string {
+  if (c.transport === 'stdio') return { transport: 'container-stdio', container: stdioHandle(rt, c.id) };
+  if (!c.hostPort) return `container ${c.name} publishes no port`;
+  return { transport: c.transport, url: `http://127.0.0.1:${c.hostPort}/mcp` };
+}
+
+/** An HTTP/SSE container's log lines go with its client (as apply's containers do). */
+function withLogs(rt: WorkloadRuntime, c: ServerContainer, client: UpstreamClient): UpstreamClient {
+  return c.transport === 'stdio' ? client : new WithContainerLogs(client, logSource(rt, c.id));
+}
+
+/** The upstream client of one replica container the spawner hands to the gateway. */
 function containerClient(rt: WorkloadRuntime, server: McpServer, c: ServerContainer): UpstreamClient {
-  const timeout = { defaultTimeoutMs: parseDuration(server.timeout) };
-  if (c.transport === 'stdio') {
-    return createUpstream(
-      { transport: 'container-stdio', container: stdioHandle(rt, c.id) },
-      server.name,
-      timeout,
-    );
-  }
-  if (!c.hostPort) throw new Error(`container ${c.name} publishes no port`);
-  const client = createUpstream(
-    { transport: c.transport, url: `http://127.0.0.1:${c.hostPort}/mcp` },
-    server.name,
-    timeout,
+  const spec = containerUpstream(rt, c);
+  if (typeof spec === 'string') throw new Error(spec);
+  return withLogs(
+    rt,
+    c,
+    createUpstream(spec, server.name, { defaultTimeoutMs: parseDuration(server.timeout) }),
   );
-  return new WithContainerLogs(client, logSource(rt, c.id));
 }
 
 function stdioHandle(rt: WorkloadRuntime, id: string): ContainerStdioHandle {

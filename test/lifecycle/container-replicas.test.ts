@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { McpServer, Stack } from '../../src/config/index.js';
 import { ContainerSpawner } from '../../src/controller/container-spawner.js';
 import { HostPortAllocator } from '../../src/controller/port-allocator.js';
+import { replicaDesired, transportOf, waitReady } from '../../src/controller/workloads.js';
 import { LABEL } from '../../src/runtime/index.js';
 import type { WorkloadRuntime } from '../../src/runtime/types.js';
 import { engine, fixtureImage } from '../runtime/images.js';
@@ -56,11 +57,12 @@ function unitSpawner(server: Partial<McpServer>, ports: HostPortAllocator): Cont
   const stack = { name: UNIT, 'mcp-servers': [s], resources: [] } as unknown as Stack;
   return new ContainerSpawner({
     runtime: rt,
-    stack,
     server: s,
     existing: [],
     ports,
-    env: {},
+    transport: transportOf(s),
+    plan: (replica, hostPort) => replicaDesired(stack, s, rt, { replica, hostPort, env: {} }),
+    waitReady: (d, id) => waitReady(rt, d, id),
     clientFor: () => ({ close: async () => {} }) as never,
   });
 }
