@@ -265,7 +265,7 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
       .option('--format <format>', 'env | json (default: from the file name, else env)')
       .option(
         '--from-reference',
-        "read the reference gridctl's plaintext vault (FILE, or its vault folder: $GRIDCTL_HOME/.gridctl/vault, else ~/.gridctl/vault)",
+        "read the reference gridctl's vault, plaintext or encrypted (passphrase from $GRIDCTL_REFERENCE_VAULT_PASSPHRASE, else $GRIDCTL_VAULT_PASSPHRASE) (FILE, or its vault folder: $GRIDCTL_HOME/.gridctl/vault, else ~/.gridctl/vault)",
       )
       .action(
         action(
@@ -297,7 +297,7 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
             let plaintext = 0;
             try {
               if (format === 'reference') {
-                const vars = parseReferenceVault(text, file);
+                const vars = parseReferenceVault(text, file, ctx.env);
                 for (const v of vars) if (v.set !== undefined) assertSetName(v.set);
                 plaintext = vars.filter((v) => v.plaintext).length;
                 entries = vars;
