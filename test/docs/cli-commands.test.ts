@@ -16,10 +16,10 @@ const rows = cliDoc.split('\n').filter((l) => l.startsWith('| `gridctl '));
 /** The lines before the table: the flags every command takes (`--home`, `--no-color`, ...). */
 const intro = cliDoc.slice(0, cliDoc.indexOf('\n|'));
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The table rows that document `gridctl NAME` (a row may cover two commands: `serve` / `stop`). */
 const rowsFor = (name: string) =>
-  rows.filter((r) => new RegExp(`\`gridctl ${escape(name)}(?![\\w-])`).test(r));
+  rows.filter((r) => new RegExp(`\`gridctl ${reEscape(name)}(?![\\w-])`).test(r));
 
 /** The intro, the rows' own text, and every local doc they link to. */
 function textFor(rowsOfCommand: string[]): string {
@@ -64,7 +64,7 @@ describe('docs/cli.md', () => {
       for (const alias of cmd.aliases())
         if (!cliDoc.includes(`gridctl ${alias}`)) missing.push(`gridctl ${alias}`);
       for (const sub of visible(cmd)) {
-        if (!own.some((r) => new RegExp(`(?<![\\w-])${escape(sub.name())}(?![\\w-])`).test(r)))
+        if (!own.some((r) => new RegExp(`(?<![\\w-])${reEscape(sub.name())}(?![\\w-])`).test(r)))
           missing.push(`gridctl ${cmd.name()} ${sub.name()}`);
       }
     }
@@ -75,7 +75,7 @@ describe('docs/cli.md', () => {
     const missing: string[] = [];
     const check = (cmd: Command, path: string, text: string) => {
       for (const flag of flags(cmd)) {
-        if (!new RegExp(`${escape(flag)}(?![\\w-])`).test(text)) missing.push(`${path} ${flag}`);
+        if (!new RegExp(`${reEscape(flag)}(?![\\w-])`).test(text)) missing.push(`${path} ${flag}`);
       }
     };
     for (const cmd of visible(await program())) {
