@@ -9,12 +9,14 @@ import {
   assertSetName,
   DotenvError,
   formatDotenv,
+  isReferenceEncrypted,
   isValidKey,
   isVaultError,
   openVault,
   PASSPHRASE_ENV,
   parseDotenv,
   parseReferenceVault,
+  REFERENCE_PASSPHRASE_ENV,
   referenceVaultDir,
   referenceVaultFile,
   type ScryptParams,
@@ -297,7 +299,21 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
             let plaintext = 0;
             try {
               if (format === 'reference') {
-                const vars = parseReferenceVault(text, file, ctx.env);
+                let env = ctx.env;
+                // As the reference does: the environment first, else a hidden prompt on a terminal.
+                if (
+                  file !== '-' &&
+                  isTTY() &&
+                  !env[REFERENCE_PASSPHRASE_ENV] &&
+                  !env[PASSPHRASE_ENV] &&
+                  isReferenceEncrypted(text)
+                ) {
+                  env = {
+                    ...env,
+                    [REFERENCE_PASSPHRASE_ENV]: await prompt("Passphrase of the reference's vault: "),
+                  };
+                }
+                const vars = parseReferenceVault(text, file, env);
                 for (const v of vars) if (v.set !== undefined) assertSetName(v.set);
                 plaintext = vars.filter((v) => v.plaintext).length;
                 entries = vars;

@@ -6,10 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { argon2id } from '@noble/hashes/argon2.js';
+import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { createContext } from '../../src/cli/context.js';
+import { createRegisterVar, type VarInput } from '../../src/cli/var.js';
+import { captureOutput, runCli } from '../support/cli.js';
 import { tempDir } from '../support/temp.js';
 
 const PASS = 'correct horse battery staple';
@@ -127,5 +131,35 @@ describe('var import --from-reference of an encrypted vault', () => {
     const short = await runCli(['var', 'import', '--from-reference', enc], { env });
     expect(short.stderr).toContain('dek.nonce is 3 bytes, expected 24');
     expect(short.stderr).toContain('[VAULT_REFERENCE_UNREADABLE]');
+  });
+
+  it('asks for the passphrase on a terminal when the environment has none', async () => {
+    const dir = tempDir('varrefenc3');
+    const enc = join(dir, 'secrets.enc');
+    writeFileSync(
+      enc,
+      referenceSecretsEnc({ version: 2, variables: [{ key: 'API_KEY', value: SECRET }] }, PASS),
+    );
+    const { out, err, seen } = captureOutput();
+    const ctx = createContext({ stdout: out, stderr: err, env: { GRIDCTL_HOME: join(dir, 'g') }, cwd: dir });
+    const program = new Command('gridctl').exitOverride();
+    const prompts: string[] = [];
+    const stdin = Object.assign(Readable.from([]), { isTTY: true }) as VarInput;
+    createRegisterVar({
+      stdin,
+      prompt: async (q) => {
+        prompts.push(q);
+        return PASS;
+      },
+    })(program, ctx);
+    try {
+      await program.parseAsync(['node', 'gridctl', 'var', 'import', '--from-reference', enc]);
+    } catch (e) {
+      if (!(e instanceof CommanderError)) throw e;
+    }
+    expect(ctx.exitCode, seen.stderr).toBe(0);
+    expect(prompts).toEqual(["Passphrase of the reference's vault: "]);
+    expect(seen.stdout).toContain('Imported 1 variable(s)');
+    expect(seen.stdout + seen.stderr).not.toContain(SECRET);
   });
 });

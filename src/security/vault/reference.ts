@@ -69,7 +69,7 @@ export function parseReferenceVault(
     if (!passphrase) {
       throw new VaultError(
         'VAULT_REFERENCE_ENCRYPTED',
-        `${file} is the reference's encrypted vault: set ${REFERENCE_PASSPHRASE_ENV} (or GRIDCTL_VAULT_PASSPHRASE, as the reference reads it) to its passphrase; nothing was imported [VAULT_REFERENCE_ENCRYPTED]`,
+        `${file} is the reference's encrypted vault: set ${REFERENCE_PASSPHRASE_ENV} (or GRIDCTL_VAULT_PASSPHRASE, as the reference reads it) to its passphrase, or run the command in a terminal to be asked for it; nothing was imported [VAULT_REFERENCE_ENCRYPTED]`,
       );
     }
     return parseReferenceVault(decryptReferenceVault(d, file, passphrase), file, {});
@@ -94,6 +94,15 @@ export function parseReferenceVault(
     if (typeof v.type === 'string') out.type = v.type;
     return out;
   });
+}
+
+/** True when `text` is the reference's encrypted envelope (so a passphrase is needed). */
+export function isReferenceEncrypted(text: string): boolean {
+  try {
+    return (JSON.parse(text) as { encrypted?: unknown } | null)?.encrypted === true;
+  } catch {
+    return false;
+  }
 }
 
 /** Opens the reference's `secrets.enc` envelope; returns the store's plaintext JSON. */
