@@ -103,7 +103,8 @@ export const DIALECTS: readonly Dialect[] = [
     targets: (ce) => [json(join(ce.cwd, '.mcp.json'), ['mcpServers'], httpTyped)],
     detect: (ce) => existsSync(join(ce.cwd, '.mcp.json')),
     note: 'Claude Code asks once per project before it uses servers from .mcp.json',
-    source: 'https://docs.anthropic.com/en/docs/claude-code/mcp (project scope, .mcp.json)',
+    source:
+      'https://code.claude.com/docs/en/mcp (project scope: .mcp.json in the project root, mcpServers, type http with url)',
   },
   {
     slug: 'codex',
