@@ -1,7 +1,7 @@
-// `npx tsx bench/compare.ts --base PATH [--rounds R] [--calls N] [--message TEXT]`
+// `npx tsx bench/compare.ts --base PATH [--rounds R] [--calls N] [--sessions S] [--warmup W]`
 // A/B of two gridctl builds on the hot path: this checkout's bin/gridctl.js and the build at PATH
 // (a checkout with dist/ built, or its bin/gridctl.js), each fronting its own server-everything.
-// Sequential echo calls over one SDK session per build, the two measured in alternating rounds
+// Echo calls from S closed-loop SDK sessions per build (1: sequential), the two measured in alternating rounds
 // (the order flips each round) so a noisy neighbour hits both alike. The figure is the bench's
 // "proxy CPU/call": CPU time of the gateway process's threads (schedstat) ÷ calls. Prints every
 // round, then per build the median and the spread (min–max) of the rounds, and the ratio.
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(
-      'usage: npx tsx bench/compare.ts --base PATH [--rounds 10] [--calls 1000] [--warmup 3000] [--message TEXT]\n',
+      'usage: npx tsx bench/compare.ts --base PATH [--rounds 10] [--calls 1000] [--sessions 1] [--warmup 3000] [--message TEXT]\n',
     );
     return;
   }
@@ -49,27 +49,42 @@ async function main(): Promise<void> {
   const message = opt(argv, '--message', 'compare probe');
   const work = mkdtempSync(join(tmpdir(), 'gridctl-compare-'));
   const load0 = loadavg()[0] ?? 0;
-  const running: { label: string; bin: string; r: Running; client: Client; close: () => Promise<void> }[] =
+  const sessions = Number(opt(argv, '--sessions', '1'));
+  const running: { label: string; bin: string; r: Running; clients: Client[]; close: () => Promise<void> }[] =
     [];
   try {
     for (const b of builds) {
       const r = await startPath('gridctl', [everythingUpstream()], { workDir: work, gridctlBin: b.bin });
-      const s = await r.connect();
+      const ss = await Promise.all(Array.from({ length: sessions }, () => r.connect()));
       running.push({
         ...b,
         r,
-        client: s.client,
+        clients: ss.map((s) => s.client),
         close: async () => {
-          await s.close();
+          for (const s of ss) await s.close();
           await r.stop();
         },
       });
     }
     const call = (c: Client, i: number) =>
       c.callTool({ name: 'everything__echo', arguments: { message: `${message} ${i}` } });
+    /** `n` calls shared by the build's sessions, each a closed loop. */
+    const drive = async (clients: Client[], n: number, ms?: number[]) => {
+      let next = 0;
+      await Promise.all(
+        clients.map(async (c) => {
+          for (let i = next++; i < n; i = next++) {
+            const t = performance.now();
+            await call(c, i);
+            ms?.push(performance.now() - t);
+          }
+        }),
+      );
+    };
     const warmup = Number(opt(argv, '--warmup', '3000'));
-    for (const v of running) for (let i = 0; i < warmup; i++) await call(v.client, i); // warm-up: JIT, metric series, trace ring
+    for (const v of running) await drive(v.clients, warmup); // warm-up: JIT, metric series, trace ring
     const perCall = running.map(() => [] as number[]);
+    const latency = running.map(() => [] as number[]);
     for (let round = 0; round < rounds; round++) {
       const line: string[] = [];
       for (let k = 0; k < running.length; k++) {
@@ -77,7 +92,7 @@ async function main(): Promise<void> {
         const v = running[i]!;
         const pid = v.r.proc!.pid;
         const c0 = cpuNs(pid);
-        for (let n = 0; n < calls; n++) await call(v.client, n);
+        await drive(v.clients, calls, latency[i]);
         const us = (cpuNs(pid) - c0) / 1000 / calls;
         perCall[i]!.push(us);
         line.push(`${v.label} ${us.toFixed(0)} µs`);
@@ -85,12 +100,12 @@ async function main(): Promise<void> {
       process.stdout.write(`round ${round + 1}: ${line.join(', ')}\n`);
     }
     process.stdout.write(
-      `\ngateway CPU per call, ${rounds} rounds × ${calls} sequential echo calls (load average ${load0.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}):\n`,
+      `\ngateway CPU per call, ${rounds} rounds × ${calls} echo calls from ${sessions} session(s) (load average ${load0.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}):\n`,
     );
     running.forEach((v, i) => {
       const xs = perCall[i]!;
       process.stdout.write(
-        `  ${v.label.padEnd(5)} median ${median(xs).toFixed(0)} µs, spread ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} µs  (${v.bin})\n`,
+        `  ${v.label.padEnd(5)} median ${median(xs).toFixed(0)} µs, spread ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} µs; call p50 ${median(latency[i]!).toFixed(3)} ms  (${v.bin})\n`,
       );
     });
     const ratios = perCall[1]!.map((x, i) => x / perCall[0]![i]!);
