@@ -23,8 +23,7 @@ import {
   type Vault,
   VaultError,
 } from '../security/vault/index.js';
-import type { CliContext } from './context.js';
-import type { CommandRegistrar } from './main.js';
+import type { CliContext, CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 import { table } from './render.js';
 

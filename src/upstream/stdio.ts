@@ -33,6 +33,8 @@ export class StdioUpstream implements UpstreamClient {
   private session: RpcSession | undefined;
   private exited: Promise<void> | undefined;
   private closing = false;
+  /** stdin is corked until this event-loop turn's check phase (write). */
+  private corked = false;
   /** In the environment of the process and all it starts, so escaped helpers are found too. */
   private readonly tag = upstreamTag();
   private readonly tail = new StderrTail();
@@ -168,6 +170,17 @@ export class StdioUpstream implements UpstreamClient {
       return Promise.reject(
         new RpcError(ErrorCode.ConnectionClosed, `server "${this.name}": process stdin is closed`),
       );
+    }
+    // The requests of one event-loop turn leave in one write: under many sessions, one syscall
+    // and one wake-up of the server for many lines (the costliest part of a request here). The
+    // check phase runs right after this turn's I/O callbacks, so a lone request waits for nothing.
+    if (!this.corked) {
+      this.corked = true;
+      stdin.cork();
+      setImmediate(() => {
+        this.corked = false;
+        stdin.uncork();
+      });
     }
     // Resolve at once unless the pipe is full; then wait for it to drain (backpressure).
     if (stdin.write(`${JSON.stringify(msg)}\n`)) return Promise.resolve();
