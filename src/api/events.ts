@@ -190,6 +190,8 @@ export class EventHub {
       id: s.id,
       client: s.client,
       transport: s.transport,
+      era: s.era,
+      protocolVersion: s.protocolVersion,
       accessId: s.accessId,
       scope: s.scope,
     }));

@@ -19,6 +19,8 @@ export interface ServerStatusRow {
   transport: string;
   /** The protocol era the server speaks once connected: handshake (2025) or stateless (2026-07-28). */
   era?: 'handshake' | 'stateless';
+  /** The protocol version negotiated (handshake) or chosen per request (stateless). */
+  protocolVersion?: string;
   state: ServerState;
   reason?: string;
   /** The last lines the server wrote to stderr before it failed (gateway ServerStatus.stderr). */

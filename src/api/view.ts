@@ -22,6 +22,8 @@ export interface StackView {
     id: string;
     client: string | undefined;
     transport: string;
+    era?: 'handshake' | 'stateless';
+    protocolVersion?: string;
     accessId?: string;
     scope?: { access: string; profile?: string; servers?: string[]; tools?: string[] };
   }[];

@@ -38,7 +38,15 @@ interface SessionRow {
   scope: { access: 'all' | 'none' | 'some'; profile?: string; servers?: string[]; tools?: string[] };
   group?: string;
   transport: string;
+  era?: 'handshake' | 'stateless';
+  protocolVersion?: string;
   lastSeen: string;
+}
+
+/** `handshake 2025-11-25` / `stateless 2026-07-28`: the era and the version it speaks. */
+function eraText(era: string | undefined, version: string | undefined): string {
+  if (!era) return '-';
+  return version ? `${era} ${version}` : era;
 }
 
 export const registerStatus: CommandRegistrar = (program, ctx) => {
@@ -143,11 +151,12 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
           ctx.stdout.write(`\n${ctx.paint('bold', `${g.name}`)} servers\n`);
           ctx.stdout.write(
             table(
-              ['NAME', 'KIND', 'TRANSPORT', 'STATE', 'REPLICAS', 'TOOLS', 'PINS', 'RESTARTS', 'PID'],
+              ['NAME', 'KIND', 'TRANSPORT', 'ERA', 'STATE', 'REPLICAS', 'TOOLS', 'PINS', 'RESTARTS', 'PID'],
               g.servers.map((s) => [
                 s.name,
                 s.kind,
-                s.era === 'stateless' ? `${s.transport} (2026-07-28)` : s.transport,
+                s.transport,
+                eraText(s.era, s.protocolVersion),
                 paintState(ctx.paint, s.reason ? `${s.state} (${truncate(s.reason, 60)})` : s.state),
                 replicaCount(s),
                 String(s.tools),
@@ -225,15 +234,17 @@ function writeSessions(ctx: CliContext, gateway: string, sessions: SessionRow[])
   ctx.stdout.write(`\n${ctx.paint('bold', gateway)} sessions\n`);
   ctx.stdout.write(
     table(
-      ['SESSION', 'CLIENT', 'CLIENT ID', 'PROFILE', 'SCOPE', 'GROUP', 'TRANSPORT', 'LAST SEEN'],
+      ['SESSION', 'CLIENT', 'CLIENT ID', 'PROFILE', 'SCOPE', 'GROUP', 'TRANSPORT', 'ERA', 'LAST SEEN'],
       sessions.map((s) => [
-        s.id.slice(0, 8),
+        // Stateless clients' ids all start `stateless-`: show the part that tells them apart.
+        s.id.startsWith('stateless-') ? s.id.slice(10, 18) : s.id.slice(0, 8),
         s.client ?? '-',
         s.accessId || '(anonymous)',
         s.scope.profile ?? '-',
         truncate(scopeText(s.scope), 50),
         s.group ?? '-',
         s.transport,
+        eraText(s.era, s.protocolVersion),
         ago(s.lastSeen),
       ]),
     ),

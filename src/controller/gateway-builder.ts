@@ -237,7 +237,8 @@ export async function runStack(o: RunStackOptions): Promise<void> {
     servers: rows,
     tools: async () => gateway.tools(),
     pins: pinsView(pins, gateway, () => reloader?.current.gateway?.allowed_hosts ?? []),
-    sessions: () => gateway.listSessions(),
+    // Handshake-era sessions, then the stateless clients seen lately (docs/gateway.md, eras).
+    sessions: () => [...gateway.listSessions(), ...gateway.listStatelessClients()],
     limits: () => gateway.limits(),
     sessionStats: () => gateway.sessionStats(),
     usage: () => observed.report(),
@@ -581,6 +582,7 @@ function toRow(s: ServerStatus, servers: Stack['mcp-servers']): ServerStatusRow 
     autoscale: s.autoscale,
     pins: s.pins,
     ...(s.era ? { era: s.era } : {}),
+    ...(s.protocolVersion ? { protocolVersion: s.protocolVersion } : {}),
   };
 }
 

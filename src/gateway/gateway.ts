@@ -1,5 +1,6 @@
 // The gateway: many upstream servers behind one MCP endpoint. Owns the servers (registration,
 // health, restart), the aggregated catalog, client sessions, and the relays in both directions.
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { callError, rpcError } from '../errors/catalogue.js';
@@ -97,6 +98,9 @@ const LIST_CHANGED: Record<ListKind, string> = {
   resourceTemplates: 'notifications/resources/list_changed',
 };
 
+/** How long a stateless client stays listed after its last request; how many are listed at most. */
+const STATELESS_SEEN_MS = 10 * 60_000;
+const STATELESS_SEEN_MAX = 256;
 const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function validateServerName(name: string): void {
@@ -110,6 +114,8 @@ export function validateServerName(name: string): void {
 export interface SessionInfo {
   id: string;
   transport: 'streamable-http' | 'sse';
+  /** `handshake`: a 2025-era session (initialize, Mcp-Session-Id); `stateless`: a 2026-07-28 client. */
+  era: 'handshake' | 'stateless';
   protocolVersion: string;
   client: string | undefined;
   /** Normalised client id that scope and limits key on ("" = anonymous). */
@@ -166,6 +172,20 @@ export class Gateway {
   /** The skills served now (after the stack's policy), by name. */
   private skills = new Map<string, SourceSkill>();
   private readonly unwatchSkills: (() => void) | undefined;
+  /** Stateless clients seen lately (listStatelessClients), least recently seen first. */
+  private readonly statelessSeen = new Map<
+    string,
+    {
+      id: string;
+      client: string | undefined;
+      accessId: string;
+      protocolVersion: string;
+      group: string | undefined;
+      lastSeen: number;
+      inflight: number;
+      listening: number;
+    }
+  >();
   /** Modern-era calls held open between input_required rounds, by held-call id. */
   private readonly held = new Map<string, { call: HeldCall; f: InFlight }>();
   private readonly signer = new StateSigner();
@@ -203,6 +223,7 @@ export class Gateway {
       allVersions: [...MODERN_VERSIONS, ...SUPPORTED_VERSIONS],
       toolDefinition: (name, group) => this.toolDefinition(name, group),
       handleStateless: (s, m, meta, push) => this.handleStateless(s, m, meta, push),
+      noteStateless: (s, listen) => this.noteStateless(s, listen),
       listen: (s, m, res) => this.serveListen(s, m, res),
       health: () => ({
         status: 200,
@@ -375,6 +396,7 @@ export class Gateway {
     return [...this.sessions.all()].map((s) => ({
       id: s.id,
       transport: s.legacy ? 'sse' : 'streamable-http',
+      era: 'handshake' as const,
       protocolVersion: s.protocolVersion,
       client: s.clientInfo.name,
       accessId: s.accessId,
@@ -384,6 +406,72 @@ export class Gateway {
       inflight: s.inflight.size,
       lastSeen: new Date(s.lastSeen).toISOString(),
     }));
+  }
+
+  /**
+   * Stateless (2026-07-28) clients seen lately: they have no session, so each (client id, client
+   * name, version) that sent a request in the last STATELESS_SEEN_MS is listed as one, with the
+   * requests it has open now.
+   */
+  listStatelessClients(now = Date.now()): SessionInfo[] {
+    const scopes = this.pipeline.scopes;
+    const out: SessionInfo[] = [];
+    for (const [key, c] of this.statelessSeen) {
+      if (c.inflight === 0 && now - c.lastSeen > STATELESS_SEEN_MS) {
+        this.statelessSeen.delete(key);
+        continue;
+      }
+      out.push({
+        id: c.id,
+        transport: 'streamable-http',
+        era: 'stateless',
+        protocolVersion: c.protocolVersion,
+        client: c.client,
+        accessId: c.accessId,
+        scope: scopes.of(c.accessId).describe(),
+        ...(c.group !== undefined ? { group: c.group } : {}),
+        stream: c.listening > 0,
+        inflight: c.inflight,
+        lastSeen: new Date(c.lastSeen).toISOString(),
+      });
+    }
+    return out;
+  }
+
+  /** Count one stateless request of this client until the returned call. */
+  private noteStateless(s: Session, listen = false): () => void {
+    const key = [s.accessId, s.clientInfo.name ?? '', s.protocolVersion, s.group ?? ''].join('\0');
+    let c = this.statelessSeen.get(key);
+    if (!c) {
+      c = {
+        id: `stateless-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`,
+        client: s.clientInfo.name,
+        accessId: s.accessId,
+        protocolVersion: s.protocolVersion,
+        group: s.group,
+        lastSeen: 0,
+        inflight: 0,
+        listening: 0,
+      };
+      // Bounded: the oldest entry makes room (insertion order is recency: see below).
+      if (this.statelessSeen.size >= STATELESS_SEEN_MAX) {
+        const oldest = this.statelessSeen.keys().next().value;
+        if (oldest !== undefined) this.statelessSeen.delete(oldest);
+      }
+    } else this.statelessSeen.delete(key);
+    this.statelessSeen.set(key, c);
+    const entry = c;
+    entry.lastSeen = Date.now();
+    entry.inflight++;
+    if (listen) entry.listening++;
+    let once = false;
+    return () => {
+      if (once) return;
+      once = true;
+      entry.inflight--;
+      if (listen) entry.listening--;
+      entry.lastSeen = Date.now();
+    };
   }
 
   /** Session counts: total, live, by client, evicted, expired, refused (status, API, metrics). */

@@ -62,6 +62,8 @@ export interface McpCore {
     meta: ModernMeta,
     push: (json: string) => boolean,
   ): Promise<{ status: number; json: string }>;
+  /** Count a stateless client's request (status lists the client) until the returned call. */
+  noteStateless(session: Session, listen: boolean): () => void;
   /** Serve a subscriptions/listen request: the response is the stream of what it asked for. */
   listen(session: Session, msg: JsonRpcRequest, res: ServerResponse): Promise<void>;
   health(): { status: number; body: unknown };
@@ -424,14 +426,20 @@ export function createHandler(core: McpCore) {
     session.group = group;
     session.accessId = accessIdOf(explicitClientId(req, url), meta.clientInfo?.name);
     // Closing the response stream is the cancellation of the request (upstream too).
+    const seen = core.noteStateless(session, msg.method === 'subscriptions/listen');
     res.on('close', () => {
+      seen();
       if (!res.writableFinished) session.close();
     });
     for (const [k, v] of Object.entries(cors(req))) res.setHeader(k, v);
     if (msg.method === 'subscriptions/listen') return core.listen(session, msg, res);
     const out = new PostResponse(res, acceptsSse);
-    const r = await core.handleStateless(session, msg, meta, out.push);
-    out.finish(r.json, r.status);
+    try {
+      const r = await core.handleStateless(session, msg, meta, out.push);
+      out.finish(r.json, r.status);
+    } finally {
+      seen();
+    }
   };
 
   const postBatch = async (req: IncomingMessage, res: ServerResponse, items: unknown[]) => {

@@ -55,6 +55,8 @@ export class ManagedServer implements ReplicaOwner {
   transport: UpstreamTransportKind | undefined;
   capabilities: Record<string, unknown> = {};
   serverInfo: { name: string; version: string } | undefined;
+  /** The protocol version the last connection negotiated (initialize) or chose (server/discover). */
+  protocolVersion: string | undefined;
   instructions: string | undefined;
   tools: Obj[] = [];
   prompts: Obj[] = [];
@@ -160,6 +162,7 @@ export class ManagedServer implements ReplicaOwner {
     if (this.collisions.length > 0) s.collisions = [...this.collisions];
     if (this.serverInfo) s.serverInfo = this.serverInfo;
     if (this.verdict) s.era = this.verdict;
+    if (this.protocolVersion) s.protocolVersion = this.protocolVersion;
     if (this.multi) s.replicaPolicy = this.set.policy;
     if (this.autoscaler) s.autoscale = this.autoscaler.status();
     return s;
@@ -351,6 +354,7 @@ export class ManagedServer implements ReplicaOwner {
       this.log?.info('protocol era', { era, probed: this.verdict === undefined });
     }
     this.verdict = era;
+    this.protocolVersion = init.protocolVersion;
     while (this.listing) await this.listing.catch(() => {});
     // Lists are per server: fetched when this is the only replica in rotation.
     if (this.set.members.some((m) => m !== r && m.state === 'healthy')) return;

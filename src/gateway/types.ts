@@ -160,6 +160,8 @@ export interface ServerStatus {
   serverInfo?: { name: string; version: string };
   /** The protocol era the server speaks, once connected: `handshake` or `stateless`. */
   era?: 'handshake' | 'stateless';
+  /** The protocol version that era's connection speaks (e.g. 2025-11-25, 2026-07-28). */
+  protocolVersion?: string;
   replicaPolicy?: ReplicaPolicy;
   /** Every replica (one entry for a single-replica server). */
   replicas: ReplicaStatus[];

@@ -15,6 +15,8 @@ export interface ServerRow {
   transport: string;
   /** The protocol era the server speaks once connected. */
   era?: 'handshake' | 'stateless';
+  /** The protocol version negotiated (handshake) or chosen per request (stateless). */
+  protocolVersion?: string;
   state: ServerState;
   reason?: string;
   /** The last lines the server wrote to stderr before it failed. */
@@ -39,6 +41,9 @@ export interface SessionRow {
   id: string;
   client?: string;
   transport: string;
+  /** `handshake`: a 2025-era session; `stateless`: a 2026-07-28 client seen lately. */
+  era?: 'handshake' | 'stateless';
+  protocolVersion?: string;
   /** The id client scope and rate limits key on ("" = anonymous). */
   accessId?: string;
   scope?: { access: 'all' | 'none' | 'some'; profile?: string; servers?: string[]; tools?: string[] };

@@ -144,9 +144,7 @@ function ServerPanel({
         {server.era !== undefined && (
           <>
             <dt>Protocol era</dt>
-            <dd data-testid="server-era">
-              {server.era === 'stateless' ? 'stateless (2026-07-28)' : 'handshake (2025)'}
-            </dd>
+            <dd data-testid="server-era">{eraText(server.era, server.protocolVersion)}</dd>
           </>
         )}
         {server.pid !== undefined && (
@@ -232,11 +230,13 @@ export function StackView(): JSX.Element {
   }, [tools]);
 
   const clients = useMemo(() => {
-    const m = new Map<string, { n: number; scope: string }>();
+    const m = new Map<string, { n: number; scope: string; eras: Set<string> }>();
     for (const s of sessions) {
       const name = s.client ?? 'unknown client';
       const seen = m.get(name);
-      m.set(name, { n: (seen?.n ?? 0) + 1, scope: seen?.scope ?? scopeText(s) });
+      const eras = seen?.eras ?? new Set<string>();
+      if (s.era) eras.add(eraText(s.era, s.protocolVersion));
+      m.set(name, { n: (seen?.n ?? 0) + 1, scope: seen?.scope ?? scopeText(s), eras });
     }
     return [...m.entries()];
   }, [sessions]);
@@ -300,7 +300,7 @@ export function StackView(): JSX.Element {
                 </div>
               </div>
             ) : (
-              clients.map(([c, { n, scope }]) => (
+              clients.map(([c, { n, scope, eras }]) => (
                 <div key={c} class="node node-client" data-node={`client:${c}`}>
                   <Icon name="client" />
                   <div>
@@ -308,6 +308,11 @@ export function StackView(): JSX.Element {
                     <div class="muted small">
                       {n} session{n === 1 ? '' : 's'}
                     </div>
+                    {eras.size > 0 && (
+                      <div class="muted small" data-testid="client-era">
+                        {[...eras].sort().join(', ')}
+                      </div>
+                    )}
                     {scope && <div class="muted small client-scope">{scope}</div>}
                   </div>
                 </div>
@@ -342,7 +347,9 @@ export function StackView(): JSX.Element {
                   </div>
                   <div class="muted small">
                     {s.kind} · {s.transport}
-                    {s.era === 'stateless' ? ' · 2026-07-28' : ''}
+                    {s.era !== undefined && (
+                      <span data-testid="server-node-era"> · {eraText(s.era, s.protocolVersion)}</span>
+                    )}
                   </div>
                   <div class="small">
                     <span data-testid="tool-count">{s.tools}</span> tools · {s.restarts} restart
@@ -404,4 +411,10 @@ function scopeText(s: SessionRow): string {
   if (sc.servers) parts.push(`servers ${sc.servers.join(', ')}`);
   if (sc.tools) parts.push(`tools ${sc.tools.join(', ')}`);
   return parts.join(' · ');
+}
+
+/** `handshake 2025-11-25` / `stateless 2026-07-28`: the era and the version it speaks. */
+function eraText(era: 'handshake' | 'stateless', version: string | undefined): string {
+  const name = era === 'stateless' ? 'stateless' : 'handshake';
+  return version ? `${name} ${version}` : name;
 }
