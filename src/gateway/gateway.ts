@@ -39,6 +39,7 @@ import {
   SEPARATOR,
   SKILLS_SOURCE,
 } from './catalog.js';
+import type { HeldSessionInfo } from './era/held-sessions.js';
 import { HeldCall, MRTR_METHODS, paramsDigest, StateSigner } from './era/mrtr.js';
 import {
   CACHEABLE,
@@ -474,6 +475,11 @@ export class Gateway {
     };
   }
 
+  /** The upstream sessions held per principal for stateless clients on one server (tests, status). */
+  heldSessions(server: string): HeldSessionInfo[] {
+    return this.servers.get(server)?.heldSessions?.list() ?? [];
+  }
+
   /** Session counts: total, live, by client, evicted, expired, refused (status, API, metrics). */
   sessionStats(): SessionStats {
     return this.sessions.stats();
@@ -515,6 +521,7 @@ export class Gateway {
       },
       logger: this.opts.logger,
       autoscale: this.opts.autoscale,
+      ...(this.opts.heldSessions ? { heldSessions: this.opts.heldSessions } : {}),
       onChange: (srv) => {
         if (this.servers.get(srv.name) === srv) this.rebuild();
       },
@@ -1201,8 +1208,9 @@ export class Gateway {
     call.timer = setTimeout(() => {
       if (this.held.get(call.id)?.call !== call) return;
       this.held.delete(call.id);
-      call.abandon(`the client did not answer within ${ttl} ms`);
+      // Cancel upstream first, so the server sees its call cancelled before its question fail.
       f.abort.abort(new Error('input_required state expired'));
+      call.abandon(`the client did not answer within ${ttl} ms`);
     }, ttl);
     call.timer.unref();
     return this.signer.sign({
@@ -1739,7 +1747,11 @@ export class Gateway {
         if (ev)
           opts.onReplica = (replica) =>
             Object.assign(ev, { replica, pickedAt: performance.timeOrigin + performance.now() });
-        return s.request(method, withTraceparent(params, ev?.traceparent), opts, f.session);
+        const sent = withTraceparent(params, ev?.traceparent);
+        // A stateless client's call that may ask it mid-call: on the session held for its principal.
+        if (f.session.stateless && f.ask)
+          return s.requestHeld(f.session.accessId, method, sent, opts, f.session);
+        return s.request(method, sent, opts, f.session);
       },
     );
   }

@@ -17,6 +17,7 @@ import type {
 } from '../upstream/types.js';
 import { Autoscaler, type AutoscalerDefaults } from './autoscaler.js';
 import type { Obj } from './catalog.js';
+import { type HeldPoolOptions, HeldSessionPool } from './era/held-sessions.js';
 import { messageOf, Replica, type ReplicaOwner } from './replica.js';
 import { ReplicaSet } from './replica-set.js';
 import { clientSpawner, type Spawner } from './spawner.js';
@@ -29,6 +30,8 @@ export interface ServerHooks {
   logger?: Logger;
   /** Autoscaler defaults (tick, drain timeout) from the gateway's options. */
   autoscale?: AutoscalerDefaults;
+  /** Bounds of the per-principal upstream sessions held for stateless clients. */
+  heldSessions?: HeldPoolOptions;
   /** State or lists changed: rebuild the catalog (and tell clients what changed). */
   onChange(server: ManagedServer): void;
   /** A (re)connection succeeded: restore subscriptions and log level. */
@@ -94,6 +97,8 @@ export class ManagedServer implements ReplicaOwner {
   private readonly relisting = new Map<Kind, Promise<void>>();
   private readonly dirty = new Set<Kind>();
   private readonly log: Logger | undefined;
+  /** Upstream sessions held per principal for stateless clients (era/held-sessions.ts). */
+  private held: HeldSessionPool | undefined;
 
   constructor(
     readonly spec: ServerSpec,
@@ -226,6 +231,47 @@ export class ManagedServer implements ReplicaOwner {
     const r = subscription ? this.primary() : this.set.pick(affinity);
     if (r) return this.dispatch(r, method, params, opts);
     return this.acquire(affinity).then((got) => this.dispatch(got, method, params, opts));
+  }
+
+  /**
+   * A stateless client's call to this (handshake-era) server, on the upstream session held for
+   * its principal; the shared connection when the server is not one we pool (stateless era, a
+   * container or OpenAPI server) or the pool is full of busy sessions.
+   */
+  requestHeld(
+    principal: string,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    opts: UpstreamRequestOptions,
+    affinity?: object,
+  ): Promise<unknown> {
+    const poolable =
+      !this.stopped &&
+      this.healthy &&
+      this.verdict === 'handshake' &&
+      this.spawner.kind !== 'container' &&
+      (this.transport === 'stdio' || this.transport === 'http' || this.transport === 'sse');
+    if (poolable) {
+      this.held ??= new HeldSessionPool(
+        {
+          name: this.name,
+          spawner: this.spawner,
+          init: this.baseInit,
+          timeoutMs: this.timeoutMs,
+          onRequest: (msg, ctx) => this.hooks.onRequest(this, msg, ctx),
+          onNotification: (msg, ctx) => this.hooks.onNotification(this, msg, ctx),
+        },
+        this.hooks.heldSessions,
+      );
+      const p = this.held.request(principal, method, params, opts);
+      if (p) return p;
+    }
+    return this.request(method, params, opts, affinity);
+  }
+
+  /** The held sessions of this server (status, tests). */
+  get heldSessions(): HeldSessionPool | undefined {
+    return this.held;
   }
 
   notify(method: string, params?: Record<string, unknown>): Promise<void> {
@@ -635,6 +681,7 @@ export class ManagedServer implements ReplicaOwner {
   async close(): Promise<void> {
     this.stopped = true;
     this.autoscaler?.stop();
+    await this.held?.close();
     await Promise.all(this.set.members.map((r) => r.close()));
     this.compute();
     for (const w of this.waiters) w();
