@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 const ALONE = [
   'test/web/**/*.test.ts',
+  'test/oauth/upstream-login.test.ts',
   'test/lifecycle/container*.test.ts',
   'test/runtime/**/*.test.ts',
   'test/bench/**/*.test.ts',
