@@ -7,15 +7,10 @@
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { ErrorCode, type JsonRpcMessage, RpcError } from '../protocol/jsonrpc.js';
+import type { JsonRpcMessage } from '../protocol/jsonrpc.js';
 import { RpcSession, type RpcSessionOptions } from './session.js';
-import type {
-  UpstreamClient,
-  UpstreamEvents,
-  UpstreamInitOptions,
-  UpstreamInitResult,
-  UpstreamRequestOptions,
-} from './types.js';
+import { notConnected, SessionClient } from './session-client.js';
+import type { UpstreamClient, UpstreamEvents, UpstreamInitOptions, UpstreamInitResult } from './types.js';
 
 /** What an SDK `McpServer` or `Server` offers: attach to a transport, and shut down. */
 export interface InProcessServer {
@@ -23,21 +18,18 @@ export interface InProcessServer {
   close(): Promise<void>;
 }
 
-export class InMemoryUpstream implements UpstreamClient {
+export class InMemoryUpstream extends SessionClient implements UpstreamClient {
   readonly kind = 'memory' as const;
-  private session: RpcSession | undefined;
   private ours: InMemoryTransport | undefined;
   private server: InProcessServer | undefined;
 
   /** `serve` makes a fresh server per connection (an SDK server serves one transport). */
   constructor(
-    readonly name: string,
+    name: string,
     private readonly serve: () => InProcessServer,
     private readonly opts: RpcSessionOptions = {},
-  ) {}
-
-  get initResult(): UpstreamInitResult | undefined {
-    return this.session?.initResult;
+  ) {
+    super(name);
   }
 
   async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
@@ -46,7 +38,7 @@ export class InMemoryUpstream implements UpstreamClient {
     const session = new RpcSession(
       this.name,
       (msg) => {
-        if (session.isClosed) return Promise.reject(closed(this.name));
+        if (session.isClosed) return Promise.reject(notConnected(this.name));
         return ours.send(JSON.parse(JSON.stringify(msg)) as JSONRPCMessage);
       },
       events,
@@ -68,16 +60,6 @@ export class InMemoryUpstream implements UpstreamClient {
     }
   }
 
-  request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamRequestOptions) {
-    if (!this.session) return Promise.reject(closed(this.name));
-    return this.session.request(method, params, opts);
-  }
-
-  notify(method: string, params?: Record<string, unknown>): Promise<void> {
-    if (!this.session) return Promise.reject(closed(this.name));
-    return this.session.notify(method, params);
-  }
-
   private closing = false;
 
   async close(): Promise<void> {
@@ -87,8 +69,4 @@ export class InMemoryUpstream implements UpstreamClient {
     await this.ours?.close();
     await this.server?.close();
   }
-}
-
-function closed(name: string): RpcError {
-  return new RpcError(ErrorCode.ConnectionClosed, `server "${name}": not connected`);
 }
