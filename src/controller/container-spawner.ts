@@ -3,7 +3,9 @@
 // one: a cold start after idle-to-zero); past those it starts a new container
 // `gridctl-<stack>-<server>-replica-<id>` with the same spec, a fresh loopback host port (HTTP) and
 // the stack's labels, so `destroy` finds it even if the daemon died. A container it started is
-// removed again on any failure before the client is returned, and on release (reap, restart).
+// removed again on any failure before the client is returned, and on release (reap, restart,
+// shutdown). One `apply` made is removed only when its replica is reaped: a restart reattaches to
+// it, and after a shutdown the next `apply` reuses it.
 import type { McpServer } from '../config/index.js';
 import type { SpawnedReplica, Spawner } from '../gateway/spawner.js';
 import type { WorkloadRuntime } from '../runtime/index.js';
@@ -42,8 +44,14 @@ export class ContainerSpawner implements Spawner {
   private readonly claimed = new Map<number, ServerContainer>();
   /** Containers this spawner started, by replica id. */
   private readonly owned = new Map<number, { id: string; hostPort?: number }>();
+  /** Apply's containers not removed yet (a reaped one leaves the pool). */
+  private readonly pool: ServerContainer[];
+  /** Replicas being reaped (retire), whose release removes the container whoever made it. */
+  private readonly retiring = new Set<number>();
 
-  constructor(private readonly o: ContainerSpawnerOptions) {}
+  constructor(private readonly o: ContainerSpawnerOptions) {
+    this.pool = [...o.existing];
+  }
 
   async spawn(replicaId: number): Promise<SpawnedReplica> {
     const reuse = this.unclaimed(replicaId);
@@ -64,8 +72,24 @@ export class ContainerSpawner implements Spawner {
     return this.start(replicaId);
   }
 
+  retire(replicaId: number): void {
+    this.retiring.add(replicaId);
+  }
+
   async release(replicaId: number): Promise<void> {
-    if (this.claimed.delete(replicaId)) return; // apply's container: `destroy` removes it
+    const reaped = this.retiring.delete(replicaId);
+    const applied = this.claimed.get(replicaId);
+    if (applied) {
+      this.claimed.delete(replicaId);
+      // Restart or shutdown: apply's container stays (reattached, or reused by the next apply).
+      if (!reaped) return;
+      // Reaped: nothing claims it again, so scale-down and idle-to-zero leave no container behind;
+      // a later spawn starts a fresh one.
+      this.pool.splice(this.pool.indexOf(applied), 1);
+      await this.remove(applied.id);
+      if (applied.hostPort) this.o.ports.free(applied.hostPort);
+      return;
+    }
     const mine = this.owned.get(replicaId);
     if (!mine) return;
     this.owned.delete(replicaId);
@@ -74,7 +98,7 @@ export class ContainerSpawner implements Spawner {
   }
 
   private unclaimed(replicaId: number): ServerContainer | undefined {
-    const free = this.o.existing.filter((c) => ![...this.claimed.values()].includes(c));
+    const free = this.pool.filter((c) => ![...this.claimed.values()].includes(c));
     return free.find((c) => (c.replica ?? 0) === replicaId) ?? free[0];
   }
 
