@@ -1,0 +1,216 @@
+// The autoscaler driving container replicas on the real engine, wired as the daemon wires them:
+// apply's `up` starts the first containers, discovery hands the registrar the container spawner,
+// and a real gateway runs the registrar's ServerSpecs. In process, so the stack's autoscale windows
+// can be short (a stack file's are at least 10s and 1m). One stack, two servers:
+//   web  (HTTP, 1..3): concurrent calls keep replicas busy and the count rises to 3 (3 container
+//        ids in status); then one held call per container, scale-down drains, the held call on a
+//        draining replica completes, then its container goes (apply's included).
+//   idle (stdio, 0..1, idle_to_zero): after the idle window no replica and no container (apply's
+//        is removed); the next call starts a new container and succeeds; idle again, none left.
+// Calls are held by a host HTTP server the containers reach through the fixture's `fetch` tool.
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Stack, stackSchema } from '../../src/config/index.js';
+import { serverSpecs } from '../../src/controller/server-registrar.js';
+import { discover, down, up } from '../../src/controller/workloads.js';
+import type { ServerStatus } from '../../src/gateway/index.js';
+import { LABEL } from '../../src/runtime/index.js';
+import type { WorkloadRuntime } from '../../src/runtime/types.js';
+import { connectStreamable, type RunningGateway, startGateway } from '../gateway/helpers.js';
+import { engine, fixtureImage } from '../runtime/images.js';
+import { freePort } from '../support/net.js';
+import { waitFor } from '../support/wait.js';
+
+const STACK = `cauto${process.pid}`;
+const windows = { scale_up_after: '300ms', scale_down_after: '600ms', tick: '100ms', drain_timeout: '20s' };
+
+let rt: WorkloadRuntime;
+let gw: RunningGateway | undefined;
+let client: Client | undefined;
+let home: string | undefined;
+/** Apply's container of each server, by server name. */
+const applied = new Map<string, string>();
+
+/**
+ * The host side of `web__fetch`: a load call stays in flight 200 ms; while `hold(n)` is armed, the
+ * first call from each of n containers (told apart by source address) waits for `release()`.
+ */
+const holds = new Map<string, ServerResponse>();
+let holding = 0;
+const hostServer = createServer((req, res) => {
+  const from = req.socket.remoteAddress ?? '';
+  if (holds.size < holding && !holds.has(from)) return void holds.set(from, res);
+  setTimeout(() => res.end('ok'), 200);
+});
+function release(): void {
+  holding = 0;
+  for (const res of holds.values()) res.end('released');
+  holds.clear();
+}
+let fetchArgs: { host: string; port: number };
+
+type ToolResult = { content: { type: string; text?: string }[]; isError?: boolean };
+const text = (r: ToolResult) => (r.content[0]?.text ?? '').trim();
+const call = async (name: string, args: Record<string, unknown> = {}) =>
+  (await client!.callTool({ name, arguments: args })) as ToolResult;
+
+const row = (name: string): ServerStatus => gw!.gateway.status().find((s) => s.name === name)!;
+const containersOf = async (server: string) =>
+  (await rt.listContainers({ [LABEL.stack]: STACK, [LABEL.server]: server })).map((c) => c.id.slice(0, 12));
+
+beforeAll(async () => {
+  rt = await engine();
+  const image = await fixtureImage(rt);
+  hostServer.listen(0, '0.0.0.0');
+  await once(hostServer, 'listening');
+  const port = (hostServer.address() as { port: number }).port;
+  fetchArgs = { host: rt.info.kind === 'docker' ? 'host.docker.internal' : 'host.containers.internal', port };
+
+  const stack = stackSchema.parse({
+    name: STACK,
+    'mcp-servers': [
+      {
+        name: 'web',
+        image,
+        transport: 'http',
+        port: 8080,
+        command: ['http', '8080'],
+        autoscale: { min: 1, max: 3, target_in_flight: 2, ...windows },
+      },
+      {
+        name: 'idle',
+        image,
+        transport: 'stdio',
+        command: ['stdio'],
+        autoscale: { min: 0, max: 1, target_in_flight: 1, idle_to_zero: true, ...windows },
+      },
+    ],
+  }) as Stack;
+  home = mkdtempSync(join(tmpdir(), 'gridctl-cauto-'));
+  const quiet = { step() {}, done() {}, note() {} };
+  await up(stack, {
+    runtime: rt,
+    stackFile: join(home, 'stack.yaml'),
+    home,
+    basePort: await freePort(),
+    noCache: false,
+    report: quiet,
+    env: process.env,
+  });
+  const view = await discover(STACK, rt, stack, process.env);
+  for (const [server, list] of view.servers) applied.set(server, list[0]!.id.slice(0, 12));
+  gw = await startGateway(
+    serverSpecs(stack, { stackFile: join(home, 'stack.yaml'), env: process.env, containers: view }),
+    { stackName: STACK },
+  );
+  client = await connectStreamable(gw.url);
+}, 240_000);
+
+afterAll(async () => {
+  release();
+  await client?.close().catch(() => {});
+  await gw?.close();
+  hostServer.close();
+  await down(STACK, rt);
+  if (home) rmSync(home, { recursive: true, force: true });
+  expect(await rt.listContainers({ [LABEL.stack]: STACK })).toEqual([]);
+}, 120_000);
+
+describe('autoscaled container servers', () => {
+  it('idle-to-zero removes the container (apply made it); the next call starts a new one', async () => {
+    expect(applied.get('idle')).toBeDefined();
+    await waitFor(
+      async () => row('idle').replicas.length === 0 && (await containersOf('idle')).length === 0,
+      {
+        timeoutMs: 30_000,
+        what: 'idle: no replica and no container',
+      },
+    );
+    expect(row('idle').state).toBe('idle');
+
+    // Cold start: the call starts a container and is answered by it (whoami: its hostname).
+    const answer = await call('idle__whoami');
+    expect(answer.isError).toBeFalsy();
+    expect(text(answer)).not.toContain(applied.get('idle'));
+    const decisions = row('idle').autoscale!.decisions;
+    expect(decisions).toContainEqual(expect.objectContaining({ direction: 'up', reason: 'cold_start' }));
+
+    // Idle again: the container the spawner started goes too.
+    await waitFor(
+      async () => row('idle').replicas.length === 0 && (await containersOf('idle')).length === 0,
+      {
+        timeoutMs: 30_000,
+        what: 'idle again: no replica and no container',
+      },
+    );
+  }, 120_000);
+
+  let load = true;
+  const results: ToolResult[] = [];
+  let workers: Promise<void>[] = [];
+
+  it('scales web from 1 to 3 containers under concurrent calls', async () => {
+    expect(row('web').replicas.map((r) => r.container)).toEqual([applied.get('web')]);
+    workers = Array.from({ length: 6 }, async () => {
+      while (load) results.push(await call('web__fetch', fetchArgs));
+    });
+    const three = await waitFor(
+      () => {
+        const rs = row('web').replicas;
+        return rs.length === 3 && rs.every((r) => r.state === 'healthy') && rs;
+      },
+      { timeoutMs: 90_000, what: 'three healthy web replicas' },
+    );
+    const ids = three.map((r) => r.container!).sort();
+    expect(new Set(ids).size).toBe(3);
+    expect((await containersOf('web')).sort()).toEqual(ids);
+    const ups = row('web').autoscale!.decisions.filter((d) => d.direction === 'up' && d.reason === 'load');
+    expect(ups.flatMap((d) => d.replicas ?? []).sort()).toEqual([1, 2]);
+  }, 120_000);
+
+  it('drains on scale-down: a call in flight on a reaped replica completes, then its container goes', async () => {
+    // One held call on each of the three containers, then the load stops.
+    holding = 3;
+    await waitFor(() => holds.size === 3, { what: 'a held call on each web container' });
+    load = false;
+    const loaded = Promise.all(workers);
+
+    // Calm (one call each, under target_in_flight / 2) reaps down to min: two replicas drain, each
+    // with its held call, and their containers still run.
+    const draining = await waitFor(
+      () => {
+        const rs = row('web').replicas.filter((r) => r.state === 'draining');
+        return rs.length === 2 && rs;
+      },
+      { timeoutMs: 30_000, what: 'two web replicas draining' },
+    );
+    for (const r of draining) {
+      expect(r.inFlight).toBeGreaterThanOrEqual(1);
+      expect((await rt.inspectContainer(r.container!))?.state).toBe('running');
+    }
+    expect(row('web').autoscale!.decisions).toContainEqual(
+      expect.objectContaining({ direction: 'down', reason: 'load' }),
+    );
+
+    release();
+    await loaded;
+    expect(results.filter((r) => r.isError || !['ok', 'released'].includes(text(r)))).toEqual([]);
+    expect(results.filter((r) => text(r) === 'released')).toHaveLength(3);
+
+    // Reaped: the draining replicas' containers are gone (whoever made them), one replica stays.
+    const left = await waitFor(
+      async () => {
+        const rs = row('web').replicas;
+        const ids = await containersOf('web');
+        return rs.length === 1 && ids.length === 1 && ids[0] === rs[0]!.container && ids;
+      },
+      { timeoutMs: 30_000, what: 'one web replica and only its container' },
+    );
+    for (const r of draining) expect(left).not.toContain(r.container);
+  }, 120_000);
+});
