@@ -54,15 +54,19 @@ export class ContainerSpawner implements Spawner {
   }
 
   async spawn(replicaId: number): Promise<SpawnedReplica> {
-    const reuse = this.unclaimed(replicaId);
-    if (reuse) {
+    for (let reuse = this.unclaimed(replicaId); reuse; reuse = this.unclaimed(replicaId)) {
       this.claimed.set(replicaId, reuse);
       try {
-        if (reuse.transport !== 'stdio') {
-          const c = await this.o.runtime.inspectContainer(reuse.id);
-          if (!c) throw new Error(`container ${reuse.name} is gone; run \`gridctl apply\` again`);
-          if (c.state !== 'running') await this.o.runtime.startContainer(reuse.id);
+        const c = await this.o.runtime.inspectContainer(reuse.id);
+        if (!c) {
+          // Removed since discovery (reaped; or, on a reload, released by the server this one
+          // replaces): not an error, the replica gets a container of its own.
+          this.claimed.delete(replicaId);
+          this.pool.splice(this.pool.indexOf(reuse), 1);
+          continue;
         }
+        if (reuse.transport !== 'stdio' && c.state !== 'running')
+          await this.o.runtime.startContainer(reuse.id);
         return { client: this.o.clientFor(reuse), container: reuse.id.slice(0, 12) };
       } catch (err) {
         this.claimed.delete(replicaId);

@@ -6,7 +6,8 @@
 //        ids in status); then one held call per container, scale-down drains, the held call on a
 //        draining replica completes, then its container goes (apply's included).
 //   idle (stdio, 0..1, idle_to_zero): after the idle window no replica and no container (apply's
-//        is removed); the next call starts a new container and succeeds; idle again, none left.
+//        is removed, and a reload's `up` does not start it again); the next call starts a new
+//        container and succeeds; idle again, none left.
 // Calls are held by a host HTTP server the containers reach through the fixture's `fetch` tool.
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +18,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, stackSchema } from '../../src/config/index.js';
 import { serverSpecs } from '../../src/controller/server-registrar.js';
-import { discover, down, up } from '../../src/controller/workloads.js';
+import { discover, down, type UpOptions, up } from '../../src/controller/workloads.js';
 import type { ServerStatus } from '../../src/gateway/index.js';
 import { LABEL } from '../../src/runtime/index.js';
 import type { WorkloadRuntime } from '../../src/runtime/types.js';
@@ -33,6 +34,7 @@ let rt: WorkloadRuntime;
 let gw: RunningGateway | undefined;
 let client: Client | undefined;
 let home: string | undefined;
+let stack: Stack;
 /** Apply's container of each server, by server name. */
 const applied = new Map<string, string>();
 
@@ -53,6 +55,17 @@ function release(): void {
   holds.clear();
 }
 let fetchArgs: { host: string; port: number };
+let basePort: number;
+const upOptions = (reload?: boolean): UpOptions => ({
+  runtime: rt,
+  stackFile: join(home!, 'stack.yaml'),
+  home: home!,
+  basePort,
+  noCache: false,
+  report: { step() {}, done() {}, note() {} },
+  env: process.env,
+  reload,
+});
 
 type ToolResult = { content: { type: string; text?: string }[]; isError?: boolean };
 const text = (r: ToolResult) => (r.content[0]?.text ?? '').trim();
@@ -71,7 +84,7 @@ beforeAll(async () => {
   const port = (hostServer.address() as { port: number }).port;
   fetchArgs = { host: rt.info.kind === 'docker' ? 'host.docker.internal' : 'host.containers.internal', port };
 
-  const stack = stackSchema.parse({
+  stack = stackSchema.parse({
     name: STACK,
     'mcp-servers': [
       {
@@ -92,16 +105,8 @@ beforeAll(async () => {
     ],
   }) as Stack;
   home = mkdtempSync(join(tmpdir(), 'gridctl-cauto-'));
-  const quiet = { step() {}, done() {}, note() {} };
-  await up(stack, {
-    runtime: rt,
-    stackFile: join(home, 'stack.yaml'),
-    home,
-    basePort: await freePort(),
-    noCache: false,
-    report: quiet,
-    env: process.env,
-  });
+  basePort = await freePort();
+  await up(stack, upOptions());
   const view = await discover(STACK, rt, stack, process.env);
   for (const [server, list] of view.servers) applied.set(server, list[0]!.id.slice(0, 12));
   gw = await startGateway(
@@ -132,6 +137,9 @@ describe('autoscaled container servers', () => {
       },
     );
     expect(row('idle').state).toBe('idle');
+    // A reload's `up` leaves it at zero (the autoscaler owns the server's containers).
+    await up(stack, upOptions(true));
+    expect(await containersOf('idle')).toEqual([]);
 
     // Cold start: the call starts a container and is answered by it (whoami: its hostname).
     const answer = await call('idle__whoami');

@@ -118,6 +118,13 @@ describe('the container spawner', () => {
     expect(await managed(UNIT)).toEqual([`gridctl-${UNIT}-pipe-replica-1`]);
     await spawner.release(1);
     expect(await managed(UNIT)).toEqual([]);
+    // A container removed since discovery (reaped, or released by the server a reload replaced)
+    // is skipped: the replica starts its own.
+    const later = unitSpawner(pipe, new HostPortAllocator(await freePort()), [existing]);
+    await later.spawn(0);
+    expect(await managed(UNIT)).toEqual([`gridctl-${UNIT}-pipe-replica-0`]);
+    await later.release(0);
+    expect(await managed(UNIT)).toEqual([]);
   }, 60_000);
 
   it('removes a replica container that fails readiness', async () => {
