@@ -321,6 +321,12 @@ export async function up(stack: Stack, o: UpOptions): Promise<UpResult> {
         }
         if (existing.labels[LABEL.hash] === hash) {
           result.reused.push(existing.id);
+          // On a reload the gateway holds the stdio container's attach: the probe's detach would
+          // end the server under it (and the gateway starts it again on its own attach anyway).
+          if (o.reload && d.transport === 'stdio') {
+            o.report.done(`Reusing ${d.spec.name} (unchanged)`);
+            continue;
+          }
           if (d.transport !== 'stdio' && existing.state !== 'running') {
             await rt.startContainer(existing.id);
             result.started.push(existing.id);

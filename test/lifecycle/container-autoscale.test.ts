@@ -1,10 +1,11 @@
 // The autoscaler driving container replicas on the real engine, wired as the daemon wires them:
 // apply's `up` starts the first containers, discovery hands the registrar the container spawner,
 // and a real gateway runs the registrar's ServerSpecs. In process, so the stack's autoscale windows
-// can be short (a stack file's are at least 10s and 1m). One stack, two servers:
-//   web  (HTTP, 1..3): concurrent calls keep replicas busy and the count rises to 3 (3 container
-//        ids in status); then one held call per container, scale-down drains, the held call on a
-//        draining replica completes, then its container goes (apply's included).
+// can be short (a stack file's are at least 10s and 1m). One stack, three servers:
+//   web  (HTTP, 1..3) and pipe (stdio, 1..3): concurrent calls keep replicas busy and the count
+//        rises to 3 (3 container ids in status, calls from all 3 containers); then one held call
+//        on each web container, scale-down drains, the held call on a draining replica completes,
+//        then its container goes (apply's included).
 //   idle (stdio, 0..1, idle_to_zero): after the idle window no replica and no container (apply's
 //        is removed, and a reload's `up` does not start it again); the next call starts a new
 //        container and succeeds; idle again, none left.
@@ -39,22 +40,33 @@ let stack: Stack;
 const applied = new Map<string, string>();
 
 /**
- * The host side of `web__fetch`: a load call stays in flight 200 ms; while `hold(n)` is armed, the
- * first call from each of n containers (told apart by source address) waits for `release()`.
+ * The host side of a server's `fetch` calls: each stays in flight 200 ms (load); while `holding`
+ * is n, the first call from each of n containers (told apart by source address) waits for
+ * `release()`. `seen` is every container that called.
  */
-const holds = new Map<string, ServerResponse>();
-let holding = 0;
-const hostServer = createServer((req, res) => {
-  const from = req.socket.remoteAddress ?? '';
-  if (holds.size < holding && !holds.has(from)) return void holds.set(from, res);
-  setTimeout(() => res.end('ok'), 200);
-});
-function release(): void {
-  holding = 0;
-  for (const res of holds.values()) res.end('released');
-  holds.clear();
+function hostSide() {
+  const holds = new Map<string, ServerResponse>();
+  const seen = new Set<string>();
+  const h = {
+    holding: 0,
+    holds,
+    seen,
+    args: { host: '', port: 0 },
+    server: createServer((req, res) => {
+      const from = req.socket.remoteAddress ?? '';
+      seen.add(from);
+      if (holds.size < h.holding && !holds.has(from)) return void holds.set(from, res);
+      setTimeout(() => res.end('ok'), 200);
+    }),
+    release(): void {
+      h.holding = 0;
+      for (const res of holds.values()) res.end('released');
+      holds.clear();
+    },
+  };
+  return h;
 }
-let fetchArgs: { host: string; port: number };
+const hosts = { web: hostSide(), pipe: hostSide() };
 let basePort: number;
 const upOptions = (reload?: boolean): UpOptions => ({
   runtime: rt,
@@ -79,10 +91,12 @@ const containersOf = async (server: string) =>
 beforeAll(async () => {
   rt = await engine();
   const image = await fixtureImage(rt);
-  hostServer.listen(0, '0.0.0.0');
-  await once(hostServer, 'listening');
-  const port = (hostServer.address() as { port: number }).port;
-  fetchArgs = { host: rt.info.kind === 'docker' ? 'host.docker.internal' : 'host.containers.internal', port };
+  for (const h of Object.values(hosts)) {
+    h.server.listen(0, '0.0.0.0');
+    await once(h.server, 'listening');
+    const host = rt.info.kind === 'docker' ? 'host.docker.internal' : 'host.containers.internal';
+    h.args = { host, port: (h.server.address() as { port: number }).port };
+  }
 
   stack = stackSchema.parse({
     name: STACK,
@@ -93,6 +107,13 @@ beforeAll(async () => {
         transport: 'http',
         port: 8080,
         command: ['http', '8080'],
+        autoscale: { min: 1, max: 3, target_in_flight: 2, ...windows },
+      },
+      {
+        name: 'pipe',
+        image,
+        transport: 'stdio',
+        command: ['stdio'],
         autoscale: { min: 1, max: 3, target_in_flight: 2, ...windows },
       },
       {
@@ -117,10 +138,10 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  release();
+  for (const h of Object.values(hosts)) h.release();
   await client?.close().catch(() => {});
   await gw?.close();
-  hostServer.close();
+  for (const h of Object.values(hosts)) h.server.close();
   await down(STACK, rt);
   if (home) rmSync(home, { recursive: true, force: true });
   expect(await rt.listContainers({ [LABEL.stack]: STACK })).toEqual([]);
@@ -137,7 +158,8 @@ describe('autoscaled container servers', () => {
       },
     );
     expect(row('idle').state).toBe('idle');
-    // A reload's `up` leaves it at zero (the autoscaler owns the server's containers).
+    // A reload's `up` leaves it at zero (the autoscaler owns the server's containers), and leaves
+    // the others' containers alone.
     await up(stack, upOptions(true));
     expect(await containersOf('idle')).toEqual([]);
 
@@ -161,30 +183,40 @@ describe('autoscaled container servers', () => {
   let load = true;
   const results: ToolResult[] = [];
   let workers: Promise<void>[] = [];
-
-  it('scales web from 1 to 3 containers under concurrent calls', async () => {
-    expect(row('web').replicas.map((r) => r.container)).toEqual([applied.get('web')]);
-    workers = Array.from({ length: 6 }, async () => {
-      while (load) results.push(await call('web__fetch', fetchArgs));
+  const loadOn = (server: 'web' | 'pipe') =>
+    Array.from({ length: 6 }, async () => {
+      while (load) results.push(await call(`${server}__fetch`, hosts[server].args));
     });
-    const three = await waitFor(
-      () => {
-        const rs = row('web').replicas;
-        return rs.length === 3 && rs.every((r) => r.state === 'healthy') && rs;
-      },
-      { timeoutMs: 90_000, what: 'three healthy web replicas' },
-    );
-    const ids = three.map((r) => r.container!).sort();
-    expect(new Set(ids).size).toBe(3);
-    expect((await containersOf('web')).sort()).toEqual(ids);
-    const ups = row('web').autoscale!.decisions.filter((d) => d.direction === 'up' && d.reason === 'load');
-    expect(ups.flatMap((d) => d.replicas ?? []).sort()).toEqual([1, 2]);
+
+  it('scales an HTTP and a stdio server from 1 to 3 containers under concurrent calls', async () => {
+    // Apply's containers, never restarted (the reload's `up` did not probe the attached stdio one).
+    for (const s of ['web', 'pipe']) {
+      expect(row(s).replicas).toMatchObject([{ id: 0, container: applied.get(s), restarts: 0 }]);
+    }
+    workers = [...loadOn('web'), ...loadOn('pipe')];
+    for (const server of ['web', 'pipe'] as const) {
+      const three = await waitFor(
+        () => {
+          const rs = row(server).replicas;
+          return rs.length === 3 && rs.every((r) => r.state === 'healthy') && rs;
+        },
+        { timeoutMs: 90_000, what: `three healthy ${server} replicas` },
+      );
+      const ids = three.map((r) => r.container!).sort();
+      expect(new Set(ids).size).toBe(3);
+      expect((await containersOf(server)).sort()).toEqual(ids);
+      const ups = row(server).autoscale!.decisions.filter((d) => d.direction === 'up' && d.reason === 'load');
+      expect(ups.flatMap((d) => d.replicas ?? []).sort()).toEqual([1, 2]);
+      // The calls spread over all three containers.
+      await waitFor(() => hosts[server].seen.size === 3, { what: `calls from three ${server} containers` });
+    }
   }, 120_000);
 
   it('drains on scale-down: a call in flight on a reaped replica completes, then its container goes', async () => {
-    // One held call on each of the three containers, then the load stops.
-    holding = 3;
-    await waitFor(() => holds.size === 3, { what: 'a held call on each web container' });
+    // One held call on each of the three web containers, then the load stops.
+    const web = hosts.web;
+    web.holding = 3;
+    await waitFor(() => web.holds.size === 3, { what: 'a held call on each web container' });
     load = false;
     const loaded = Promise.all(workers);
 
@@ -205,7 +237,7 @@ describe('autoscaled container servers', () => {
       expect.objectContaining({ direction: 'down', reason: 'load' }),
     );
 
-    release();
+    web.release();
     await loaded;
     expect(results.filter((r) => r.isError || !['ok', 'released'].includes(text(r)))).toEqual([]);
     expect(results.filter((r) => text(r) === 'released')).toHaveLength(3);
