@@ -1,6 +1,6 @@
 // The container spawner: replicas of a container server (static `replicas` and `autoscale`). A
 // replica first takes a container `up` started at apply (matched by replica id, else any unclaimed
-// one: a cold start after idle-to-zero); past those it starts a new container
+// one still there); past those it starts a new container
 // `gridctl-<stack>-<server>-replica-<id>` with the same spec, a fresh loopback host port (HTTP) and
 // the stack's labels, so `destroy` finds it even if the daemon died. A container it started is
 // removed again on any failure before the client is returned, and on release (reap, restart,
