@@ -3,7 +3,7 @@
 // link, unlink and import; other arguments fall back to file names.
 import type { Command } from 'commander';
 import { CLIENT_SLUGS } from '../link/dialects.js';
-import { allRegistrars, buildProgram, type CommandRegistrar } from './main.js';
+import type { CommandRegistrar } from './context.js';
 
 interface Node {
   name: string;
@@ -115,7 +115,7 @@ export const registerCompletion: CommandRegistrar = (program, ctx) => {
         ctx.exitCode = 1;
         return;
       }
-      const full = buildProgram(ctx, await allRegistrars());
-      ctx.stdout.write(make(tree(full)));
+      if (!ctx.wholeProgram) throw new Error('completion needs the program from main()');
+      ctx.stdout.write(make(tree(await ctx.wholeProgram())));
     });
 };

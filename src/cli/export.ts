@@ -10,7 +10,7 @@ import { diffStacks } from '../config/diff.js';
 import type { Stack } from '../config/index.js';
 import { loadForRun } from '../controller/secrets.js';
 import { runningTarget } from '../controller/targets.js';
-import type { CommandRegistrar } from './main.js';
+import type { CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 
 const REDACTED = '[REDACTED]';

@@ -31,7 +31,6 @@ import type { UpstreamMessageContext, UpstreamRequestOptions } from '../upstream
 import {
   Catalog,
   decodeCursor,
-  encodeCursor,
   exposedName,
   type ListKind,
   type Obj,
@@ -60,6 +59,7 @@ import {
 } from './era/tasks.js';
 import { type GroupMap, Groups } from './groups.js';
 import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
+import { ListPages } from './list-pages.js';
 import { type CacheHint, ManagedServer, messageOf, minHint } from './managed-server.js';
 import { RequestGuard } from './origin.js';
 import {
@@ -144,6 +144,8 @@ export class Gateway {
   private readonly sessions: SessionStore;
   private readonly log: Logger | undefined;
   private readonly pageSize: number;
+  /** Serialised list pages per (catalogue generation, client view): a warm listing is a Map hit. */
+  private readonly pages: ListPages;
   private httpServer: Server | undefined;
   /** Upstream request id → the downstream request it serves (per server). */
   private readonly byUpstreamId = new Map<string, Map<string, InFlight>>();
@@ -175,6 +177,7 @@ export class Gateway {
   constructor(private readonly opts: GatewayOptions) {
     this.log = opts.logger?.child({ component: 'gateway' });
     this.pageSize = Math.max(1, opts.pageSize ?? 1000);
+    this.pages = new ListPages(this.pageSize);
     this.sessions = new SessionStore(
       opts.sessionIdleMs,
       opts.maxSessions,
@@ -386,6 +389,11 @@ export class Gateway {
   /** Session counts: total, live, by client, evicted, expired, refused (status, API, metrics). */
   sessionStats(): SessionStats {
     return this.sessions.stats();
+  }
+
+  /** List pages serialised so far: a listing of an unchanged catalogue adds none (tests, bench). */
+  get listPagesSerialised(): number {
+    return this.pages.built;
   }
 
   get sessionCount(): number {
@@ -722,17 +730,13 @@ export class Gateway {
     kind: ListKind,
     id: JsonRpcId,
     cursor: unknown,
+    view: object = this.catalog,
     all: readonly Obj[] = this.catalog.lists[kind],
     json: string = this.catalog.json[kind],
   ): string {
     const offset = decodeCursor(kind, cursor);
-    if (offset === 0 && all.length <= this.pageSize) {
-      return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"${kind}":${json}}}`;
-    }
-    const items = all.slice(offset, offset + this.pageSize);
-    const result: Obj = { [kind]: items };
-    if (offset + this.pageSize < all.length) result.nextCursor = encodeCursor(kind, offset + this.pageSize);
-    return JSON.stringify({ jsonrpc: '2.0', id, result });
+    const result = this.pages.result(view, kind, offset, all, json);
+    return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result}}`;
   }
 
   // ---------------------------------------------------------------- downstream
@@ -1231,9 +1235,9 @@ export class Gateway {
     const view = this.pipeline.views.view(this.catalog, this.groups, session.accessId, session.group);
     if (!view) throw new RpcError(ErrorCode.InvalidRequest, groupGone(session.group as string));
     if (kind === 'tools' && this.pipeline.policies.codeMode) {
-      return this.page(kind, f.id, cursor, CODE_MODE_TOOLS, CODE_MODE_TOOLS_JSON);
+      return this.page(kind, f.id, cursor, CODE_MODE_TOOLS, CODE_MODE_TOOLS, CODE_MODE_TOOLS_JSON);
     }
-    return this.page(kind, f.id, cursor, view.lists[kind], view.json[kind]);
+    return this.page(kind, f.id, cursor, view, view.lists[kind], view.json[kind]);
   }
 
   private buildPipeline(policies: CallPolicies, previous?: CallPipeline): CallPipeline {

@@ -5,10 +5,11 @@
 import { rpcError } from '../../errors/catalogue.js';
 import type { JsonRpcId, JsonRpcRequest, RpcError } from '../../protocol/jsonrpc.js';
 import { decodeHeaderValue, headerParams } from '../../protocol/mcp-headers.js';
+import { STATELESS_VERSIONS } from '../../protocol/versions.js';
 import { MODERN_TASK_METHODS } from './tasks.js';
 
-export const MODERN_VERSIONS = ['2026-07-28'];
-export const LATEST_MODERN = '2026-07-28';
+export const MODERN_VERSIONS = STATELESS_VERSIONS;
+export const LATEST_MODERN = STATELESS_VERSIONS[STATELESS_VERSIONS.length - 1]!;
 
 /** Reserved `_meta` keys of the modern era. */
 export const META = {

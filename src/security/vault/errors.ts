@@ -14,8 +14,10 @@ export type VaultErrorCode =
   | 'VAULT_TYPE_UNSUPPORTED'
   /** `var set --plaintext`: this store masks every value. */
   | 'VAULT_PLAINTEXT_UNSUPPORTED'
-  /** `var import --from-reference` of the reference's encrypted secrets.enc. */
+  /** `var import --from-reference` of the reference's encrypted secrets.enc with no passphrase. */
   | 'VAULT_REFERENCE_ENCRYPTED'
+  /** `var import --from-reference`: the passphrase does not open the reference's secrets.enc. */
+  | 'VAULT_REFERENCE_BAD_PASSPHRASE'
   /** `var import --from-reference` of a file that is not the reference's plaintext store. */
   | 'VAULT_REFERENCE_UNREADABLE';
 
