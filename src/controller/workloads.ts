@@ -69,6 +69,11 @@ export interface UpOptions {
   noCache: boolean;
   report: WorkloadReporter;
   env: NodeJS.ProcessEnv;
+  /**
+   * The daemon's reload: an autoscaled server's containers are its autoscaler's, so one it reaped
+   * is not started again (the server's spawner starts replicas as it needs them).
+   */
+  reload?: boolean;
 }
 
 /** One container the stack wants. */
@@ -302,10 +307,12 @@ export async function up(stack: Stack, o: UpOptions): Promise<UpResult> {
       imageIds.set(ref, id);
     }
 
+    const autoscaled = new Set(stack['mcp-servers'].filter((s) => s.autoscale).map((s) => s.name));
     for (const d of desired) {
       const hash = specHash(d.spec, imageIds.get(d.spec.image) ?? '');
       d.spec.labels[LABEL.hash] = hash;
       const existing = await rt.inspectContainer(d.spec.name);
+      if (!existing && o.reload && !d.isResource && autoscaled.has(d.workload)) continue;
       if (existing) {
         if (existing.labels[LABEL.managed] !== 'true' || existing.labels[LABEL.stack] !== stack.name) {
           throw new WorkloadError(
@@ -314,6 +321,12 @@ export async function up(stack: Stack, o: UpOptions): Promise<UpResult> {
         }
         if (existing.labels[LABEL.hash] === hash) {
           result.reused.push(existing.id);
+          // On a reload the gateway holds the stdio container's attach: the probe's detach would
+          // end the server under it (and the gateway starts it again on its own attach anyway).
+          if (o.reload && d.transport === 'stdio') {
+            o.report.done(`Reusing ${d.spec.name} (unchanged)`);
+            continue;
+          }
           if (d.transport !== 'stdio' && existing.state !== 'running') {
             await rt.startContainer(existing.id);
             result.started.push(existing.id);
@@ -358,7 +371,6 @@ export async function up(stack: Stack, o: UpOptions): Promise<UpResult> {
 
     // Containers of this stack that it no longer declares (a removed server, fewer replicas).
     const wanted = new Set(desired.map((d) => d.spec.name));
-    const autoscaled = new Set(stack['mcp-servers'].filter((s) => s.autoscale).map((s) => s.name));
     for (const c of await rt.listContainers(stackLabels(stack.name))) {
       if (wanted.has(c.name)) continue;
       // The daemon's container spawner made it; the autoscaler owns it (a reload keeps it).

@@ -616,6 +616,7 @@ export class ManagedServer implements ReplicaOwner {
     this.set.remove(r);
     this.retiredRestarts += r.restarts;
     if (this.lister === r) this.lister = undefined;
+    this.spawner.retire?.(r.id);
     await r.close();
     this.log?.info('replica reaped', { replica_id: r.id });
     this.refresh(false);
