@@ -10,10 +10,10 @@ import type { McpServer } from '../config/index.js';
 import type { SpawnedReplica, Spawner } from '../gateway/spawner.js';
 import type { WorkloadRuntime } from '../runtime/index.js';
 import type { UpstreamClient } from '../upstream/types.js';
-import { HostPortAllocator } from './port-allocator.js';
 // Types only: workloads.ts builds the spawner and hands it its spec and readiness functions, so
 // the two modules do not import each other at run time.
-import type { Desired, ServerContainer } from './workloads.js';
+import type { Desired, ServerContainer } from './container-types.js';
+import { HostPortAllocator } from './port-allocator.js';
 
 export interface ContainerSpawnerOptions {
   runtime: WorkloadRuntime;

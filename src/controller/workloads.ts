@@ -48,6 +48,10 @@ import {
   WithContainerLogs,
 } from '../upstream/index.js';
 import { ContainerSpawner, hostPortsOf } from './container-spawner.js';
+import type { Desired, ServerContainer } from './container-types.js';
+
+export type { Desired, ServerContainer } from './container-types.js';
+
 import { PortAllocator, probePort } from './ports.js';
 import { storeResolver } from './secrets.js';
 
@@ -77,15 +81,6 @@ export interface UpOptions {
 }
 
 /** One container the stack wants. */
-export interface Desired {
-  what: string; // `server "x"` / `resource "db"` for messages
-  workload: string;
-  isResource: boolean;
-  replica?: number;
-  transport: 'http' | 'sse' | 'stdio' | 'resource';
-  readyTimeoutMs: number;
-  spec: ContainerSpec;
-}
 
 export interface UpResult {
   /** Containers this apply created (removed again on rollback). */
@@ -607,15 +602,6 @@ async function sourceFolder(s: McpServer, stackDir: string, o: UpOptions): Promi
 }
 
 // ---- the gateway side ---------------------------------------------------------------------------------
-
-export interface ServerContainer {
-  server: string;
-  replica?: number;
-  id: string;
-  name: string;
-  transport: 'http' | 'sse' | 'stdio';
-  hostPort?: number;
-}
 
 /** What the registrar needs to connect the gateway to the stack's container servers. */
 export interface ContainerView {
