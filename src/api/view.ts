@@ -4,6 +4,20 @@ import type { TraceRing } from '../observability/trace-ring.js';
 import type { PinsView } from './pins.js';
 import type { SkillsView } from './skills.js';
 
+/** A connected MCP client, as GET /api/sessions and the UI's graph show it. */
+export interface SessionRow {
+  id: string;
+  client: string | undefined;
+  transport: string;
+  /** `handshake`: a 2025-era session; `stateless`: a 2026-07-28 client seen lately. */
+  era?: 'handshake' | 'stateless';
+  /** The version the session negotiated, or the stateless client's requests carry. */
+  protocolVersion?: string;
+  /** The id client scope and rate limits key on ("" = anonymous). */
+  accessId?: string;
+  scope?: { access: 'all' | 'none' | 'some'; profile?: string; servers?: string[]; tools?: string[] };
+}
+
 /** What the API needs from a running stack; the controller adapts the gateway to it. */
 export interface StackView {
   stackName: string;
@@ -18,15 +32,7 @@ export interface StackView {
   /** Tool-schema pins (docs/pins.md). */
   pins?: PinsView;
   /** Connected MCP clients (the UI's graph shows them). */
-  sessions?(): {
-    id: string;
-    client: string | undefined;
-    transport: string;
-    era?: 'handshake' | 'stateless';
-    protocolVersion?: string;
-    accessId?: string;
-    scope?: { access: string; profile?: string; servers?: string[]; tools?: string[] };
-  }[];
+  sessions?(): SessionRow[];
   /** Rate-limit buckets and their live state (`limits.rate_limits`). */
   limits?(): unknown[];
   /** Session counts: total, live, by client, evicted, expired, refused. */

@@ -56,6 +56,7 @@ import {
   TASKS_EXTENSION,
   TaskIds,
   tasksNotDeclared,
+  taskTtlMs,
   unknownTask,
   wrapTaskIds,
 } from './era/tasks.js';
@@ -1290,14 +1291,23 @@ export class Gateway {
     return wrapTaskIds(r ?? {}, (id) => this.taskIds.wrap(s.name, id, session.accessId));
   }
 
-  /** 2025-11-25 tasks/list: every task server's tasks (all their pages), with our taskIds. */
+  /**
+   * 2025-11-25 tasks/list: every task server's tasks (all their pages) that were created for this
+   * client, with our taskIds. The upstream session is shared, so its list names everyone's tasks.
+   */
   private async listTasks(f: InFlight): Promise<unknown> {
     const tasks: unknown[] = [];
+    const who = f.session.accessId;
     for (const s of this.taskServers('tasks')) {
       let cursor: unknown;
       for (let page = 0; page < 20; page++) {
         const r = (await this.forward(f, s, 'tasks/list', cursor === undefined ? {} : { cursor })) as Obj;
-        const wrapped = wrapTaskIds(r ?? {}, (id) => this.taskIds.wrap(s.name, id, f.session.accessId));
+        const mine = Array.isArray(r?.tasks)
+          ? (r.tasks as Obj[]).filter(
+              (t) => typeof t?.taskId === 'string' && this.taskIds.ownedBy(s.name, t.taskId, who),
+            )
+          : [];
+        const wrapped = wrapTaskIds({ tasks: mine }, (id) => this.taskIds.wrap(s.name, id, who));
         if (Array.isArray(wrapped.tasks)) tasks.push(...wrapped.tasks);
         cursor = r?.nextCursor;
         if (typeof cursor !== 'string') break;
@@ -1439,8 +1449,10 @@ export class Gateway {
     try {
       const r = await this.forward(f, s, 'tools/call', params);
       // A task-augmented call: the client gets our taskId, which routes tasks/* back to `s`.
-      if (createsTask(r))
-        return wrapTaskIds(r, (id) => this.taskIds.wrap(s.name, id, ctx.accessId)) as ToolResult;
+      if (createsTask(r)) {
+        const ttl = taskTtlMs(r);
+        return wrapTaskIds(r, (id) => this.taskIds.issue(s.name, id, ctx.accessId, ttl)) as ToolResult;
+      }
       return r as ToolResult;
     } catch (err) {
       // The grant was revoked under a live session (src/oauth/upstream.ts NeedsAuthError).

@@ -18,6 +18,7 @@ import type {
 import { Autoscaler, type AutoscalerDefaults } from './autoscaler.js';
 import type { Obj } from './catalog.js';
 import { type HeldPoolOptions, HeldSessionPool } from './era/held-sessions.js';
+import { mcpHeaderProblem, TOOL_HEADER_INVALID } from './era/x-mcp-header.js';
 import { messageOf, Replica, type ReplicaOwner } from './replica.js';
 import { ReplicaSet } from './replica-set.js';
 import { clientSpawner, type Spawner } from './spawner.js';
@@ -516,6 +517,20 @@ export class ManagedServer implements ReplicaOwner {
       kind === 'tools' && this.whitelist
         ? items.filter((t) => typeof t.name === 'string' && this.whitelist!.has(t.name))
         : items;
+    if (kind === 'tools') this.tools = this.tools.filter((t) => this.headersValid(t));
+  }
+
+  /** A tool whose x-mcp-header annotations break the 2026-07-28 rules is left out, with a warning. */
+  private headersValid(tool: Obj): boolean {
+    const reason = mcpHeaderProblem(tool.inputSchema);
+    if (reason === undefined) return true;
+    const name = String(tool.name);
+    this.log?.warn(`tool "${name}" of server "${this.name}" not exposed: ${reason}`, {
+      code: TOOL_HEADER_INVALID,
+      tool: name,
+      reason,
+    });
+    return false;
   }
 
   /** Re-list after a list_changed; coalesces bursts into at most one extra pass. */
@@ -651,6 +666,7 @@ export class ManagedServer implements ReplicaOwner {
     this.set.remove(r);
     this.retiredRestarts += r.restarts;
     if (this.lister === r) this.lister = undefined;
+    this.spawner.retire?.(r.id);
     await r.close();
     this.log?.info('replica reaped', { replica_id: r.id });
     this.refresh(false);

@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ErrorCode, type JsonRpcMessage, RpcError } from '../protocol/jsonrpc.js';
 import { deliverStdioLine, LineSplitter } from './framing.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
+import { SessionClient } from './session-client.js';
 import type {
   UpstreamClient,
   UpstreamEvents,
@@ -30,20 +31,17 @@ export interface ContainerAttachOptions extends RpcSessionOptions {
   container: ContainerStdioHandle;
 }
 
-export class ContainerAttachUpstream implements UpstreamClient {
+export class ContainerAttachUpstream extends SessionClient implements UpstreamClient {
   readonly kind = 'stdio' as const;
-  private session: RpcSession | undefined;
   private io: Awaited<ReturnType<ContainerStdioHandle['attach']>> | undefined;
   private ended: Promise<void> | undefined;
   private closing = false;
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly opts: ContainerAttachOptions,
-  ) {}
-
-  get initResult(): UpstreamInitResult | undefined {
-    return this.session?.initResult;
+  ) {
+    super(name);
   }
 
   get containerId(): string {
@@ -98,16 +96,6 @@ export class ContainerAttachUpstream implements UpstreamClient {
       await this.close();
       throw err instanceof RpcError ? err : session.error(ErrorCode.ConnectionClosed, messageOf(err));
     }
-  }
-
-  request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamRequestOptions) {
-    if (!this.session) return Promise.reject(notConnected(this.name));
-    return this.session.request(method, params, opts);
-  }
-
-  notify(method: string, params?: Record<string, unknown>): Promise<void> {
-    if (!this.session) return Promise.reject(notConnected(this.name));
-    return this.session.notify(method, params);
   }
 
   async close(): Promise<void> {
@@ -198,8 +186,4 @@ export class WithContainerLogs implements UpstreamClient {
     this.stopLogs?.();
     this.stopLogs = undefined;
   }
-}
-
-function notConnected(name: string): RpcError {
-  return new RpcError(ErrorCode.ConnectionClosed, `server "${name}": not connected`);
 }

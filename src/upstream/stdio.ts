@@ -6,6 +6,7 @@ import { type EnvBase, serverEnv } from './env.js';
 import { deliverStdioLine, LineSplitter } from './framing.js';
 import { killTagged, OWNER_VAR, upstreamTag } from './ownership.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
+import { SessionClient } from './session-client.js';
 import { StderrTail } from './stderr-tail.js';
 import type {
   UpstreamClient,
@@ -27,10 +28,9 @@ export interface StdioUpstreamOptions extends RpcSessionOptions {
   killGraceMs?: number;
 }
 
-export class StdioUpstream implements UpstreamClient {
+export class StdioUpstream extends SessionClient implements UpstreamClient {
   readonly kind = 'stdio' as const;
   private child: ChildProcess | undefined;
-  private session: RpcSession | undefined;
   private exited: Promise<void> | undefined;
   private closing = false;
   /** stdin is corked until this event-loop turn's check phase (write). */
@@ -40,16 +40,14 @@ export class StdioUpstream implements UpstreamClient {
   private readonly tail = new StderrTail();
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly opts: StdioUpstreamOptions,
-  ) {}
+  ) {
+    super(name);
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
-  }
-
-  get initResult(): UpstreamInitResult | undefined {
-    return this.session?.initResult;
   }
 
   stderrTail(): string[] {
@@ -137,16 +135,6 @@ export class StdioUpstream implements UpstreamClient {
     }
   }
 
-  request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamRequestOptions) {
-    if (!this.session) return Promise.reject(notConnected(this.name));
-    return this.session.request(method, params, opts);
-  }
-
-  notify(method: string, params?: Record<string, unknown>): Promise<void> {
-    if (!this.session) return Promise.reject(notConnected(this.name));
-    return this.session.notify(method, params);
-  }
-
   async close(): Promise<void> {
     const child = this.child;
     if (!child || !this.exited) return;
@@ -205,8 +193,4 @@ export class StdioUpstream implements UpstreamClient {
       // ESRCH: the group is already gone
     }
   }
-}
-
-function notConnected(name: string): RpcError {
-  return new RpcError(ErrorCode.ConnectionClosed, `server "${name}": not connected`);
 }

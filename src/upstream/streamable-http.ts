@@ -6,6 +6,7 @@ import { ErrorCode, type JsonRpcMessage } from '../protocol/jsonrpc.js';
 import { encodeHeaderValue, headerParams } from '../protocol/mcp-headers.js';
 import { fetchUpstream, httpError, isEventStream, traceHeaders } from './http-common.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
+import { SessionClient } from './session-client.js';
 import { readSse } from './sse-parser.js';
 import type {
   UpstreamAuth,
@@ -28,10 +29,9 @@ export interface StreamableHttpUpstreamOptions extends RpcSessionOptions {
 const DEFAULT_RETRY_MS = 1000;
 const MAX_RESUME_ATTEMPTS = 5;
 
-export class StreamableHttpUpstream implements UpstreamClient {
+export class StreamableHttpUpstream extends SessionClient implements UpstreamClient {
   readonly kind = 'http' as const;
   readonly pid = undefined;
-  private session: RpcSession | undefined;
   private sessionId: string | undefined;
   /** Modern era: each request's own fetch, aborted to cancel it. */
   private readonly inflight = new Map<string, AbortController>();
@@ -41,12 +41,10 @@ export class StreamableHttpUpstream implements UpstreamClient {
   private closing = false;
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly opts: StreamableHttpUpstreamOptions,
-  ) {}
-
-  get initResult(): UpstreamInitResult | undefined {
-    return this.session?.initResult;
+  ) {
+    super(name);
   }
 
   async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
@@ -64,11 +62,14 @@ export class StreamableHttpUpstream implements UpstreamClient {
     }
   }
 
-  request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamRequestOptions) {
-    if (!this.session) return Promise.reject(new Error(`server "${this.name}": not connected`));
-    const p = this.session.request(method, params, opts);
+  override request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    opts?: UpstreamRequestOptions,
+  ): Promise<unknown> {
+    const p = super.request(method, params, opts);
     // A modern server's tools name arguments to mirror into Mcp-Param-* headers (x-mcp-header).
-    if (method === 'tools/list' && this.session.modern) {
+    if (method === 'tools/list' && this.session?.modern) {
       return p.then((r) => {
         for (const t of ((r as { tools?: unknown[] })?.tools ?? []) as Array<Record<string, unknown>>) {
           if (typeof t?.name === 'string') this.headerParams.set(t.name, headerParams(t.inputSchema));
@@ -77,11 +78,6 @@ export class StreamableHttpUpstream implements UpstreamClient {
       });
     }
     return p;
-  }
-
-  notify(method: string, params?: Record<string, unknown>): Promise<void> {
-    if (!this.session) return Promise.reject(new Error(`server "${this.name}": not connected`));
-    return this.session.notify(method, params);
   }
 
   async close(): Promise<void> {
