@@ -246,7 +246,10 @@ export class ManagedServer implements ReplicaOwner {
     opts: UpstreamRequestOptions,
     affinity?: object,
   ): Promise<unknown> {
+    // Opt-in (GatewayOptions.heldSessions): a server whose lists differ per session would show
+    // each principal's changes only on its own held session (docs/gateway.md).
     const poolable =
+      this.hooks.heldSessions !== undefined &&
       !this.stopped &&
       this.healthy &&
       this.verdict === 'handshake' &&
@@ -261,6 +264,10 @@ export class ManagedServer implements ReplicaOwner {
           timeoutMs: this.timeoutMs,
           onRequest: (msg, ctx) => this.hooks.onRequest(this, msg, ctx),
           onNotification: (msg, ctx) => this.hooks.onNotification(this, msg, ctx),
+          onListChanged: (kind) => {
+            if (kind === 'resources') void this.relist('resources').then(() => this.relist('templates'));
+            else void this.relist(kind);
+          },
         },
         this.hooks.heldSessions,
       );

@@ -181,8 +181,9 @@ export interface GatewayOptions {
   /** How long a modern client has to answer an input_required round before the held call ends (default 5 min). */
   inputRequiredTtlMs?: number;
   /**
-   * Upstream sessions held per (handshake-era server, principal) for stateless clients: at most
-   * `max` per server (default 8), each closed after `idleMs` without a call (default 60 s).
+   * Upstream sessions held per (handshake-era server, principal) for stateless clients, when set
+   * (off by default): at most `max` per server (default 8), each closed after `idleMs` without a
+   * call (default 60 s).
    */
   heldSessions?: { max?: number; idleMs?: number };
   /** Sessions at most; past it the least recently used idle one is evicted. Default 1000. */

@@ -6,6 +6,8 @@
 //
 // Bounded per server; reused across the principal's calls; closed when idle; an entry that cannot
 // be had (pool full of busy sessions, a kind we do not multiply) means the shared connection.
+// Opt-in (GatewayOptions.heldSessions): the catalog stays the shared connection's, so a server
+// whose lists change per session would show a principal's change on its held session only.
 import type { JsonRpcNotification, JsonRpcRequest } from '../../protocol/jsonrpc.js';
 import { ErrorCode, RpcError } from '../../protocol/jsonrpc.js';
 import type {
@@ -27,6 +29,8 @@ export interface HeldPoolHost {
   /** The server asks the client something; ctx names the held call (qualified id). */
   onRequest(msg: JsonRpcRequest, ctx: UpstreamMessageContext): Promise<unknown>;
   onNotification(msg: JsonRpcNotification, ctx: UpstreamMessageContext): void;
+  /** A list changed on a held session: the shared catalog is fetched again. */
+  onListChanged(kind: 'tools' | 'prompts' | 'resources'): void;
 }
 
 export interface HeldPoolOptions {
@@ -192,7 +196,9 @@ export class HeldSessionPool {
           return this.host.onRequest(msg, ctxOf(ctx));
         },
         onNotification: (msg, ctx) => {
-          // Lists and resource updates come from the shared connection; this one carries calls.
+          // Lists come from the shared connection (told to fetch again); resource updates too.
+          const listed = /^notifications\/(tools|prompts|resources)\/list_changed$/.exec(msg.method);
+          if (listed) return this.host.onListChanged(listed[1] as 'tools' | 'prompts' | 'resources');
           if (msg.method.endsWith('/list_changed') || msg.method === 'notifications/resources/updated')
             return;
           this.host.onNotification(msg, ctxOf(ctx));
