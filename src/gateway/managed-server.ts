@@ -527,11 +527,18 @@ export class ManagedServer implements ReplicaOwner {
     if (kind === 'tools') this.tools = this.tools.filter((t) => this.headersValid(t));
   }
 
+  /** Tools already warned about as dropped for their x-mcp-header annotations (tool + reason). */
+  private readonly headerWarned = new Set<string>();
+
   /** A tool whose x-mcp-header annotations break the 2026-07-28 rules is left out, with a warning. */
   private headersValid(tool: Obj): boolean {
     const reason = mcpHeaderProblem(tool.inputSchema);
     if (reason === undefined) return true;
     const name = String(tool.name);
+    // Once per tool and reason: every re-list (list_changed, reconnect) meets the same tool again.
+    const key = `${name}\n${reason}`;
+    if (this.headerWarned.has(key)) return false;
+    this.headerWarned.add(key);
     this.log?.warn(`tool "${name}" of server "${this.name}" not exposed: ${reason}`, {
       code: TOOL_HEADER_INVALID,
       tool: name,

@@ -5,6 +5,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LogEntry, Logger } from '../../src/logging/logger.js';
 import { tasksStdioCommand } from '../fixtures/tasks.js';
+import { waitFor } from '../support/wait.js';
 import { connectStreamable, post, type RunningGateway, spec, startGateway, stdio } from './helpers.js';
 
 const V = '2026-07-28';
@@ -50,6 +51,18 @@ describe('x-mcp-header annotations of upstream tools', () => {
     expect(byTool.bad_header_number).toContain('of type "number" (only string, integer or boolean)');
     expect(byTool.bad_header_duplicate).toContain('"region" of b repeats the one of a');
     expect(byTool.bad_header_in_items).toContain('at list.items.properties.a is not on a property reachable');
+  });
+
+  it('does not warn again when the server is listed again (restart)', async () => {
+    await gw.gateway.restartServer('hx');
+    await waitFor(
+      () => gw.gateway.status()[0]?.state === 'healthy' && gw.gateway.status()[0]?.restarts === 1,
+      {
+        what: 'hx restarted',
+      },
+    );
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('hx__regional');
+    expect(logged.filter((e) => e.code === 'TOOL_HEADER_INVALID')).toHaveLength(4);
   });
 
   const call = (name: string, args: Record<string, unknown>, headers: Record<string, string>) =>
