@@ -79,7 +79,7 @@ const stats = async (principal: string) =>
 beforeAll(async () => {
   gw = await startGateway([spec('hs', stdio(command))], {
     inputRequiredTtlMs: 2_000,
-    heldSessions: { max: 2, idleMs: 1_500 },
+    heldSessions: { max: 2, idleMs: 3_000 },
   });
 }, 60_000);
 
@@ -91,16 +91,14 @@ describe('held upstream sessions, per (server, principal)', () => {
   it('one principal reuses its session across calls; another principal never shares it', async () => {
     const a1 = await ask('alice', ['a']);
     const a2 = await ask('alice', ['b']);
+    // Two calls (their rounds are one upstream request each), on one session.
+    expect(gw.gateway.heldSessions('hs').map((h) => [h.principal, h.calls])).toEqual([['alice', 2]]);
     const b1 = await ask('bob', ['c']);
     expect(a1).toMatch(/answers=a$/);
     expect(b1).toMatch(/answers=c$/);
     expect(instanceOf(a2)).toBe(instanceOf(a1));
     expect(instanceOf(b1)).not.toBe(instanceOf(a1));
-    const held = gw.gateway
-      .heldSessions('hs')
-      .map((h) => h.principal)
-      .sort();
-    expect(held).toEqual(['alice', 'bob']);
+    expect(gw.gateway.heldSessions('hs').some((h) => h.principal === 'bob')).toBe(true);
   });
 
   it('two principals holding calls at once each get their own answers, on their own sessions', async () => {
