@@ -5,6 +5,7 @@
 // the stack's labels, so `destroy` finds it even if the daemon died. A container it started is
 // removed again on any failure before the client is returned, and on release (reap, restart).
 import type { McpServer } from '../config/index.js';
+import { coded } from '../errors/coded.js';
 import type { SpawnedReplica, Spawner } from '../gateway/spawner.js';
 import type { WorkloadRuntime } from '../runtime/index.js';
 import type { UpstreamClient } from '../upstream/types.js';
@@ -52,7 +53,8 @@ export class ContainerSpawner implements Spawner {
       try {
         if (reuse.transport !== 'stdio') {
           const c = await this.o.runtime.inspectContainer(reuse.id);
-          if (!c) throw new Error(`container ${reuse.name} is gone; run \`gridctl apply\` again`);
+          if (!c)
+            throw coded('CONTAINER_GONE', `container ${reuse.name} is gone; run \`gridctl apply\` again`);
           if (c.state !== 'running') await this.o.runtime.startContainer(reuse.id);
         }
         return { client: this.o.clientFor(reuse), container: reuse.id.slice(0, 12) };

@@ -10,6 +10,7 @@ import { CALL_ERRORS } from './catalogue.js';
 import { ISSUE_CODES } from './config.js';
 import { LINK_ERRORS } from './link.js';
 import { OAUTH_ERRORS } from './oauth.js';
+import { OPERATION_ERRORS } from './operations.js';
 import { PIN_ERRORS } from './pins.js';
 import { RUNTIME_ERRORS } from './runtime.js';
 import { SKILL_ERRORS, SKILL_ISSUES } from './skills.js';
@@ -34,6 +35,7 @@ export const DOMAINS: readonly Domain[] = [
   { id: 'pins', title: 'Schema pins', codes: PIN_ERRORS },
   { id: 'api', title: 'REST API', codes: API_ERRORS },
   { id: 'runtime', title: 'Home, state and logs', codes: RUNTIME_ERRORS },
+  { id: 'operations', title: 'Servers, stacks and commands', codes: OPERATION_ERRORS },
 ];
 
 /** Every code of every table. */

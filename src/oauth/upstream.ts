@@ -16,6 +16,7 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { coded } from '../errors/coded.js';
 import type { OAuthErrorCode } from '../errors/oauth.js';
 import type { UpstreamAuth } from '../upstream/types.js';
 import { safeFetch, UnsafeTargetError } from './safe-fetch.js';
@@ -288,7 +289,7 @@ export class UpstreamOAuth implements OAuthClientProvider, UpstreamAuth {
   }
 
   codeVerifier(): string {
-    if (!this.pending?.verifier) throw new Error('no sign-in in progress');
+    if (!this.pending?.verifier) throw coded('OAUTH_LOGIN_NOT_PENDING', 'no sign-in in progress');
     return this.pending.verifier;
   }
 

@@ -96,6 +96,18 @@ describe('error catalogue', () => {
     expect(found).toEqual([]);
   });
 
+  it('src/ throws no bare Error: each one is coded (CodedError) or marked internal (InternalError)', () => {
+    const bare: string[] = [];
+    for (const f of outside)
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (/\bthrow new Error\(/.test(line) && !line.trim().startsWith('//'))
+            bare.push(`${relative(ROOT, f)}:${i + 1}`);
+        });
+    expect(bare).toEqual([]);
+  });
+
   it('isError results carry the code in _meta; JSON-RPC errors in data', () => {
     const r = callError('RATE_LIMITED', { scope: 'tool', key: 'a__b', rate: 6, retry: 10 });
     expect(r).toEqual({
