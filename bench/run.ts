@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--out DIR] [--paths a,b,...]`
+// `npm run bench [-- --quick] [--out DIR] [--paths a,b,...] [--scenarios a,b,...] [--sessions 1,8]`
 // Starts every path on 127.0.0.1, drives them with the SDK client, stops everything, and writes
 // DIR/latest.json, DIR/latest.md and DIR/latest.svg (DIR defaults to bench/results for a full run
 // and bench/results/quick for --quick, so a quick run never writes over the full results).
@@ -29,13 +29,29 @@ interface Args {
   render: boolean;
   out: string;
   paths: PathId[];
+  /** Scenario groups to run (default all); `--scenarios echo --sessions 1` is the quickest CPU/call. */
+  scenarios: ScenarioGroup[];
+  /** Overrides the echo scenarios' session counts. */
+  sessions?: number[];
+  /** Overrides the echo scenarios' warm-up calls (JIT and metric series settle in a few thousand). */
+  warmup?: number;
 }
+
+const SCENARIO_GROUPS = ['echo', 'fixture', 'startup', 'list', 'idle', 'tokens', 'observability'] as const;
+type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 const FULL_OUT = join(ROOT, 'bench/results');
 const QUICK_OUT = join(ROOT, 'bench/results/quick');
+const PARTIAL_OUT = join(ROOT, 'bench/results/partial');
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, render: false, out: '', paths: PATH_IDS };
+  const args: Args = {
+    quick: false,
+    render: false,
+    out: '',
+    paths: PATH_IDS,
+    scenarios: [...SCENARIO_GROUPS],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
@@ -48,14 +64,37 @@ function parseArgs(argv: string[]): Args {
           throw new Error(`unknown path "${w}" (known: ${PATH_IDS.join(', ')})`);
       }
       args.paths = PATH_IDS.filter((p) => wanted.includes(p));
+    } else if (a === '--scenarios') {
+      const wanted = (argv[++i] ?? '').split(',').filter(Boolean);
+      for (const w of wanted) {
+        if (!SCENARIO_GROUPS.includes(w as ScenarioGroup))
+          throw new Error(`unknown scenario group "${w}" (known: ${SCENARIO_GROUPS.join(', ')})`);
+      }
+      args.scenarios = SCENARIO_GROUPS.filter((g) => wanted.includes(g));
+    } else if (a === '--sessions') {
+      const n = (argv[++i] ?? '').split(',').map(Number);
+      if (n.length === 0 || n.some((x) => !Number.isInteger(x) || x < 1))
+        throw new Error('--sessions takes session counts, e.g. 1,8,32');
+      args.sessions = n;
+    } else if (a === '--warmup') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 0) throw new Error('--warmup takes a number of calls');
+      args.warmup = n;
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: npm run bench -- [--quick] [--out DIR] [--render] [--paths stdio-direct,http-floor,gridctl,supergateway,mcp-proxy,mcp-hub]\n',
+        `usage: npm run bench -- [--quick] [--out DIR] [--render] [--paths stdio-direct,http-floor,gridctl,supergateway,mcp-proxy,mcp-hub] [--scenarios ${SCENARIO_GROUPS.join(',')}] [--sessions 1,8,32] [--warmup CALLS]\n` +
+          '  BENCH_GRIDCTL_BIN=<other checkout>/bin/gridctl.js measures another build (e.g. a baseline);\n' +
+          '  npx tsx bench/compare.ts --base <checkout> compares two builds in one run (CPU per call).\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  if (!args.out) args.out = args.quick ? QUICK_OUT : FULL_OUT;
+  // A run of some scenarios only never writes over the full (or quick) results either.
+  const partial =
+    args.scenarios.length < SCENARIO_GROUPS.length ||
+    args.sessions !== undefined ||
+    args.warmup !== undefined;
+  if (!args.out) args.out = partial ? PARTIAL_OUT : args.quick ? QUICK_OUT : FULL_OUT;
   return args;
 }
 
@@ -96,6 +135,9 @@ async function main(): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), 'gridctl-bench-'));
   currentWorkDir = workDir;
   const cfg = args.quick ? quickConfig(workDir, args.paths) : fullConfig(workDir, args.paths);
+  if (args.sessions) cfg.concurrencies = args.sessions;
+  if (args.warmup !== undefined) cfg.warmupCalls = args.warmup;
+  const on = (g: ScenarioGroup) => args.scenarios.includes(g);
   const ctx: Ctx = {
     cfg,
     log: (msg) =>
@@ -110,21 +152,27 @@ async function main(): Promise<number> {
   let tokens: TokenReport | undefined;
   let observability: ObservabilityCost | undefined;
   try {
-    scenarios.push(...(await echoScenarios(ctx, 'everything')));
-    if (cfg.fixtureEcho) scenarios.push(...(await echoScenarios(ctx, 'fixture')));
-    scenarios.push(...(await startupScenario(ctx)));
-    scenarios.push(...(await largeListScenario(ctx)));
-    scenarios.push(...(await idleSessionsScenario(ctx)));
+    if (on('echo')) scenarios.push(...(await echoScenarios(ctx, 'everything')));
+    if (cfg.fixtureEcho && on('fixture')) scenarios.push(...(await echoScenarios(ctx, 'fixture')));
+    if (on('startup')) scenarios.push(...(await startupScenario(ctx)));
+    if (on('list')) scenarios.push(...(await largeListScenario(ctx)));
+    if (on('idle')) scenarios.push(...(await idleSessionsScenario(ctx)));
     if (args.paths.includes('gridctl')) {
-      try {
-        tokens = await tokenScenario(ctx);
-      } catch (err) {
-        ctx.errors.push(`tokens: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      if (on('tokens')) {
+        try {
+          tokens = await tokenScenario(ctx);
+        } catch (err) {
+          ctx.errors.push(`tokens: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+        }
       }
-      try {
-        observability = await observabilityScenario(ctx, ensureDir(join(workDir, 'observability')));
-      } catch (err) {
-        ctx.errors.push(`observability: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      if (on('observability')) {
+        try {
+          observability = await observabilityScenario(ctx, ensureDir(join(workDir, 'observability')));
+        } catch (err) {
+          ctx.errors.push(
+            `observability: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+          );
+        }
       }
     }
   } finally {
@@ -161,7 +209,7 @@ async function main(): Promise<number> {
     meta: {
       date: new Date().toISOString(),
       mode: args.quick ? 'quick' : 'full',
-      command: `npm run bench${args.quick ? ' -- --quick' : ''}`,
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
       node: process.version,
       cpus: cpuList.length,
       cpuModel: cpuList[0]?.model.trim() ?? 'unknown',

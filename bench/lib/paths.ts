@@ -239,6 +239,8 @@ export interface StartOptions {
   applyFlags?: string[];
   /** gridctl only: lines of a `gateway:` block for the stack (indented two spaces). */
   gatewayYaml?: string[];
+  /** gridctl only: another build's bin/gridctl.js than GRIDCTL_BIN (bench/compare.ts's baseline). */
+  gridctlBin?: string;
 }
 
 export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: StartOptions): Promise<Running> {
@@ -294,7 +296,8 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
     }
 
     case 'gridctl': {
-      if (!existsSync(join(GRIDCTL_BIN, '../../dist/cli/main.js'))) {
+      const bin = opts.gridctlBin ?? GRIDCTL_BIN;
+      if (!existsSync(join(bin, '../../dist/cli/main.js'))) {
         throw new Unavailable('dist/cli/main.js is missing (run `npm run build`)');
       }
       const port = await freePort();
@@ -317,7 +320,7 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
         process.execPath,
         [
           ...gatewayNodeFlags(dir),
-          GRIDCTL_BIN,
+          bin,
           'apply',
           '--foreground',
           '--port',

@@ -10,8 +10,8 @@ import { LinkError } from '../link/errors.js';
 import { Ledger } from '../link/ledger.js';
 import { type LinkOutcome, link, linkState, unlink } from '../link/linker.js';
 import { ApiError, sendJson } from './errors.js';
-import type { StackView } from './server.js';
 import { appliedStack, checkWrite } from './stack-edit.js';
+import type { StackView } from './view.js';
 
 type Route = [
   method: string,

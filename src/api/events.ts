@@ -23,8 +23,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestGuard } from '../gateway/origin.js';
 import type { LogEntry, Logger } from '../logging/logger.js';
 import { ApiErrorStatus, redactorOf, sendJson } from './errors.js';
-import type { StackView } from './server.js';
 import { appliedStack } from './stack-edit.js';
+import type { StackView } from './view.js';
 
 interface Snapshot {
   servers: string;

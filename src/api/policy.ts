@@ -2,7 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from './errors.js';
-import type { StackView } from './server.js';
+import type { StackView } from './view.js';
 
 type Route = [method: string, pattern: RegExp, handler: (req: IncomingMessage, res: ServerResponse) => void];
 

@@ -38,7 +38,7 @@ import { type Issue, loadStack, type Stack } from '../config/index.js';
 import { RequestGuard } from '../gateway/origin.js';
 import { readJsonObject } from './body.js';
 import { ApiError, ApiErrorStatus, sendJson } from './errors.js';
-import type { StackView } from './server.js';
+import type { StackView } from './view.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const MAX_YAML = 512 * 1024;

@@ -32,8 +32,8 @@ import {
   vaultFile,
 } from '../security/vault/index.js';
 import { ApiError, ApiErrorStatus, sendJson, sendRevealed } from './errors.js';
-import type { StackView } from './server.js';
 import { appliedStack, checkWrite, readBody } from './stack-edit.js';
+import type { StackView } from './view.js';
 
 /** Largest value accepted over HTTP (a token, a key file, a certificate). */
 const MAX_VALUE = 64 * 1024;

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { parseDuration } from '../config/index.js';
 import { beginLogin, logout, oauthServers, stackOf, waitAuthorized } from '../controller/oauth-client.js';
 import { coded } from '../errors/coded.js';
-import type { CommandRegistrar } from './main.js';
+import type { CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 import { table } from './render.js';
 

@@ -2,8 +2,9 @@
 // so a new command or flag completes without anyone editing a script. Client names complete after
 // link, unlink and import; other arguments fall back to file names.
 import type { Command } from 'commander';
+import { internal } from '../errors/coded.js';
 import { CLIENT_SLUGS } from '../link/dialects.js';
-import { allRegistrars, buildProgram, type CommandRegistrar } from './main.js';
+import type { CommandRegistrar } from './context.js';
 
 interface Node {
   name: string;
@@ -115,7 +116,7 @@ export const registerCompletion: CommandRegistrar = (program, ctx) => {
         ctx.exitCode = 1;
         return;
       }
-      const full = buildProgram(ctx, await allRegistrars());
-      ctx.stdout.write(make(tree(full)));
+      if (!ctx.wholeProgram) throw internal('completion needs the program from main()');
+      ctx.stdout.write(make(tree(await ctx.wholeProgram())));
     });
 };

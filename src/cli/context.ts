@@ -1,6 +1,10 @@
 // What every command gets: where to write, whether colour is on, and a place to put its exit code.
 // Commands never call process.exit, so tests can run them in-process.
 import { styleText } from 'node:util';
+import type { Command } from 'commander';
+
+/** Adds one command (or a family) to the program; each command file exports one. */
+export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
 export interface CliIO {
   /** Where prompts read from; defaults to process.stdin. */
@@ -21,6 +25,11 @@ export interface CliContext extends CliIO {
    * redactor, once a command has opened the store): the CLI's one way out, not each call site.
    */
   setRedactor(redact: (text: string) => string): void;
+  /**
+   * The program with every command registered (completion scripts walk it). Set by main(), which
+   * owns the command table, so command files never import main.ts.
+   */
+  wholeProgram?: () => Promise<Command>;
 }
 
 export function createContext(io: CliIO): CliContext {

@@ -9,7 +9,7 @@ import { destroyWorkloads, expectsContainers } from '../controller/workloads.js'
 import { describeDeclared, unlinkDeclared } from '../link/declared.js';
 import { clientEnv } from '../link/dialects.js';
 import { readState } from '../state/state-file.js';
-import type { CommandRegistrar } from './main.js';
+import type { CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 
 export const registerDestroy: CommandRegistrar = (program, ctx) => {

@@ -12,8 +12,7 @@ import { isVaultError, openVault, PASSPHRASE_ENV } from '../security/vault/index
 import type { HomePaths } from '../state/paths.js';
 import { listStates } from '../state/state-file.js';
 import { VERSION } from '../version.js';
-import type { CliContext } from './context.js';
-import type { CommandRegistrar } from './main.js';
+import type { CliContext, CommandRegistrar } from './context.js';
 import { homeFor, withHome } from './options.js';
 
 export type CheckStatus = 'ok' | 'info' | 'warn' | 'fail';

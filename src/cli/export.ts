@@ -11,7 +11,7 @@ import type { Stack } from '../config/index.js';
 import { loadForRun } from '../controller/secrets.js';
 import { runningTarget } from '../controller/targets.js';
 import { coded } from '../errors/coded.js';
-import type { CommandRegistrar } from './main.js';
+import type { CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 
 const REDACTED = '[REDACTED]';

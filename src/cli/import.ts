@@ -19,7 +19,7 @@ import {
 } from '../link/import.js';
 import { Ledger } from '../link/ledger.js';
 import { isVaultError, openVault, PASSPHRASE_ENV, redactor } from '../security/vault/index.js';
-import type { CommandRegistrar } from './main.js';
+import type { CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 
 interface ImportFlags {

@@ -1,7 +1,7 @@
 // `gridctl info`: facts about this installation, no judgement (that is `gridctl doctor`). Exit 0.
 import { detectRuntime } from '../runtime/index.js';
 import { VERSION } from '../version.js';
-import type { CommandRegistrar } from './main.js';
+import type { CommandRegistrar } from './context.js';
 import { homeFor, withHome } from './options.js';
 
 export const registerInfo: CommandRegistrar = (program, ctx) => {

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CommandRegistrar } from './main.js';
+import type { CommandRegistrar } from './context.js';
 
 // The schema ships in the package: src/cli and dist/cli both sit two levels below the package root.
 const SCHEMA_FILE = fileURLToPath(new URL('../../schema/stack.schema.json', import.meta.url));

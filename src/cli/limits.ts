@@ -1,7 +1,7 @@
 // `gridctl limits [NAME]`: the running stack's rate-limit buckets with their live state.
 import { apiGet, runningTarget } from '../controller/targets.js';
 import type { BucketState } from '../gateway/pipeline/rate-limit/rate-limit.js';
-import type { CommandRegistrar } from './main.js';
+import type { CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 import { table } from './render.js';
 

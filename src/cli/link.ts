@@ -17,8 +17,7 @@ import { lineDiff } from '../link/diff.js';
 import { LinkError } from '../link/errors.js';
 import { Ledger } from '../link/ledger.js';
 import { type LinkOutcome, link, linkState, unlink } from '../link/linker.js';
-import type { CliContext } from './context.js';
-import type { CommandRegistrar } from './main.js';
+import type { CliContext, CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 import { table } from './render.js';
 

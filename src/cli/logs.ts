@@ -4,7 +4,7 @@ import { closeSync, openSync, readSync, statSync, watch } from 'node:fs';
 import { parseDuration } from '../config/index.js';
 import { runningStates } from '../controller/targets.js';
 import { listStates } from '../state/state-file.js';
-import type { CommandRegistrar } from './main.js';
+import type { CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 
 interface LogsOptions {

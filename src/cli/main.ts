@@ -3,10 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import { readSecretsStdin } from '../controller/daemon-secrets.js';
 import { VERSION } from '../version.js';
-import { type CliContext, type CliIO, createContext } from './context.js';
+import { type CliContext, type CliIO, type CommandRegistrar, createContext } from './context.js';
 import { hoistGlobals } from './globals.js';
-
-export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
 // Commands load on demand: `gridctl status` should not pay for the gateway, the container client
 // or the OpenAPI parser. Keyed by command name; the order is the order of `gridctl --help`.
@@ -102,6 +100,7 @@ export async function main(
   const secrets = await readSecretsStdin(hoisted.argv, hoisted.env, io.stdin ?? process.stdin);
   argv = secrets.argv;
   const ctx = createContext({ ...io, env: secrets.env });
+  ctx.wholeProgram = async () => buildProgram(ctx, await allRegistrars());
   for (const stream of [io.stdout, io.stderr]) exitQuietlyOnClosedPipe(stream);
   const program = buildProgram(ctx, await registrarsFor(argv));
   try {

@@ -2,7 +2,7 @@
 // token cost of its tool schemas. Exit 0 with nothing to suggest, 1 with findings.
 import { apiGet, runningTarget } from '../controller/targets.js';
 import type { Finding, Severity } from '../observability/optimize.js';
-import type { CommandRegistrar } from './main.js';
+import type { CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 
 interface Report {

@@ -16,8 +16,7 @@ import {
 } from '../security/pins/index.js';
 import type { HomePaths } from '../state/paths.js';
 import type { DaemonState } from '../state/state-file.js';
-import type { CliContext } from './context.js';
-import type { CommandRegistrar } from './main.js';
+import type { CliContext, CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 import { ago, table } from './render.js';
 

@@ -10,8 +10,7 @@ import { describeDeclared, reconcileLinks } from '../link/declared.js';
 import { clientEnv } from '../link/dialects.js';
 import { readState } from '../state/state-file.js';
 import { apply, applyDefaults } from './apply.js';
-import type { CliContext } from './context.js';
-import type { CommandRegistrar } from './main.js';
+import type { CliContext, CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 import { print, reloadOne } from './reload.js';
 

@@ -3,8 +3,7 @@ import type { ReloadResult } from '../controller/reloader.js';
 import { apiUrl, authHeaders, runningStates, stackNameFrom, TargetError } from '../controller/targets.js';
 import { coded } from '../errors/coded.js';
 import type { DaemonState } from '../state/state-file.js';
-import type { CliContext } from './context.js';
-import type { CommandRegistrar } from './main.js';
+import type { CliContext, CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 
 export const registerReload: CommandRegistrar = (program, ctx) => {

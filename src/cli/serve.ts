@@ -5,8 +5,7 @@ import { assertExposure, runStack, STACKLESS } from '../controller/gateway-build
 import { probeOrphan } from '../controller/orphan-daemon.js';
 import { ApplyError, preflight, startDaemon } from '../controller/stack-controller.js';
 import type { LogLevel } from '../logging/logger.js';
-import type { CliContext } from './context.js';
-import type { CommandRegistrar } from './main.js';
+import type { CliContext, CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 import { createReporter } from './progress.js';
 

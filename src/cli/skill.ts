@@ -2,8 +2,7 @@
 // on the folder through SkillLibrary; running gateways watch it and follow on their own.
 import { formatSkillIssue, SkillError, type SkillIssue } from '../skills/issues.js';
 import { SkillLibrary, type SkillSummary, summarize } from '../skills/library.js';
-import type { CliContext } from './context.js';
-import type { CommandRegistrar } from './main.js';
+import type { CliContext, CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 import { table } from './render.js';
 

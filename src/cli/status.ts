@@ -4,8 +4,7 @@ import { apiGet } from '../controller/targets.js';
 import { listWorkloadContainers } from '../controller/workloads.js';
 import type { UsageReport } from '../observability/observability.js';
 import { listStates } from '../state/state-file.js';
-import type { CliContext } from './context.js';
-import type { CommandRegistrar } from './main.js';
+import type { CliContext, CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 import { ago, stderrTails, table } from './render.js';
 

@@ -4,8 +4,7 @@
 import { parseDuration } from '../config/index.js';
 import { apiGet, runningTarget } from '../controller/targets.js';
 import type { TraceDetail, TraceSpan, TraceSummary } from '../observability/trace-ring.js';
-import type { CliContext } from './context.js';
-import type { CommandRegistrar } from './main.js';
+import type { CliContext, CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 import { ago, table } from './render.js';
 

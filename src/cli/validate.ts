@@ -3,8 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Issue, loadStack, printable } from '../config/index.js';
-import type { CliContext } from './context.js';
-import type { CommandRegistrar } from './main.js';
+import type { CliContext, CommandRegistrar } from './context.js';
 
 export const registerValidate: CommandRegistrar = (program, ctx) => {
   program

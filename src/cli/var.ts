@@ -9,20 +9,21 @@ import {
   assertSetName,
   DotenvError,
   formatDotenv,
+  isReferenceEncrypted,
   isValidKey,
   isVaultError,
   openVault,
   PASSPHRASE_ENV,
   parseDotenv,
   parseReferenceVault,
+  REFERENCE_PASSPHRASE_ENV,
   referenceVaultDir,
   referenceVaultFile,
   type ScryptParams,
   type Vault,
   VaultError,
 } from '../security/vault/index.js';
-import type { CliContext } from './context.js';
-import type { CommandRegistrar } from './main.js';
+import type { CliContext, CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 import { table } from './render.js';
 
@@ -265,7 +266,7 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
       .option('--format <format>', 'env | json (default: from the file name, else env)')
       .option(
         '--from-reference',
-        "read the reference gridctl's plaintext vault (FILE, or its vault folder: $GRIDCTL_HOME/.gridctl/vault, else ~/.gridctl/vault)",
+        "read the reference gridctl's vault, plaintext or encrypted (passphrase from $GRIDCTL_REFERENCE_VAULT_PASSPHRASE, else $GRIDCTL_VAULT_PASSPHRASE) (FILE, or its vault folder: $GRIDCTL_HOME/.gridctl/vault, else ~/.gridctl/vault)",
       )
       .action(
         action(
@@ -297,7 +298,21 @@ export function createRegisterVar(deps: VarCommandDeps = {}): CommandRegistrar {
             let plaintext = 0;
             try {
               if (format === 'reference') {
-                const vars = parseReferenceVault(text, file);
+                let env = ctx.env;
+                // As the reference does: the environment first, else a hidden prompt on a terminal.
+                if (
+                  file !== '-' &&
+                  isTTY() &&
+                  !env[REFERENCE_PASSPHRASE_ENV] &&
+                  !env[PASSPHRASE_ENV] &&
+                  isReferenceEncrypted(text)
+                ) {
+                  env = {
+                    ...env,
+                    [REFERENCE_PASSPHRASE_ENV]: await prompt("Passphrase of the reference's vault: "),
+                  };
+                }
+                const vars = parseReferenceVault(text, file, env);
                 for (const v of vars) if (v.set !== undefined) assertSetName(v.set);
                 plaintext = vars.filter((v) => v.plaintext).length;
                 entries = vars;

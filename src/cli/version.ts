@@ -1,6 +1,6 @@
 // `gridctl version`: what is installed, for bug reports (`--version` prints the bare number).
 import { VERSION } from '../version.js';
-import type { CommandRegistrar } from './main.js';
+import type { CommandRegistrar } from './context.js';
 
 export const registerVersion: CommandRegistrar = (program, ctx) => {
   program

@@ -1,18 +1,19 @@
 // The container spawner: replicas of a container server (static `replicas` and `autoscale`). A
 // replica first takes a container `up` started at apply (matched by replica id, else any unclaimed
-// one: a cold start after idle-to-zero); past those it starts a new container
+// one still there); past those it starts a new container
 // `gridctl-<stack>-<server>-replica-<id>` with the same spec, a fresh loopback host port (HTTP) and
 // the stack's labels, so `destroy` finds it even if the daemon died. A container it started is
-// removed again on any failure before the client is returned, and on release (reap, restart).
+// removed again on any failure before the client is returned, and on release (reap, restart,
+// shutdown). One `apply` made is removed only when its replica is reaped: a restart reattaches to
+// it, and after a shutdown the next `apply` reuses it.
 import type { McpServer } from '../config/index.js';
-import { coded } from '../errors/coded.js';
 import type { SpawnedReplica, Spawner } from '../gateway/spawner.js';
 import type { WorkloadRuntime } from '../runtime/index.js';
 import type { UpstreamClient } from '../upstream/types.js';
-import { HostPortAllocator } from './port-allocator.js';
 // Types only: workloads.ts builds the spawner and hands it its spec and readiness functions, so
 // the two modules do not import each other at run time.
-import type { Desired, ServerContainer } from './workloads.js';
+import type { Desired, ServerContainer } from './container-types.js';
+import { HostPortAllocator } from './port-allocator.js';
 
 export interface ContainerSpawnerOptions {
   runtime: WorkloadRuntime;
@@ -43,20 +44,29 @@ export class ContainerSpawner implements Spawner {
   private readonly claimed = new Map<number, ServerContainer>();
   /** Containers this spawner started, by replica id. */
   private readonly owned = new Map<number, { id: string; hostPort?: number }>();
+  /** Apply's containers not removed yet (a reaped one leaves the pool). */
+  private readonly pool: ServerContainer[];
+  /** Replicas being reaped (retire), whose release removes the container whoever made it. */
+  private readonly retiring = new Set<number>();
 
-  constructor(private readonly o: ContainerSpawnerOptions) {}
+  constructor(private readonly o: ContainerSpawnerOptions) {
+    this.pool = [...o.existing];
+  }
 
   async spawn(replicaId: number): Promise<SpawnedReplica> {
-    const reuse = this.unclaimed(replicaId);
-    if (reuse) {
+    for (let reuse = this.unclaimed(replicaId); reuse; reuse = this.unclaimed(replicaId)) {
       this.claimed.set(replicaId, reuse);
       try {
-        if (reuse.transport !== 'stdio') {
-          const c = await this.o.runtime.inspectContainer(reuse.id);
-          if (!c)
-            throw coded('CONTAINER_GONE', `container ${reuse.name} is gone; run \`gridctl apply\` again`);
-          if (c.state !== 'running') await this.o.runtime.startContainer(reuse.id);
+        const c = await this.o.runtime.inspectContainer(reuse.id);
+        if (!c) {
+          // Removed since discovery (reaped; or, on a reload, released by the server this one
+          // replaces): not an error, the replica gets a container of its own.
+          this.claimed.delete(replicaId);
+          this.pool.splice(this.pool.indexOf(reuse), 1);
+          continue;
         }
+        if (reuse.transport !== 'stdio' && c.state !== 'running')
+          await this.o.runtime.startContainer(reuse.id);
         return { client: this.o.clientFor(reuse), container: reuse.id.slice(0, 12) };
       } catch (err) {
         this.claimed.delete(replicaId);
@@ -66,8 +76,24 @@ export class ContainerSpawner implements Spawner {
     return this.start(replicaId);
   }
 
+  retire(replicaId: number): void {
+    this.retiring.add(replicaId);
+  }
+
   async release(replicaId: number): Promise<void> {
-    if (this.claimed.delete(replicaId)) return; // apply's container: `destroy` removes it
+    const reaped = this.retiring.delete(replicaId);
+    const applied = this.claimed.get(replicaId);
+    if (applied) {
+      this.claimed.delete(replicaId);
+      // Restart or shutdown: apply's container stays (reattached, or reused by the next apply).
+      if (!reaped) return;
+      // Reaped: nothing claims it again, so scale-down and idle-to-zero leave no container behind;
+      // a later spawn starts a fresh one.
+      this.pool.splice(this.pool.indexOf(applied), 1);
+      await this.remove(applied.id);
+      if (applied.hostPort) this.o.ports.free(applied.hostPort);
+      return;
+    }
     const mine = this.owned.get(replicaId);
     if (!mine) return;
     this.owned.delete(replicaId);
@@ -76,7 +102,7 @@ export class ContainerSpawner implements Spawner {
   }
 
   private unclaimed(replicaId: number): ServerContainer | undefined {
-    const free = this.o.existing.filter((c) => ![...this.claimed.values()].includes(c));
+    const free = this.pool.filter((c) => ![...this.claimed.values()].includes(c));
     return free.find((c) => (c.replica ?? 0) === replicaId) ?? free[0];
   }
 

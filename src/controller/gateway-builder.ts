@@ -201,6 +201,7 @@ export async function runStack(o: RunStackOptions): Promise<void> {
           basePort: o.basePort ?? 9000,
           noCache: false,
           env: o.env,
+          reload: true,
           report: { step: (t) => logger.debug(t), done: (t) => logger.info(t), note: (t) => logger.warn(t) },
         });
       }

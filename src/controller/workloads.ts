@@ -49,6 +49,10 @@ import {
   WithContainerLogs,
 } from '../upstream/index.js';
 import { ContainerSpawner, hostPortsOf } from './container-spawner.js';
+import type { Desired, ServerContainer } from './container-types.js';
+
+export type { Desired, ServerContainer } from './container-types.js';
+
 import { PortAllocator, probePort } from './ports.js';
 import { storeResolver } from './secrets.js';
 
@@ -70,18 +74,14 @@ export interface UpOptions {
   noCache: boolean;
   report: WorkloadReporter;
   env: NodeJS.ProcessEnv;
+  /**
+   * The daemon's reload: an autoscaled server's containers are its autoscaler's, so one it reaped
+   * is not started again (the server's spawner starts replicas as it needs them).
+   */
+  reload?: boolean;
 }
 
 /** One container the stack wants. */
-export interface Desired {
-  what: string; // `server "x"` / `resource "db"` for messages
-  workload: string;
-  isResource: boolean;
-  replica?: number;
-  transport: 'http' | 'sse' | 'stdio' | 'resource';
-  readyTimeoutMs: number;
-  spec: ContainerSpec;
-}
 
 export interface UpResult {
   /** Containers this apply created (removed again on rollback). */
@@ -303,10 +303,12 @@ export async function up(stack: Stack, o: UpOptions): Promise<UpResult> {
       imageIds.set(ref, id);
     }
 
+    const autoscaled = new Set(stack['mcp-servers'].filter((s) => s.autoscale).map((s) => s.name));
     for (const d of desired) {
       const hash = specHash(d.spec, imageIds.get(d.spec.image) ?? '');
       d.spec.labels[LABEL.hash] = hash;
       const existing = await rt.inspectContainer(d.spec.name);
+      if (!existing && o.reload && !d.isResource && autoscaled.has(d.workload)) continue;
       if (existing) {
         if (existing.labels[LABEL.managed] !== 'true' || existing.labels[LABEL.stack] !== stack.name) {
           throw new WorkloadError(
@@ -315,6 +317,12 @@ export async function up(stack: Stack, o: UpOptions): Promise<UpResult> {
         }
         if (existing.labels[LABEL.hash] === hash) {
           result.reused.push(existing.id);
+          // On a reload the gateway holds the stdio container's attach: the probe's detach would
+          // end the server under it (and the gateway starts it again on its own attach anyway).
+          if (o.reload && d.transport === 'stdio') {
+            o.report.done(`Reusing ${d.spec.name} (unchanged)`);
+            continue;
+          }
           if (d.transport !== 'stdio' && existing.state !== 'running') {
             await rt.startContainer(existing.id);
             result.started.push(existing.id);
@@ -359,7 +367,6 @@ export async function up(stack: Stack, o: UpOptions): Promise<UpResult> {
 
     // Containers of this stack that it no longer declares (a removed server, fewer replicas).
     const wanted = new Set(desired.map((d) => d.spec.name));
-    const autoscaled = new Set(stack['mcp-servers'].filter((s) => s.autoscale).map((s) => s.name));
     for (const c of await rt.listContainers(stackLabels(stack.name))) {
       if (wanted.has(c.name)) continue;
       // The daemon's container spawner made it; the autoscaler owns it (a reload keeps it).
@@ -596,15 +603,6 @@ async function sourceFolder(s: McpServer, stackDir: string, o: UpOptions): Promi
 }
 
 // ---- the gateway side ---------------------------------------------------------------------------------
-
-export interface ServerContainer {
-  server: string;
-  replica?: number;
-  id: string;
-  name: string;
-  transport: 'http' | 'sse' | 'stdio';
-  hostPort?: number;
-}
 
 /** What the registrar needs to connect the gateway to the stack's container servers. */
 export interface ContainerView {

@@ -24,7 +24,10 @@ export const VAULT_ERRORS = {
   },
   VAULT_PLAINTEXT_UNSUPPORTED: { summary: '`var set --plaintext`: this store masks every value.' },
   VAULT_REFERENCE_ENCRYPTED: {
-    summary: "`var import --from-reference` of the reference's encrypted `secrets.enc`.",
+    summary: "`var import --from-reference` of the reference's encrypted `secrets.enc` with no passphrase.",
+  },
+  VAULT_REFERENCE_BAD_PASSPHRASE: {
+    summary: "`var import --from-reference`: the passphrase does not open the reference's `secrets.enc`.",
   },
   VAULT_REFERENCE_UNREADABLE: {
     summary: "`var import --from-reference` of a file that is not the reference's plaintext store.",

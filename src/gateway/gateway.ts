@@ -32,7 +32,6 @@ import type { UpstreamMessageContext, UpstreamRequestOptions } from '../upstream
 import {
   Catalog,
   decodeCursor,
-  encodeCursor,
   exposedName,
   type ListKind,
   type Obj,
@@ -56,11 +55,13 @@ import {
   TASKS_EXTENSION,
   TaskIds,
   tasksNotDeclared,
+  taskTtlMs,
   unknownTask,
   wrapTaskIds,
 } from './era/tasks.js';
 import { type GroupMap, Groups } from './groups.js';
 import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
+import { ListPages } from './list-pages.js';
 import { type CacheHint, ManagedServer, messageOf, minHint } from './managed-server.js';
 import { RequestGuard } from './origin.js';
 import {
@@ -146,6 +147,8 @@ export class Gateway {
   private readonly sessions: SessionStore;
   private readonly log: Logger | undefined;
   private readonly pageSize: number;
+  /** Serialised list pages per (catalogue generation, client view): a warm listing is a Map hit. */
+  private readonly pages: ListPages;
   private httpServer: Server | undefined;
   /** Upstream request id → the downstream request it serves (per server). */
   private readonly byUpstreamId = new Map<string, Map<string, InFlight>>();
@@ -177,6 +180,7 @@ export class Gateway {
   constructor(private readonly opts: GatewayOptions) {
     this.log = opts.logger?.child({ component: 'gateway' });
     this.pageSize = Math.max(1, opts.pageSize ?? 1000);
+    this.pages = new ListPages(this.pageSize);
     this.sessions = new SessionStore(
       opts.sessionIdleMs,
       opts.maxSessions,
@@ -388,6 +392,11 @@ export class Gateway {
   /** Session counts: total, live, by client, evicted, expired, refused (status, API, metrics). */
   sessionStats(): SessionStats {
     return this.sessions.stats();
+  }
+
+  /** List pages serialised so far: a listing of an unchanged catalogue adds none (tests, bench). */
+  get listPagesSerialised(): number {
+    return this.pages.built;
   }
 
   get sessionCount(): number {
@@ -724,17 +733,13 @@ export class Gateway {
     kind: ListKind,
     id: JsonRpcId,
     cursor: unknown,
+    view: object = this.catalog,
     all: readonly Obj[] = this.catalog.lists[kind],
     json: string = this.catalog.json[kind],
   ): string {
     const offset = decodeCursor(kind, cursor);
-    if (offset === 0 && all.length <= this.pageSize) {
-      return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"${kind}":${json}}}`;
-    }
-    const items = all.slice(offset, offset + this.pageSize);
-    const result: Obj = { [kind]: items };
-    if (offset + this.pageSize < all.length) result.nextCursor = encodeCursor(kind, offset + this.pageSize);
-    return JSON.stringify({ jsonrpc: '2.0', id, result });
+    const result = this.pages.result(view, kind, offset, all, json);
+    return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result}}`;
   }
 
   // ---------------------------------------------------------------- downstream
@@ -1192,14 +1197,23 @@ export class Gateway {
     return wrapTaskIds(r ?? {}, (id) => this.taskIds.wrap(s.name, id, session.accessId));
   }
 
-  /** 2025-11-25 tasks/list: every task server's tasks (all their pages), with our taskIds. */
+  /**
+   * 2025-11-25 tasks/list: every task server's tasks (all their pages) that were created for this
+   * client, with our taskIds. The upstream session is shared, so its list names everyone's tasks.
+   */
   private async listTasks(f: InFlight): Promise<unknown> {
     const tasks: unknown[] = [];
+    const who = f.session.accessId;
     for (const s of this.taskServers('tasks')) {
       let cursor: unknown;
       for (let page = 0; page < 20; page++) {
         const r = (await this.forward(f, s, 'tasks/list', cursor === undefined ? {} : { cursor })) as Obj;
-        const wrapped = wrapTaskIds(r ?? {}, (id) => this.taskIds.wrap(s.name, id, f.session.accessId));
+        const mine = Array.isArray(r?.tasks)
+          ? (r.tasks as Obj[]).filter(
+              (t) => typeof t?.taskId === 'string' && this.taskIds.ownedBy(s.name, t.taskId, who),
+            )
+          : [];
+        const wrapped = wrapTaskIds({ tasks: mine }, (id) => this.taskIds.wrap(s.name, id, who));
         if (Array.isArray(wrapped.tasks)) tasks.push(...wrapped.tasks);
         cursor = r?.nextCursor;
         if (typeof cursor !== 'string') break;
@@ -1233,9 +1247,9 @@ export class Gateway {
     const view = this.pipeline.views.view(this.catalog, this.groups, session.accessId, session.group);
     if (!view) throw new RpcError(ErrorCode.InvalidRequest, groupGone(session.group as string));
     if (kind === 'tools' && this.pipeline.policies.codeMode) {
-      return this.page(kind, f.id, cursor, CODE_MODE_TOOLS, CODE_MODE_TOOLS_JSON);
+      return this.page(kind, f.id, cursor, CODE_MODE_TOOLS, CODE_MODE_TOOLS, CODE_MODE_TOOLS_JSON);
     }
-    return this.page(kind, f.id, cursor, view.lists[kind], view.json[kind]);
+    return this.page(kind, f.id, cursor, view, view.lists[kind], view.json[kind]);
   }
 
   private buildPipeline(policies: CallPolicies, previous?: CallPipeline): CallPipeline {
@@ -1341,8 +1355,10 @@ export class Gateway {
     try {
       const r = await this.forward(f, s, 'tools/call', params);
       // A task-augmented call: the client gets our taskId, which routes tasks/* back to `s`.
-      if (createsTask(r))
-        return wrapTaskIds(r, (id) => this.taskIds.wrap(s.name, id, ctx.accessId)) as ToolResult;
+      if (createsTask(r)) {
+        const ttl = taskTtlMs(r);
+        return wrapTaskIds(r, (id) => this.taskIds.issue(s.name, id, ctx.accessId, ttl)) as ToolResult;
+      }
       return r as ToolResult;
     } catch (err) {
       // The grant was revoked under a live session (src/oauth/upstream.ts NeedsAuthError).

@@ -21,16 +21,16 @@ import {
   type JsonRpcNotification,
   type JsonRpcRequest,
 } from '../protocol/jsonrpc.js';
+import { BATCH_VERSIONS, LATEST_PROTOCOL_VERSION, PROTOCOL_VERSIONS } from '../protocol/versions.js';
 import { tokenClientOf } from '../security/inbound-auth.js';
 import { isModern, MODERN_VERSIONS, type ModernMeta, validateModern } from './era/stateless.js';
 import type { RequestGuard } from './origin.js';
 import { accessIdOf } from './pipeline/identity.js';
 import { openSse, Session, type SessionStore, sseEvent } from './session.js';
 
-export const SUPPORTED_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
-export const LATEST_VERSION = '2025-11-25';
-/** Protocol versions that allow JSON-RPC batches (removed in 2025-06-18). */
-const BATCH_VERSIONS = new Set(['2024-11-05', '2025-03-26']);
+/** Session-era versions, newest first (the order initialize answers are chosen in). */
+export const SUPPORTED_VERSIONS = [...PROTOCOL_VERSIONS].reverse();
+export const LATEST_VERSION = LATEST_PROTOCOL_VERSION;
 /** `/groups/<name>/mcp` or `/groups/<name>/sse`. */
 const GROUP_PATH = /^\/groups\/([^/]+)\/(mcp|sse)$/;
 

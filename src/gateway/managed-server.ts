@@ -17,6 +17,7 @@ import type {
 } from '../upstream/types.js';
 import { Autoscaler, type AutoscalerDefaults } from './autoscaler.js';
 import type { Obj } from './catalog.js';
+import { mcpHeaderProblem, TOOL_HEADER_INVALID } from './era/x-mcp-header.js';
 import { messageOf, Replica, type ReplicaOwner } from './replica.js';
 import { ReplicaSet } from './replica-set.js';
 import { clientSpawner, type Spawner } from './spawner.js';
@@ -466,6 +467,27 @@ export class ManagedServer implements ReplicaOwner {
       kind === 'tools' && this.whitelist
         ? items.filter((t) => typeof t.name === 'string' && this.whitelist!.has(t.name))
         : items;
+    if (kind === 'tools') this.tools = this.tools.filter((t) => this.headersValid(t));
+  }
+
+  /** Tools already warned about as dropped for their x-mcp-header annotations (tool + reason). */
+  private readonly headerWarned = new Set<string>();
+
+  /** A tool whose x-mcp-header annotations break the 2026-07-28 rules is left out, with a warning. */
+  private headersValid(tool: Obj): boolean {
+    const reason = mcpHeaderProblem(tool.inputSchema);
+    if (reason === undefined) return true;
+    const name = String(tool.name);
+    // Once per tool and reason: every re-list (list_changed, reconnect) meets the same tool again.
+    const key = `${name}\n${reason}`;
+    if (this.headerWarned.has(key)) return false;
+    this.headerWarned.add(key);
+    this.log?.warn(`tool "${name}" of server "${this.name}" not exposed: ${reason}`, {
+      code: TOOL_HEADER_INVALID,
+      tool: name,
+      reason,
+    });
+    return false;
   }
 
   /** Re-list after a list_changed; coalesces bursts into at most one extra pass. */
@@ -601,6 +623,7 @@ export class ManagedServer implements ReplicaOwner {
     this.set.remove(r);
     this.retiredRestarts += r.restarts;
     if (this.lister === r) this.lister = undefined;
+    this.spawner.retire?.(r.id);
     await r.close();
     this.log?.info('replica reaped', { replica_id: r.id });
     this.refresh(false);

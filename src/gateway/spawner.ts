@@ -24,6 +24,12 @@ export interface Spawner {
    * closed: on reap, on restart of that replica and on shutdown. Must be idempotent.
    */
   release?(replicaId: number, spawned: SpawnedReplica): Promise<void>;
+  /**
+   * The autoscaler reaps replica `replicaId` (scale-down, idle-to-zero): called after its drain and
+   * before it is closed, so the release that follows frees it for good. Restarts and shutdown do
+   * not call it (what they release may be used again).
+   */
+  retire?(replicaId: number): void;
 }
 
 /** Every replica is a fresh client from the server's `createClient` (stdio processes, SSH). */

@@ -82,7 +82,8 @@ export const DIALECTS: readonly Dialect[] = [
       })),
     ],
     note: 'restart Claude Desktop to load it (the bridge needs Node.js and npx)',
-    source: 'https://modelcontextprotocol.io/quickstart/user (claude_desktop_config.json, mcpServers)',
+    source:
+      'https://support.claude.com/en/articles/11503834 (Claude Desktop does not connect to remote servers put in claude_desktop_config.json, only to local ones: hence the stdio mcp-remote bridge under mcpServers)',
   },
   {
     slug: 'claude-code',
@@ -102,7 +103,8 @@ export const DIALECTS: readonly Dialect[] = [
     targets: (ce) => [json(join(ce.cwd, '.mcp.json'), ['mcpServers'], httpTyped)],
     detect: (ce) => existsSync(join(ce.cwd, '.mcp.json')),
     note: 'Claude Code asks once per project before it uses servers from .mcp.json',
-    source: 'https://docs.anthropic.com/en/docs/claude-code/mcp (project scope, .mcp.json)',
+    source:
+      'https://code.claude.com/docs/en/mcp (project scope: .mcp.json in the project root, mcpServers, type http with url)',
   },
   {
     slug: 'codex',
@@ -157,14 +159,14 @@ export const DIALECTS: readonly Dialect[] = [
     // The user-level mcp.json sits in VS Code's user folder (not ~/.vscode, which holds extensions).
     targets: (ce) => [json(join(vscodeUser(ce), 'mcp.json'), ['servers'], httpTyped)],
     source:
-      'https://code.visualstudio.com/docs/copilot/reference/mcp-configuration (mcp.json in the user profile, top-level servers)',
+      'https://code.visualstudio.com/docs/agents/reference/mcp-configuration (mcp.json in the user profile, top-level servers; http type with url)',
   },
   {
     slug: 'gemini',
     name: 'Gemini CLI',
     targets: (ce) => [json(join(ce.home, '.gemini', 'settings.json'), ['mcpServers'], httpTyped)],
     source:
-      '`gemini mcp add -s user --transport http` of @google/gemini-cli 0.61.0 writes {url, type: "http"} (not httpUrl)',
+      '`gemini mcp add -s user --transport http` of @google/gemini-cli 0.61.0 writes {url, type: "http"} (not httpUrl); https://geminicli.com/docs/tools/mcp-server documents mcpServers in settings.json but still shows httpUrl',
   },
   {
     slug: 'antigravity',
@@ -177,7 +179,8 @@ export const DIALECTS: readonly Dialect[] = [
       existsSync(join(ce.home, '.gemini', 'config', 'mcp_config.json')) ||
       existsSync(join(ce.home, '.gemini', 'antigravity')),
     note: 'Antigravity uses at most 100 tools: link a --group or use code mode for bigger stacks',
-    source: 'reference design (gridctl v0.1.0-rc.3): mcp_config.json with serverUrl',
+    source:
+      "no public Antigravity documentation found: the shape is the reference design's (gridctl v0.1.0-rc.3), and third-party setup guides agree on mcp_config.json with serverUrl (not url), e.g. https://github.com/langchain-ai/docs/pull/1609",
   },
   {
     slug: 'opencode',
@@ -199,14 +202,16 @@ export const DIALECTS: readonly Dialect[] = [
     name: 'Grok Build',
     targets: (ce) => [
       {
-        file: join(ce.home, '.grok', 'config.toml'),
+        file: join(ce.env.GROK_HOME || join(ce.home, '.grok'), 'config.toml'),
         format: 'toml',
         key: ['mcp_servers'],
         container: 'map',
-        entry: (url) => ({ type: 'http', url, enabled: true }),
+        // Grok's docs give a remote server as url (+ headers) only; the reference added type and enabled.
+        entry: (url) => ({ url }),
       },
     ],
-    source: 'reference design (gridctl v0.1.0-rc.3): [mcp_servers.NAME] with url, type, enabled',
+    source:
+      'https://docs.x.ai/build/features/mcp-servers ([mcp_servers.NAME] with url in ~/.grok/config.toml; $GROK_HOME moves it)',
   },
   {
     slug: 'continue',
@@ -227,7 +232,8 @@ export const DIALECTS: readonly Dialect[] = [
         'list',
       ),
     ],
-    source: 'https://docs.continue.dev/customize/deep-dives/mcp (config.yaml mcpServers list)',
+    source:
+      'https://docs.continue.dev/customize/deep-dives/mcp (config.yaml mcpServers list of name, type sse|stdio|streamable-http, url)',
   },
   {
     slug: 'cline',
@@ -265,7 +271,8 @@ export const DIALECTS: readonly Dialect[] = [
         (url) => ({ type: 'streamable-http', url, disabled: false, alwaysAllow: [] }),
       ),
     ],
-    source: 'https://docs.roocode.com/features/mcp/using-mcp-in-roo (type streamable-http)',
+    source:
+      'https://docs.roocode.com/features/mcp/using-mcp-in-roo (type streamable-http, url, alwaysAllow, disabled)',
   },
   {
     slug: 'anythingllm',
@@ -277,7 +284,8 @@ export const DIALECTS: readonly Dialect[] = [
         (url) => ({ type: 'streamable', url }),
       ),
     ],
-    source: 'https://docs.anythingllm.com/mcp-compatibility/desktop (type streamable)',
+    source:
+      'https://docs.anythingllm.com/mcp-compatibility/desktop (plugins/anythingllm_mcp_servers.json; type streamable with url, as the MCP hypervisor of Mintplex-Labs/anything-llm reads it)',
   },
   {
     slug: 'lmstudio',
@@ -285,7 +293,7 @@ export const DIALECTS: readonly Dialect[] = [
     // No `type`: LM Studio's editor drops keys it does not know.
     targets: (ce) => [json(join(ce.home, '.lmstudio', 'mcp.json'), ['mcpServers'], (url) => ({ url }))],
     note: 'LM Studio models handle few tools well: consider a --group or code mode',
-    source: 'https://lmstudio.ai/docs/app/plugins/mcp (mcp.json, url)',
+    source: "https://lmstudio.ai/docs/app/mcp (mcp.json in Cursor's notation: url, headers)",
   },
   {
     slug: 'zed',
@@ -313,7 +321,8 @@ export const DIALECTS: readonly Dialect[] = [
         entry: (url, name) => ({ name, type: 'streamable_http', enabled: true, timeout: 300, uri: url }),
       },
     ],
-    source: 'https://block.github.io/goose/docs/getting-started/using-extensions (streamable_http, uri)',
+    source:
+      'https://block.github.io/goose/docs/guides/config-files (extensions map; type streamable_http with name, enabled, uri, timeout)',
   },
 ];
 

@@ -51,14 +51,14 @@ export function recordCalls(
     asyncEnd(m: CallEvent) {
       if (m.source !== source) return;
       const durationMs = performance.now() - m.startedAt;
-      const at = new Date(Date.now() - durationMs).toISOString();
+      const endedAt = Date.now();
       // Off the response path: the answer is on its way before the counting starts.
       setImmediate(() => {
+        const at = new Date(endedAt - durationMs).toISOString();
         const { ctx, result, error } = m;
-        void Promise.all([
-          counter.count(JSON.stringify(ctx.params.arguments ?? {})),
-          error === undefined ? counter.count(resultText(result)) : 0,
-        ]).then(([inputTokens, outputTokens]) => {
+        const args = JSON.stringify(ctx.params.arguments ?? {});
+        const text = error === undefined ? resultText(result) : undefined;
+        const record = (inputTokens: number, outputTokens: number) =>
           onRecord({
             at,
             server: ctx.server ?? '',
@@ -72,7 +72,13 @@ export function recordCalls(
             inputTokens,
             outputTokens,
           });
-        });
+        // A counter that can count at once (the embedded one, loaded) costs no promises per call.
+        const input = counter.countNow?.(args);
+        const output = text === undefined ? 0 : counter.countNow?.(text);
+        if (input !== undefined && output !== undefined) return record(input, output);
+        void Promise.all([counter.count(args), text === undefined ? 0 : counter.count(text)]).then(
+          ([inputTokens, outputTokens]) => record(inputTokens, outputTokens),
+        );
       });
     },
     end() {},

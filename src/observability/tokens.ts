@@ -27,11 +27,15 @@ export interface TokenCounter {
   /** Shown with the figures (`cl100k_base`, or the API's model). */
   readonly name: string;
   count(text: string): Promise<number>;
+  /** The count at once when it can be had without waiting (undefined: use `count`). */
+  countNow?(text: string): number | undefined;
 }
 
 export const embedded: TokenCounter = {
   name: 'cl100k_base',
   count: async (text) => (await embeddedCounter())(text),
+  // Once the ranks are loaded, counting is synchronous: the per-call path needs no promises.
+  countNow: (text) => cl100k?.(text),
 };
 
 /** The model Anthropic's count_tokens is asked about (the reference uses a Haiku model too). */

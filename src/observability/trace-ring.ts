@@ -53,9 +53,11 @@ const ms = (t: HrTime) => t[0] * 1000 + t[1] / 1e6;
 const OPEN_MAX = 10_000;
 
 interface Kept {
-  summary: TraceSummary;
+  /** Made when first read (list, get, a live listener), not per request: most are never read. */
+  summary?: TraceSummary;
   spans: TraceSpan[];
   at: number;
+  remoteParent: boolean;
 }
 
 export class TraceRing {
@@ -96,7 +98,7 @@ export class TraceRing {
     const late = this.kept.get(ctx.traceId);
     if (late) {
       late.spans.push(s);
-      late.summary = summarize(ctx.traceId, late.spans, late.summary.remoteParent);
+      late.summary = undefined;
       return;
     }
     const list = this.open.get(ctx.traceId) ?? [];
@@ -110,9 +112,11 @@ export class TraceRing {
       return;
     }
     this.open.delete(ctx.traceId);
-    const summary = summarize(ctx.traceId, list, parent?.isRemote === true);
-    this.kept.set(ctx.traceId, { summary, spans: list, at: Date.now() });
+    const kept: Kept = { spans: list, at: Date.now(), remoteParent: parent?.isRemote === true };
+    this.kept.set(ctx.traceId, kept);
     this.trim();
+    if (this.listeners.size === 0) return;
+    const summary = summaryOf(ctx.traceId, kept);
     for (const l of this.listeners) l(summary);
   }
 
@@ -129,7 +133,7 @@ export class TraceRing {
     const at = Date.parse(t.startedAt);
     if (this.kept.has(t.traceId) || !(at > Date.now() - this.opts.retentionMs)) return;
     const { spanTree, ...summary } = t;
-    this.kept.set(t.traceId, { summary, spans: spanTree, at });
+    this.kept.set(t.traceId, { summary, spans: spanTree, at, remoteParent: summary.remoteParent });
     this.trim();
   }
 
@@ -137,8 +141,9 @@ export class TraceRing {
   list(f: TraceFilter = {}): TraceSummary[] {
     this.trim();
     const out: TraceSummary[] = [];
-    const all = [...this.kept.values()].reverse();
-    for (const { summary: t } of all) {
+    const all = [...this.kept].reverse();
+    for (const [id, k] of all) {
+      const t = summaryOf(id, k);
       if (f.server && !t.servers.includes(f.server)) continue;
       if (f.tool && !t.tools.includes(f.tool)) continue;
       if (f.errors && !t.error) continue;
@@ -152,12 +157,17 @@ export class TraceRing {
   get(traceId: string): TraceDetail | undefined {
     const k = this.kept.get(traceId);
     if (!k) return undefined;
-    return { ...k.summary, spanTree: [...k.spans].sort((a, b) => a.start - b.start) };
+    return { ...summaryOf(traceId, k), spanTree: [...k.spans].sort((a, b) => a.start - b.start) };
   }
 
   get size(): number {
     return this.kept.size;
   }
+}
+
+function summaryOf(traceId: string, k: Kept): TraceSummary {
+  k.summary ??= summarize(traceId, k.spans, k.remoteParent);
+  return k.summary;
 }
 
 function summarize(traceId: string, spans: TraceSpan[], remoteParent: boolean): TraceSummary {

@@ -8,6 +8,7 @@ import { internal } from '../errors/coded.js';
 import { ErrorCode, type JsonRpcMessage, RpcError } from '../protocol/jsonrpc.js';
 import { deliverStdioLine, LineSplitter } from './framing.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
+import { SessionClient } from './session-client.js';
 import type {
   UpstreamClient,
   UpstreamEvents,
@@ -31,20 +32,17 @@ export interface ContainerAttachOptions extends RpcSessionOptions {
   container: ContainerStdioHandle;
 }
 
-export class ContainerAttachUpstream implements UpstreamClient {
+export class ContainerAttachUpstream extends SessionClient implements UpstreamClient {
   readonly kind = 'stdio' as const;
-  private session: RpcSession | undefined;
   private io: Awaited<ReturnType<ContainerStdioHandle['attach']>> | undefined;
   private ended: Promise<void> | undefined;
   private closing = false;
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly opts: ContainerAttachOptions,
-  ) {}
-
-  get initResult(): UpstreamInitResult | undefined {
-    return this.session?.initResult;
+  ) {
+    super(name);
   }
 
   get containerId(): string {
@@ -99,16 +97,6 @@ export class ContainerAttachUpstream implements UpstreamClient {
       await this.close();
       throw err instanceof RpcError ? err : session.error(ErrorCode.ConnectionClosed, messageOf(err));
     }
-  }
-
-  request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamRequestOptions) {
-    if (!this.session) return Promise.reject(notConnected(this.name));
-    return this.session.request(method, params, opts);
-  }
-
-  notify(method: string, params?: Record<string, unknown>): Promise<void> {
-    if (!this.session) return Promise.reject(notConnected(this.name));
-    return this.session.notify(method, params);
   }
 
   async close(): Promise<void> {
@@ -199,8 +187,4 @@ export class WithContainerLogs implements UpstreamClient {
     this.stopLogs?.();
     this.stopLogs = undefined;
   }
-}
-
-function notConnected(name: string): RpcError {
-  return new RpcError(ErrorCode.ConnectionClosed, `server "${name}": not connected`);
 }

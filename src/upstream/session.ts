@@ -10,7 +10,7 @@ import {
   type JsonRpcRequest,
   RpcError,
 } from '../protocol/jsonrpc.js';
-import { PROTOCOL_VERSIONS } from '../protocol/versions.js';
+import { PROTOCOL_VERSIONS, STATELESS_VERSIONS } from '../protocol/versions.js';
 import type {
   UpstreamEvents,
   UpstreamInitOptions,
@@ -469,7 +469,7 @@ export class RpcSession {
 }
 
 /** Versions spoken per request (the stateless era), newest first. */
-export const MODERN_PROTOCOL_VERSIONS: readonly string[] = ['2026-07-28'];
+export const MODERN_PROTOCOL_VERSIONS = STATELESS_VERSIONS;
 const META_VERSION = 'io.modelcontextprotocol/protocolVersion';
 
 /** Whether a failed server/discover probe identifies a handshake-era server. */

@@ -5,6 +5,7 @@ import { internal } from '../errors/coded.js';
 import { ErrorCode, type JsonRpcMessage } from '../protocol/jsonrpc.js';
 import { fetchUpstream, httpError, isEventStream, traceHeaders } from './http-common.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
+import { SessionClient } from './session-client.js';
 import { readSse, type SseEvent } from './sse-parser.js';
 import type {
   UpstreamClient,
@@ -22,21 +23,18 @@ export interface SseUpstreamOptions extends RpcSessionOptions {
   connectTimeoutMs?: number;
 }
 
-export class SseUpstream implements UpstreamClient {
+export class SseUpstream extends SessionClient implements UpstreamClient {
   readonly kind = 'sse' as const;
   readonly pid = undefined;
-  private session: RpcSession | undefined;
   private endpoint: URL | undefined;
   private readonly abort = new AbortController();
   private closing = false;
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly opts: SseUpstreamOptions,
-  ) {}
-
-  get initResult(): UpstreamInitResult | undefined {
-    return this.session?.initResult;
+  ) {
+    super(name);
   }
 
   async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
@@ -50,16 +48,6 @@ export class SseUpstream implements UpstreamClient {
       await this.close();
       throw err;
     }
-  }
-
-  request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamRequestOptions) {
-    if (!this.session) return Promise.reject(new Error(`server "${this.name}": not connected`));
-    return this.session.request(method, params, opts);
-  }
-
-  notify(method: string, params?: Record<string, unknown>): Promise<void> {
-    if (!this.session) return Promise.reject(new Error(`server "${this.name}": not connected`));
-    return this.session.notify(method, params);
   }
 
   async close(): Promise<void> {

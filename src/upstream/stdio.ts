@@ -7,6 +7,7 @@ import { type EnvBase, serverEnv } from './env.js';
 import { deliverStdioLine, LineSplitter } from './framing.js';
 import { killTagged, OWNER_VAR, upstreamTag } from './ownership.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
+import { SessionClient } from './session-client.js';
 import { StderrTail } from './stderr-tail.js';
 import type {
   UpstreamClient,
@@ -28,27 +29,26 @@ export interface StdioUpstreamOptions extends RpcSessionOptions {
   killGraceMs?: number;
 }
 
-export class StdioUpstream implements UpstreamClient {
+export class StdioUpstream extends SessionClient implements UpstreamClient {
   readonly kind = 'stdio' as const;
   private child: ChildProcess | undefined;
-  private session: RpcSession | undefined;
   private exited: Promise<void> | undefined;
   private closing = false;
+  /** stdin is corked until this event-loop turn's check phase (write). */
+  private corked = false;
   /** In the environment of the process and all it starts, so escaped helpers are found too. */
   private readonly tag = upstreamTag();
   private readonly tail = new StderrTail();
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly opts: StdioUpstreamOptions,
-  ) {}
+  ) {
+    super(name);
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
-  }
-
-  get initResult(): UpstreamInitResult | undefined {
-    return this.session?.initResult;
   }
 
   stderrTail(): string[] {
@@ -136,16 +136,6 @@ export class StdioUpstream implements UpstreamClient {
     }
   }
 
-  request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamRequestOptions) {
-    if (!this.session) return Promise.reject(notConnected(this.name));
-    return this.session.request(method, params, opts);
-  }
-
-  notify(method: string, params?: Record<string, unknown>): Promise<void> {
-    if (!this.session) return Promise.reject(notConnected(this.name));
-    return this.session.notify(method, params);
-  }
-
   async close(): Promise<void> {
     const child = this.child;
     if (!child || !this.exited) return;
@@ -170,6 +160,17 @@ export class StdioUpstream implements UpstreamClient {
         new RpcError(ErrorCode.ConnectionClosed, `server "${this.name}": process stdin is closed`),
       );
     }
+    // The requests of one event-loop turn leave in one write: under many sessions, one syscall
+    // and one wake-up of the server for many lines (the costliest part of a request here). The
+    // check phase runs right after this turn's I/O callbacks, so a lone request waits for nothing.
+    if (!this.corked) {
+      this.corked = true;
+      stdin.cork();
+      setImmediate(() => {
+        this.corked = false;
+        stdin.uncork();
+      });
+    }
     // Resolve at once unless the pipe is full; then wait for it to drain (backpressure).
     if (stdin.write(`${JSON.stringify(msg)}\n`)) return Promise.resolve();
     // If the process dies instead of draining, the exit handler rejects what is pending.
@@ -193,8 +194,4 @@ export class StdioUpstream implements UpstreamClient {
       // ESRCH: the group is already gone
     }
   }
-}
-
-function notConnected(name: string): RpcError {
-  return new RpcError(ErrorCode.ConnectionClosed, `server "${name}": not connected`);
 }

@@ -4,9 +4,10 @@
 
 import { internal } from '../errors/coded.js';
 import { ErrorCode, type JsonRpcMessage } from '../protocol/jsonrpc.js';
-import { encodeHeaderValue, headerParams } from '../protocol/mcp-headers.js';
+import { encodeHeaderValue, headerParams, mcpNameField } from '../protocol/mcp-headers.js';
 import { fetchUpstream, httpError, isEventStream, traceHeaders } from './http-common.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
+import { SessionClient } from './session-client.js';
 import { readSse } from './sse-parser.js';
 import type {
   UpstreamAuth,
@@ -29,10 +30,9 @@ export interface StreamableHttpUpstreamOptions extends RpcSessionOptions {
 const DEFAULT_RETRY_MS = 1000;
 const MAX_RESUME_ATTEMPTS = 5;
 
-export class StreamableHttpUpstream implements UpstreamClient {
+export class StreamableHttpUpstream extends SessionClient implements UpstreamClient {
   readonly kind = 'http' as const;
   readonly pid = undefined;
-  private session: RpcSession | undefined;
   private sessionId: string | undefined;
   /** Modern era: each request's own fetch, aborted to cancel it. */
   private readonly inflight = new Map<string, AbortController>();
@@ -42,12 +42,10 @@ export class StreamableHttpUpstream implements UpstreamClient {
   private closing = false;
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly opts: StreamableHttpUpstreamOptions,
-  ) {}
-
-  get initResult(): UpstreamInitResult | undefined {
-    return this.session?.initResult;
+  ) {
+    super(name);
   }
 
   async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
@@ -65,11 +63,14 @@ export class StreamableHttpUpstream implements UpstreamClient {
     }
   }
 
-  request(method: string, params: Record<string, unknown> | undefined, opts?: UpstreamRequestOptions) {
-    if (!this.session) return Promise.reject(new Error(`server "${this.name}": not connected`));
-    const p = this.session.request(method, params, opts);
+  override request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    opts?: UpstreamRequestOptions,
+  ): Promise<unknown> {
+    const p = super.request(method, params, opts);
     // A modern server's tools name arguments to mirror into Mcp-Param-* headers (x-mcp-header).
-    if (method === 'tools/list' && this.session.modern) {
+    if (method === 'tools/list' && this.session?.modern) {
       return p.then((r) => {
         for (const t of ((r as { tools?: unknown[] })?.tools ?? []) as Array<Record<string, unknown>>) {
           if (typeof t?.name === 'string') this.headerParams.set(t.name, headerParams(t.inputSchema));
@@ -78,11 +79,6 @@ export class StreamableHttpUpstream implements UpstreamClient {
       });
     }
     return p;
-  }
-
-  notify(method: string, params?: Record<string, unknown>): Promise<void> {
-    if (!this.session) return Promise.reject(new Error(`server "${this.name}": not connected`));
-    return this.session.notify(method, params);
   }
 
   async close(): Promise<void> {
@@ -120,14 +116,8 @@ export class StreamableHttpUpstream implements UpstreamClient {
     if (!this.session?.modern || !('method' in msg)) return {};
     const h: Record<string, string> = { 'mcp-method': msg.method };
     const p = (msg.params ?? {}) as Record<string, unknown>;
-    const name =
-      msg.method === 'resources/read'
-        ? p.uri
-        : msg.method === 'tools/call' || msg.method === 'prompts/get'
-          ? p.name
-          : msg.method.startsWith('tasks/')
-            ? p.taskId
-            : undefined;
+    const field = mcpNameField(msg.method);
+    const name = field === undefined ? undefined : p[field];
     if (typeof name === 'string') h['mcp-name'] = encodeHeaderValue(name);
     if (msg.method === 'tools/call' && typeof p.name === 'string') {
       for (const [header, path] of this.headerParams.get(p.name) ?? []) {

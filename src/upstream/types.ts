@@ -2,7 +2,8 @@
 // SSE; later container attach, SSH, OpenAPI). The gateway depends only on this file.
 import type { JsonRpcNotification, JsonRpcRequest } from '../protocol/jsonrpc.js';
 
-export type UpstreamTransportKind = 'stdio' | 'http' | 'sse' | 'openapi';
+/** `memory`: an in-process SDK server (src/upstream/in-memory.ts), for tests. */
+export type UpstreamTransportKind = 'stdio' | 'http' | 'sse' | 'openapi' | 'memory';
 
 /** What the gateway announces when it initialises an upstream on behalf of all its clients. */
 export interface UpstreamInitOptions {

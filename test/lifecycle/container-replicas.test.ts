@@ -1,5 +1,6 @@
 // Container replicas from the container spawner, on the real engine: the spawner itself (concurrent
-// spawns get distinct loopback ports, a replica that fails readiness leaves no container), then the
+// spawns get distinct loopback ports, apply's container is removed when its replica is reaped and
+// kept on any other release, a replica that fails readiness leaves no container), then the
 // real CLI with an autoscaled HTTP and an autoscaled stdio container server (warm pool 1: two
 // replicas each, the second one spawned by the daemon), calls spread over both replicas, status
 // lists container ids, a reload that only touches autoscale keeps the containers, and after a
@@ -13,7 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { McpServer, Stack } from '../../src/config/index.js';
 import { ContainerSpawner } from '../../src/controller/container-spawner.js';
 import { HostPortAllocator } from '../../src/controller/port-allocator.js';
-import { replicaDesired, transportOf, waitReady } from '../../src/controller/workloads.js';
+import {
+  replicaDesired,
+  type ServerContainer,
+  transportOf,
+  waitReady,
+} from '../../src/controller/workloads.js';
 import { LABEL } from '../../src/runtime/index.js';
 import type { WorkloadRuntime } from '../../src/runtime/types.js';
 import { engine, fixtureImage } from '../runtime/images.js';
@@ -44,7 +50,11 @@ afterAll(async () => {
   expect(await managed(UNIT)).toEqual([]);
 }, 120_000);
 
-function unitSpawner(server: Partial<McpServer>, ports: HostPortAllocator): ContainerSpawner {
+function unitSpawner(
+  server: Partial<McpServer>,
+  ports: HostPortAllocator,
+  existing: ServerContainer[] = [],
+): ContainerSpawner {
   const s = {
     name: 'web',
     image,
@@ -58,7 +68,7 @@ function unitSpawner(server: Partial<McpServer>, ports: HostPortAllocator): Cont
   return new ContainerSpawner({
     runtime: rt,
     server: s,
-    existing: [],
+    existing,
     ports,
     transport: transportOf(s),
     plan: (replica, hostPort) => replicaDesired(stack, s, rt, { replica, hostPort, env: {} }),
@@ -82,6 +92,40 @@ describe('the container spawner', () => {
     for (const id of [1, 2, 3]) await spawner.release(id);
     expect(await managed(UNIT)).toEqual([]);
   }, 120_000);
+
+  it("removes apply's container when its replica is reaped, and only then", async () => {
+    const pipe = {
+      name: 'pipe',
+      image,
+      transport: 'stdio',
+      command: ['stdio'],
+      ready_timeout: '20s',
+    } as McpServer;
+    const stack = { name: UNIT, 'mcp-servers': [pipe], resources: [] } as unknown as Stack;
+    const d = replicaDesired(stack, pipe, rt, { env: {} });
+    const id = await rt.createContainer(d.spec); // what `apply` leaves for a stdio server
+    const existing: ServerContainer = { server: 'pipe', id, name: d.spec.name, transport: 'stdio' };
+    const spawner = unitSpawner(pipe, new HostPortAllocator(await freePort()), [existing]);
+    expect((await spawner.spawn(0)).container).toBe(id.slice(0, 12));
+    await spawner.release(0); // a restart or a shutdown: the container stays for reuse
+    expect(await managed(UNIT)).toEqual([d.spec.name]);
+    expect((await spawner.spawn(0)).container).toBe(id.slice(0, 12));
+    spawner.retire(0); // the autoscaler reaps it
+    await spawner.release(0);
+    expect(await managed(UNIT)).toEqual([]);
+    // The next replica (a cold start) gets a container of its own.
+    await spawner.spawn(1);
+    expect(await managed(UNIT)).toEqual([`gridctl-${UNIT}-pipe-replica-1`]);
+    await spawner.release(1);
+    expect(await managed(UNIT)).toEqual([]);
+    // A container removed since discovery (reaped, or released by the server a reload replaced)
+    // is skipped: the replica starts its own.
+    const later = unitSpawner(pipe, new HostPortAllocator(await freePort()), [existing]);
+    await later.spawn(0);
+    expect(await managed(UNIT)).toEqual([`gridctl-${UNIT}-pipe-replica-0`]);
+    await later.release(0);
+    expect(await managed(UNIT)).toEqual([]);
+  }, 60_000);
 
   it('removes a replica container that fails readiness', async () => {
     const spawner = unitSpawner({ command: ['exit'] }, new HostPortAllocator(await freePort()));

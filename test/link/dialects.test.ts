@@ -106,6 +106,56 @@ describe.each(DIALECTS.map((d) => [d.slug, d] as const))('%s', (_slug, d) => {
   });
 });
 
+// The entry each client is given, as its documentation (or its own CLI) spells it; the source of
+// each is in docs/clients.md. A change here is a change of what users' clients read.
+const U = 'http://localhost:8180/mcp';
+const ENTRIES: Record<string, unknown> = {
+  claude: { command: 'npx', args: ['-y', 'mcp-remote', U, '--allow-http'] },
+  'claude-code': { type: 'http', url: U },
+  'claude-code-project': { type: 'http', url: U },
+  codex: { url: U },
+  copilot: { type: 'http', url: U, tools: ['*'] },
+  cursor: { url: U },
+  windsurf: { serverUrl: U },
+  vscode: { type: 'http', url: U },
+  gemini: { type: 'http', url: U },
+  antigravity: { serverUrl: U },
+  opencode: { type: 'remote', url: U },
+  grok: { url: U },
+  continue: { name: 'gridctl', type: 'streamable-http', url: U },
+  cline: { type: 'streamableHttp', url: U, disabled: false, autoApprove: [] },
+  roo: { type: 'streamable-http', url: U, disabled: false, alwaysAllow: [] },
+  anythingllm: { type: 'streamable', url: U },
+  lmstudio: { url: U },
+  zed: { url: U },
+  goose: { name: 'gridctl', type: 'streamable_http', enabled: true, timeout: 300, uri: U },
+};
+
+describe('entry shapes', () => {
+  it.each(DIALECTS.map((d) => [d.slug, d] as const))('%s gets its documented entry', (slug, d) => {
+    const { ce, ledger } = fixtureHome();
+    link(d, ce, ledger, { port: 8180 });
+    const t = targetOf(d, ce);
+    let at: unknown = parseDoc(readFileSync(t.file, 'utf8'), t.format);
+    for (const k of t.key) at = (at as Record<string, unknown>)[k];
+    const entry =
+      t.container === 'list'
+        ? (at as { name?: string }[]).find((e) => e.name === 'gridctl')
+        : (at as Record<string, unknown>).gridctl;
+    expect(entry).toEqual(ENTRIES[slug]);
+  });
+
+  it('grok follows $GROK_HOME', () => {
+    const { ce, ledger } = fixtureHome();
+    const grokHome = join(ce.home, 'elsewhere');
+    const moved = { ...ce, env: { GROK_HOME: grokHome } };
+    const d = DIALECTS.find((x) => x.slug === 'grok')!;
+    expect(targetOf(d, moved).file).toBe(join(grokHome, 'config.toml'));
+    link(d, moved, ledger, { port: 8180 });
+    expect(readFileSync(join(grokHome, 'config.toml'), 'utf8')).toContain(U);
+  });
+});
+
 describe('the dialect table', () => {
   it('covers exactly the clients a stack file may name under `link:`', async () => {
     const { LINK_CLIENTS } = await import('../../src/config/schema.js');

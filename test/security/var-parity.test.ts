@@ -73,7 +73,7 @@ describe('var parity', () => {
     expect((await runCli(['var', 'get', 'REGION'], { env })).code).toBe(1);
   });
 
-  it("import --from-reference reads the reference's plaintext vault and refuses its encrypted one", async () => {
+  it("import --from-reference reads the reference's plaintext vault; its encrypted one needs a passphrase", async () => {
     const dir = tempDir('varref');
     // As the reference lays it out: its home is $GRIDCTL_HOME/.gridctl, ours $GRIDCTL_HOME.
     const env = { GRIDCTL_HOME: join(dir, 'g') };
@@ -110,8 +110,9 @@ describe('var parity', () => {
     );
     const refused = await runCli(['var', 'import', '--from-reference', enc], { env });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("is the reference's encrypted vault");
-    expect(refused.stderr).toContain('gridctl var export --format env --plain > vars.env');
+    expect(refused.stderr).toContain(
+      "is the reference's encrypted vault: set GRIDCTL_REFERENCE_VAULT_PASSPHRASE",
+    );
     expect(refused.stderr).toContain('[VAULT_REFERENCE_ENCRYPTED]');
 
     writeFileSync(enc, JSON.stringify({ version: 7, variables: [] }));

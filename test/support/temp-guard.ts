@@ -25,9 +25,12 @@ function removeAbandoned(root: string): void {
 }
 
 export default function setup(): () => void {
+  // Each vitest project runs the global setup; the run keeps the first one's folder.
+  if (process.env.GRIDCTL_TEST_RUN_DIR) return () => {};
   removeAbandoned(tmpdir());
   const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
   process.env.TMPDIR = dir;
+  process.env.GRIDCTL_TEST_RUN_DIR = dir;
   return () => {
     const left = readdirSync(dir).filter((name) => !CACHES.some((c) => c.test(name)));
     rmSync(dir, { recursive: true, force: true });

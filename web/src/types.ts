@@ -1,28 +1,13 @@
-// Shapes the UI reads from the API and the event stream (see src/api/types.ts and src/api/events.ts).
+// Shapes the UI reads from the API and the event stream. Those the server side defines are imported
+// from it (type-only: nothing of src/ reaches the bundle), so the two cannot drift apart.
 
-export type ServerState =
-  | 'starting'
-  | 'healthy'
-  | 'unhealthy'
-  | 'degraded'
-  | 'failed'
-  | 'needs auth'
-  | 'stopped';
-
-export interface ServerRow {
-  name: string;
-  kind: string;
-  transport: string;
-  /** The protocol era the server speaks once connected. */
-  era?: 'handshake' | 'stateless';
-  state: ServerState;
-  reason?: string;
-  /** The last lines the server wrote to stderr before it failed. */
-  stderr?: string[];
-  tools: number;
-  restarts: number;
-  pid?: number;
-}
+export type { PlanBody as Plan } from '../../src/api/stack-edit.js';
+export type { ServerState, ServerStatusRow as ServerRow } from '../../src/api/types.js';
+export type { SessionRow } from '../../src/api/view.js';
+export type { DiffItem } from '../../src/config/diff.js';
+export type { Issue } from '../../src/config/issues.js';
+export type { LogEntry } from '../../src/logging/logger.js';
+export type { TraceSpan, TraceSummary } from '../../src/observability/trace-ring.js';
 
 export interface Tool {
   name: string;
@@ -35,82 +20,10 @@ export interface Tool {
   annotations?: Record<string, unknown>;
 }
 
-export interface SessionRow {
-  id: string;
-  client?: string;
-  transport: string;
-  /** The id client scope and rate limits key on ("" = anonymous). */
-  accessId?: string;
-  scope?: { access: 'all' | 'none' | 'some'; profile?: string; servers?: string[]; tools?: string[] };
-}
-
-export interface LogEntry {
-  time: string;
-  level: 'debug' | 'info' | 'warn' | 'error';
-  msg: string;
-  server?: string;
-  component?: string;
-  [field: string]: unknown;
-}
-
 export interface Hello {
   stack: string;
   version: string;
   pid: number;
   started_at: string;
   stackless: boolean;
-}
-
-export interface Issue {
-  severity: 'error' | 'warning' | 'info';
-  code: string;
-  field: string;
-  message: string;
-  hint?: string;
-  file?: string;
-  line?: number;
-  column?: number;
-}
-
-export interface DiffItem {
-  action: 'add' | 'change' | 'remove';
-  kind: string;
-  name: string;
-  details: string[];
-}
-
-export interface Plan {
-  ok: boolean;
-  issues: Issue[];
-  diff: {
-    items: DiffItem[];
-    summary: { add: number; change: number; remove: number };
-    hasChanges: boolean;
-  } | null;
-  nameChange?: { from: string; to: string };
-}
-
-/** GET /api/traces entries and the event stream's `trace` events (src/observability/trace-ring.ts). */
-export interface TraceSummary {
-  traceId: string;
-  name: string;
-  startedAt: string;
-  durationMs: number;
-  spans: number;
-  error: boolean;
-  servers: string[];
-  tools: string[];
-  client?: string;
-  remoteParent: boolean;
-}
-
-export interface TraceSpan {
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: string;
-  start: number;
-  durationMs: number;
-  error?: string;
-  attributes: Record<string, unknown>;
 }

@@ -5,16 +5,19 @@
 // tasks/update and tasks/cancel (and, for handshake-era sessions, tasks/result and tasks/list)
 // carry it back; the gateway checks it, sends the server its own id and puts ours back in the
 // answer. A taskId that is not ours, was altered or belongs to another client is an unknown task.
+// A 2025 upstream's tasks/list names every task of its (shared) upstream session, so the gateway
+// also remembers which client each task was created for and lists only that client's own.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { rpcError } from '../../errors/catalogue.js';
 import type { RpcError } from '../../protocol/jsonrpc.js';
+import { STATELESS_TASK_METHODS } from '../../protocol/mcp-headers.js';
 
 type Obj = Record<string, unknown>;
 
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
 /** The extension's methods on the stateless surface (tasks/result and tasks/list are gone there). */
-export const MODERN_TASK_METHODS = new Set(['tasks/get', 'tasks/update', 'tasks/cancel']);
+export const MODERN_TASK_METHODS = STATELESS_TASK_METHODS;
 
 /** Methods that name one task by `params.taskId`, in either era. */
 export const TASK_ID_METHODS = new Set(['tasks/get', 'tasks/update', 'tasks/cancel', 'tasks/result']);
@@ -31,8 +34,34 @@ interface TaskRef {
   p: string;
 }
 
+/** How long an owner is remembered for a task that states no TTL, and how many are remembered. */
+const DEFAULT_OWNER_TTL_MS = 24 * 3600_000;
+const MAX_OWNERS = 10_000;
+
 export class TaskIds {
   private readonly key = randomBytes(32);
+  /** `server\0taskId` → the principal it was created for, until the task's TTL ends. */
+  private readonly owners = new Map<string, { p: string; until: number }>();
+
+  /** Our taskId for a task just created for `principal`, who alone will see it in tasks/list. */
+  issue(server: string, taskId: string, principal: string, ttlMs?: number): string {
+    const now = Date.now();
+    const key = `${server}\0${taskId}`;
+    this.owners.delete(key);
+    this.owners.set(key, { p: principal, until: now + (ttlMs ?? DEFAULT_OWNER_TTL_MS) });
+    // Oldest first (insertion order): drop the expired and, past the cap, the oldest.
+    for (const [k, o] of this.owners) {
+      if (o.until > now && this.owners.size <= MAX_OWNERS) break;
+      this.owners.delete(k);
+    }
+    return this.wrap(server, taskId, principal);
+  }
+
+  /** Whether `server`'s task was created through this gateway for `principal` (and is not expired). */
+  ownedBy(server: string, taskId: string, principal: string): boolean {
+    const o = this.owners.get(`${server}\0${taskId}`);
+    return !!o && o.p === principal && o.until > Date.now();
+  }
 
   /** Our taskId for the server's `taskId`, bound to the principal that created the task. */
   wrap(server: string, taskId: string, principal: string): string {
@@ -108,6 +137,13 @@ export function wrapTaskIds(result: Obj, wrap: (taskId: string) => string): Obj 
     };
   }
   return out;
+}
+
+/** The TTL a CreateTaskResult states (2026 `ttlMs`, 2025 `task.ttl`), in ms. */
+export function taskTtlMs(result: Obj): number | undefined {
+  const nested = result.task as Obj | undefined;
+  const ttl = typeof result.ttlMs === 'number' ? result.ttlMs : nested?.ttl;
+  return typeof ttl === 'number' && ttl > 0 ? ttl : undefined;
 }
 
 /** Whether a tools/call result created a task (2026: resultType task; 2025: a nested `task`). */

@@ -43,7 +43,9 @@ export { isVaultError, VaultError, type VaultErrorCode } from './errors.js';
 export { assertKey, assertSetName, isValidKey } from './names.js';
 export { MIN_REDACT_LENGTH, REDACTED, redactor } from './redact.js';
 export {
+  isReferenceEncrypted,
   parseReferenceVault,
+  REFERENCE_PASSPHRASE_ENV,
   type ReferenceVariable,
   referenceVaultDir,
   referenceVaultFile,
