@@ -4,12 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackLabels } from '../../src/runtime/index.js';
 import type { WorkloadRuntime } from '../../src/runtime/types.js';
 import { ContainerAttachUpstream, type ContainerStdioHandle } from '../../src/upstream/container-attach.js';
 import { engine, sdkFixtureImage } from '../runtime/images.js';
+import { waitFor } from '../support/wait.js';
 import { upstreamContract } from './contract.js';
+import { INIT, recorder } from './recorder.js';
 import { directClient, fixtureShape } from './targets.js';
 
 const STACK = `attach${process.pid}`;
@@ -75,4 +77,23 @@ upstreamContract({
   // The same bundled file the image runs, run locally: an SDK client cannot attach to a container.
   direct: () =>
     directClient(new StdioClientTransport({ command: process.execPath, args: [bundle], stderr: 'ignore' })),
+});
+
+describe('ContainerAttachUpstream specifics', () => {
+  // The attach analogue of "close() leaves no process": detaching ends the server in its container.
+  it('close() detaches and the container exits cleanly', async () => {
+    const container = freshContainer();
+    const client = new ContainerAttachUpstream('fixture', { container });
+    await client.connect(recorder(), INIT);
+    expect((await rt.inspectContainer(container.id))?.state).toBe('running');
+    await client.close();
+    const c = await waitFor(
+      async () => {
+        const c = await rt.inspectContainer(container.id);
+        return c?.state === 'exited' ? c : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the container to exit after detach' },
+    );
+    expect(c.exitCode).toBe(0);
+  });
 });
