@@ -1,6 +1,20 @@
 // The 2026-07-28 Streamable HTTP header mirror, both directions: the Base64 sentinel for values
 // that are not plain ASCII, and the `x-mcp-header` annotations that name arguments to mirror.
 
+/** Task methods of the stateless era; each names its task by `params.taskId`. */
+export const STATELESS_TASK_METHODS: ReadonlySet<string> = new Set([
+  'tasks/get',
+  'tasks/update',
+  'tasks/cancel',
+]);
+
+/** The params field the Mcp-Name header mirrors for a method, or undefined when it has none. */
+export function mcpNameField(method: string): 'name' | 'uri' | 'taskId' | undefined {
+  if (method === 'tools/call' || method === 'prompts/get') return 'name';
+  if (method === 'resources/read') return 'uri';
+  return STATELESS_TASK_METHODS.has(method) ? 'taskId' : undefined;
+}
+
 /** The Base64 sentinel of header values that are not plain ASCII: `=?base64?...?=`. */
 const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 /** Visible ASCII, space and tab (RFC 9110 field values). */

@@ -3,7 +3,7 @@
 // session. Uses the global fetch (undici) so connections are kept alive between calls.
 
 import { ErrorCode, type JsonRpcMessage } from '../protocol/jsonrpc.js';
-import { encodeHeaderValue, headerParams } from '../protocol/mcp-headers.js';
+import { encodeHeaderValue, headerParams, mcpNameField } from '../protocol/mcp-headers.js';
 import { fetchUpstream, httpError, isEventStream, traceHeaders } from './http-common.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
 import { SessionClient } from './session-client.js';
@@ -115,14 +115,8 @@ export class StreamableHttpUpstream extends SessionClient implements UpstreamCli
     if (!this.session?.modern || !('method' in msg)) return {};
     const h: Record<string, string> = { 'mcp-method': msg.method };
     const p = (msg.params ?? {}) as Record<string, unknown>;
-    const name =
-      msg.method === 'resources/read'
-        ? p.uri
-        : msg.method === 'tools/call' || msg.method === 'prompts/get'
-          ? p.name
-          : msg.method.startsWith('tasks/')
-            ? p.taskId
-            : undefined;
+    const field = mcpNameField(msg.method);
+    const name = field === undefined ? undefined : p[field];
     if (typeof name === 'string') h['mcp-name'] = encodeHeaderValue(name);
     if (msg.method === 'tools/call' && typeof p.name === 'string') {
       for (const [header, path] of this.headerParams.get(p.name) ?? []) {

@@ -4,7 +4,7 @@
 // then serves the request through the same dispatch (and call pipeline) as a session request.
 import { rpcError } from '../../errors/catalogue.js';
 import type { JsonRpcId, JsonRpcRequest, RpcError } from '../../protocol/jsonrpc.js';
-import { decodeHeaderValue, headerParams } from '../../protocol/mcp-headers.js';
+import { decodeHeaderValue, headerParams, mcpNameField } from '../../protocol/mcp-headers.js';
 import { STATELESS_VERSIONS } from '../../protocol/versions.js';
 import { MODERN_TASK_METHODS } from './tasks.js';
 
@@ -175,14 +175,7 @@ export function validateModern(
   if (hm.trim() !== msg.method) {
     return mismatch(`Mcp-Method header "${hm.trim()}" does not match body method "${msg.method}"`);
   }
-  const nameField =
-    msg.method === 'tools/call' || msg.method === 'prompts/get'
-      ? 'name'
-      : msg.method === 'resources/read'
-        ? 'uri'
-        : MODERN_TASK_METHODS.has(msg.method)
-          ? 'taskId'
-          : undefined;
+  const nameField = mcpNameField(msg.method);
   if (nameField) {
     const raw = header(headers, 'mcp-name');
     if (raw === undefined) return mismatch(`the Mcp-Name header is required for ${msg.method}`);

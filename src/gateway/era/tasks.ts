@@ -10,13 +10,14 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { rpcError } from '../../errors/catalogue.js';
 import type { RpcError } from '../../protocol/jsonrpc.js';
+import { STATELESS_TASK_METHODS } from '../../protocol/mcp-headers.js';
 
 type Obj = Record<string, unknown>;
 
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
 /** The extension's methods on the stateless surface (tasks/result and tasks/list are gone there). */
-export const MODERN_TASK_METHODS = new Set(['tasks/get', 'tasks/update', 'tasks/cancel']);
+export const MODERN_TASK_METHODS = STATELESS_TASK_METHODS;
 
 /** Methods that name one task by `params.taskId`, in either era. */
 export const TASK_ID_METHODS = new Set(['tasks/get', 'tasks/update', 'tasks/cancel', 'tasks/result']);
