@@ -18,6 +18,7 @@ import {
   type PathId,
   type Running,
   type Session,
+  type StartOptions,
   startPath,
   Unavailable,
   type UpstreamSpec,
@@ -133,12 +134,13 @@ async function withPath<T>(
   path: PathId,
   upstreams: UpstreamSpec[],
   body: (r: Running) => Promise<T>,
+  startOpts: Omit<StartOptions, 'workDir'> = {},
 ): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
   const known = ctx.unavailable.get(path);
   if (known) return { ok: false, reason: known };
   let running: Running;
   try {
-    running = await startPath(path, upstreams, { workDir: ctx.cfg.workDir });
+    running = await startPath(path, upstreams, { ...startOpts, workDir: ctx.cfg.workDir });
   } catch (err) {
     const reason = reasonOf(err);
     // A path that cannot start at all (e.g. gridctl not built yet) is skipped from then on.
@@ -798,38 +800,48 @@ export async function scaleScenario(ctx: Ctx): Promise<Scenario[]> {
       continue;
     }
     ctx.log(`scale: ${path} at ${sc.sessions.join(', ')} sessions`);
-    const res = await withPath(ctx, path, [upstream], async (running) => {
-      const out = new Map<number, LoadgenResult | string>();
-      for (const n of sc.sessions) {
-        if (path === 'supergateway' && n > cfg.idleSessionsPerProcessPeer) {
-          out.set(
-            n,
-            `not run above ${cfg.idleSessionsPerProcessPeer} sessions: it spawns one upstream process per session`,
-          );
-          continue;
+    const res = await withPath(
+      ctx,
+      path,
+      [upstream],
+      async (running) => {
+        const out = new Map<number, LoadgenResult | string>();
+        for (const n of sc.sessions) {
+          if (path === 'supergateway' && n > cfg.idleSessionsPerProcessPeer) {
+            out.set(
+              n,
+              `not run above ${cfg.idleSessionsPerProcessPeer} sessions: it spawns one upstream process per session`,
+            );
+            continue;
+          }
+          try {
+            const r = await runLoadgen({
+              url: running.mcpUrl!,
+              toolName: running.toolName(upstream.name, 'echo'),
+              sessions: n,
+              workers: sc.workers,
+              durationMs: sc.durationMs,
+              warmupPerSession: warmupPer(n),
+              ...(running.proc ? { gatewayPid: running.proc.pid } : {}),
+            });
+            ctx.log(
+              `  ${path} ${n} sessions: ${Math.round(r.callsPerSec)} calls/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, gateway CPU ${r.gatewayCpuUs?.toFixed(0) ?? '—'} µs/call, ${r.errors} errors`,
+            );
+            out.set(n, r);
+          } catch (err) {
+            ctx.errors.push(`${path} (scale ${n}): ${reasonOf(err)}`);
+            ctx.log(`  ${path} ${n} sessions: failed: ${reasonOf(err)}`);
+            out.set(n, reasonOf(err));
+          }
         }
-        try {
-          const r = await runLoadgen({
-            url: running.mcpUrl!,
-            toolName: running.toolName(upstream.name, 'echo'),
-            sessions: n,
-            workers: sc.workers,
-            durationMs: sc.durationMs,
-            warmupPerSession: warmupPer(n),
-            ...(running.proc ? { gatewayPid: running.proc.pid } : {}),
-          });
-          ctx.log(
-            `  ${path} ${n} sessions: ${Math.round(r.callsPerSec)} calls/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, gateway CPU ${r.gatewayCpuUs?.toFixed(0) ?? '—'} µs/call, ${r.errors} errors`,
-          );
-          out.set(n, r);
-        } catch (err) {
-          ctx.errors.push(`${path} (scale ${n}): ${reasonOf(err)}`);
-          ctx.log(`  ${path} ${n} sessions: failed: ${reasonOf(err)}`);
-          out.set(n, reasonOf(err));
-        }
-      }
-      return out;
-    });
+        return out;
+        // gridctl evicts the least recently used idle session past gateway.max_sessions (default
+        // 1000): the top step's sessions must all fit, or its warm-up finds some evicted.
+      },
+      path === 'gridctl'
+        ? { gatewayYaml: [`  max_sessions: ${Math.max(1000, 2 * Math.max(...sc.sessions))}`] }
+        : {},
+    );
     for (const n of sc.sessions) {
       const rows = perStep.get(n)!;
       const r = res.ok ? res.value.get(n) : res.reason;
@@ -845,7 +857,7 @@ export async function scaleScenario(ctx: Ctx): Promise<Scenario[]> {
       }
     }
   }
-  const how = `tools/call echo on server-everything, driven by ${sc.workers} load-generator processes (bench/lib/loadgen.ts: undici over keep-alive HTTP, one connection per session, initialize + notifications/initialized, then a closed loop; every answer checked against the expected echo) for ${sc.durationMs} ms after ${sc.warmupCalls} warm-up calls (at least 2 per session). One path at a time. Gateway CPU/call: CPU of all the proxy's threads (/proc schedstat) over the measured window ÷ calls; upstream = the processes it spawned; generator = the worker processes. On a 2-core machine the generator shares the cores with the proxy, so calls/s is a floor on what the proxy can carry; CPU/call is the steadier figure.`;
+  const how = `tools/call echo on server-everything, driven by ${sc.workers} load-generator processes (bench/lib/loadgen.ts: undici over keep-alive HTTP, one connection per session, initialize + notifications/initialized, then a closed loop; every answer checked against the expected echo) for ${sc.durationMs} ms after ${sc.warmupCalls} warm-up calls (at least 2 per session). One path at a time; gridctl with gateway.max_sessions raised above the top step (its default, 1000, evicts idle sessions). Gateway CPU/call: CPU of all the proxy's threads (/proc schedstat) over the measured window ÷ calls; upstream = the processes it spawned; generator = the worker processes. On a 2-core machine the generator shares the cores with the proxy, so calls/s is a floor on what the proxy can carry; CPU/call is the steadier figure.`;
   const scenarios: Scenario[] = sc.sessions.map((n) => ({
     id: `scale-c${n}`,
     title: `Scaling: tools/call echo at ${n} sessions (multi-process load generator)`,
