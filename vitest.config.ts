@@ -10,6 +10,7 @@ const ALONE = [
   'test/oauth/upstream-login.test.ts',
   'test/lifecycle/container*.test.ts',
   'test/runtime/**/*.test.ts',
+  'test/upstream/container-attach.test.ts',
   'test/bench/**/*.test.ts',
   'test/lifecycle/soak.test.ts',
   'test/lifecycle/replicas.test.ts',

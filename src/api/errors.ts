@@ -1,20 +1,14 @@
 // One JSON error shape for every API route: {"error": {"code": "...", "message": "..."}}.
-// Codes are stable strings; the HTTP status is derived from the code in one table.
+// Codes are stable strings; the HTTP status comes with the code from the catalogue (src/errors/api.ts).
 import type { ServerResponse } from 'node:http';
+import { API_ERRORS, type ApiErrorCode } from '../errors/api.js';
 
-export const ApiErrorStatus = {
-  not_found: 404,
-  method_not_allowed: 405,
-  bad_request: 400,
-  conflict: 409,
-  unauthorized: 401,
-  forbidden: 403,
-  no_stack: 503,
-  reload_failed: 400,
-  internal: 500,
-} as const;
+/** The HTTP status of each code (src/errors/api.ts). */
+export const ApiErrorStatus = Object.fromEntries(
+  Object.entries(API_ERRORS).map(([code, e]) => [code, e.http]),
+) as { readonly [C in ApiErrorCode]: (typeof API_ERRORS)[C]['http'] };
 
-export type ApiErrorCode = keyof typeof ApiErrorStatus;
+export type { ApiErrorCode };
 
 export class ApiError extends Error {
   constructor(

@@ -22,7 +22,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestGuard } from '../gateway/origin.js';
 import type { LogEntry, Logger } from '../logging/logger.js';
-import { redactorOf, sendJson } from './errors.js';
+import { ApiErrorStatus, redactorOf, sendJson } from './errors.js';
 import { appliedStack } from './stack-edit.js';
 import type { StackView } from './view.js';
 
@@ -58,7 +58,7 @@ export class EventHub {
     // A rebound DNS name must not read the stream (the MCP routes apply the same rule).
     const guard = new RequestGuard(appliedStack(this.view)?.gateway?.allowed_hosts ?? []);
     if (!guard.hostAllowed(req.headers.host)) {
-      sendJson(res, 403, {
+      sendJson(res, ApiErrorStatus.forbidden, {
         error: { code: 'forbidden', message: `host ${req.headers.host} is not allowed` },
       });
       return;

@@ -7,6 +7,7 @@
 // Changes refuse foreign browser origins and non-loopback Host names (DNS rebinding) unless listed,
 // and POST wants a JSON body, so a web page cannot approve a rug-pull behind the user's back.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PIN_ERRORS } from '../errors/pins.js';
 import { RequestGuard } from '../gateway/origin.js';
 import {
   type ApproveResult,
@@ -16,7 +17,7 @@ import {
   type ServerPinReport,
 } from '../security/pins/index.js';
 import { readJsonObject } from './body.js';
-import { ApiError, type ApiErrorCode, sendJson } from './errors.js';
+import { ApiError, sendJson } from './errors.js';
 
 export interface PinsView {
   report(): PinsReport;
@@ -33,14 +34,6 @@ type Route = [
   handler: (req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => Promise<void> | void,
 ];
 
-const PIN_ERRORS: Record<PinError['code'], ApiErrorCode> = {
-  unknown_server: 'not_found',
-  nothing_to_approve: 'conflict',
-  hash_mismatch: 'conflict',
-  disabled: 'conflict',
-  file: 'internal',
-};
-
 /** Adapts the pin manager and the gateway (which must re-read what is withheld) to the API. */
 export function pinsView(
   pins: PinManager,
@@ -51,7 +44,7 @@ export function pinsView(
     try {
       return fn();
     } catch (err) {
-      if (err instanceof PinError) throw new ApiError(PIN_ERRORS[err.code], err.message);
+      if (err instanceof PinError) throw new ApiError(PIN_ERRORS[err.code].api, err.message);
       throw err;
     }
   };

@@ -37,7 +37,7 @@ import { diffStacks, type StackDiff } from '../config/diff.js';
 import { type Issue, loadStack, type Stack } from '../config/index.js';
 import { RequestGuard } from '../gateway/origin.js';
 import { readJsonObject } from './body.js';
-import { ApiError, sendJson } from './errors.js';
+import { ApiError, ApiErrorStatus, sendJson } from './errors.js';
 import type { StackView } from './view.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -156,7 +156,7 @@ export function stackEditRoutes(view: StackView, home: string | undefined): Rout
         checkWrite(req, allowedHosts());
       } catch (err) {
         if (err instanceof Forbidden) {
-          sendJson(res, 403, { error: { code: 'forbidden', message: err.message } });
+          sendJson(res, ApiErrorStatus.forbidden, { error: { code: 'forbidden', message: err.message } });
           return;
         }
         throw err;
@@ -198,7 +198,7 @@ export function stackEditRoutes(view: StackView, home: string | undefined): Rout
         const run = applying.then(async () => {
           const current = readFileSync(file, 'utf8');
           if (sha256(current) !== body.hash) {
-            sendJson(res, 409, {
+            sendJson(res, ApiErrorStatus.stack_modified, {
               error: {
                 code: 'stack_modified',
                 message: `${file} changed on disk since it was read; reload it`,
@@ -208,7 +208,7 @@ export function stackEditRoutes(view: StackView, home: string | undefined): Rout
           }
           const plan = await planText(text, file, appliedStack(view));
           if (!plan.ok) {
-            sendJson(res, 422, {
+            sendJson(res, ApiErrorStatus.invalid_stack, {
               error: { code: 'invalid_stack', message: 'the edited stack is not valid' },
               plan,
             });
@@ -274,7 +274,7 @@ export function stackEditRoutes(view: StackView, home: string | undefined): Rout
           throw new ApiError('conflict', `a saved stack '${name}' already exists`);
         const loaded = await loadText(text, file);
         if (!loaded.ok) {
-          sendJson(res, 422, {
+          sendJson(res, ApiErrorStatus.invalid_stack, {
             error: { code: 'invalid_stack', message: 'the stack is not valid' },
             issues: loaded.issues,
           });

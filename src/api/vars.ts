@@ -31,7 +31,7 @@ import {
   type Vault,
   vaultFile,
 } from '../security/vault/index.js';
-import { ApiError, sendJson, sendRevealed } from './errors.js';
+import { ApiError, ApiErrorStatus, sendJson, sendRevealed } from './errors.js';
 import { appliedStack, checkWrite, readBody } from './stack-edit.js';
 import type { StackView } from './view.js';
 
@@ -131,7 +131,9 @@ export function varRoutes(o: VarRoutesOptions): Route[] {
         await fn(req, res, url, params);
       } catch (err) {
         if (err instanceof Locked) {
-          sendJson(res, 423, { error: { code: 'vault_locked', message: err.message } });
+          sendJson(res, ApiErrorStatus.vault_locked, {
+            error: { code: 'vault_locked', message: err.message },
+          });
           return;
         }
         if (isVaultError(err, 'VAULT_INVALID_KEY') || isVaultError(err, 'VAULT_INVALID_SET'))
@@ -147,7 +149,7 @@ export function varRoutes(o: VarRoutesOptions): Route[] {
       return true;
     } catch (err) {
       if (err instanceof ApiError && err.constructor !== ApiError) {
-        sendJson(res, 403, { error: { code: 'forbidden', message: err.message } });
+        sendJson(res, ApiErrorStatus.forbidden, { error: { code: 'forbidden', message: err.message } });
         return false;
       }
       throw err;

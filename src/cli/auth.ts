@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { parseDuration } from '../config/index.js';
 import { beginLogin, logout, oauthServers, stackOf, waitAuthorized } from '../controller/oauth-client.js';
+import { coded } from '../errors/coded.js';
 import type { CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 import { table } from './render.js';
@@ -78,7 +79,8 @@ export const registerAuth: CommandRegistrar = (program, ctx) => {
             .filter((s) => !server || s.server === server)
             .map((s) => ({ stack: state.stack_name, ...s })),
         );
-        if (server && rows.length === 0) throw new Error(`no running stack has an oauth server '${server}'`);
+        if (server && rows.length === 0)
+          throw coded('OAUTH_SERVER_UNKNOWN', `no running stack has an oauth server '${server}'`);
         if (opts.json) ctx.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         else if (rows.length === 0) ctx.stdout.write('No server uses auth: {type: oauth}.\n');
         else

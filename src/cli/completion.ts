@@ -2,6 +2,7 @@
 // so a new command or flag completes without anyone editing a script. Client names complete after
 // link, unlink and import; other arguments fall back to file names.
 import type { Command } from 'commander';
+import { internal } from '../errors/coded.js';
 import { CLIENT_SLUGS } from '../link/dialects.js';
 import type { CommandRegistrar } from './context.js';
 
@@ -115,7 +116,7 @@ export const registerCompletion: CommandRegistrar = (program, ctx) => {
         ctx.exitCode = 1;
         return;
       }
-      if (!ctx.wholeProgram) throw new Error('completion needs the program from main()');
+      if (!ctx.wholeProgram) throw internal('completion needs the program from main()');
       ctx.stdout.write(make(tree(await ctx.wholeProgram())));
     });
 };

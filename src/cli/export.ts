@@ -10,6 +10,7 @@ import { diffStacks } from '../config/diff.js';
 import type { Stack } from '../config/index.js';
 import { loadForRun } from '../controller/secrets.js';
 import { runningTarget } from '../controller/targets.js';
+import { coded } from '../errors/coded.js';
 import type { CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
 
@@ -31,7 +32,8 @@ export const registerExport: CommandRegistrar = (program, ctx) => {
         const state = await runningTarget(paths, target, ctx.cwd);
         const applied = state.applied_spec as Stack | undefined;
         if (!applied)
-          throw new Error(
+          throw coded(
+            'STACK_NO_APPLIED_SPEC',
             `stack '${state.stack_name}' recorded no applied spec; re-apply it with this gridctl`,
           );
         let text: string | undefined;

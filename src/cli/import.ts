@@ -2,6 +2,7 @@
 // file, with plaintext secrets moved into the variable store. The work is in src/link/import.ts.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { coded } from '../errors/coded.js';
 import { CLIENT_SLUGS, clientEnv, DIALECTS, detected, resolveClient } from '../link/dialects.js';
 import { lineDiff } from '../link/diff.js';
 import { LinkError } from '../link/errors.js';
@@ -48,7 +49,7 @@ export const registerImport: CommandRegistrar = (program, ctx) => {
       const ce = clientEnv(ctx.env, ctx.cwd);
       const stackFile = resolve(ctx.cwd, flags.file);
       try {
-        if (!client && !flags.all) throw new Error('name a client to import from, or pass --all');
+        if (!client && !flags.all) throw coded('CLI_USAGE', 'name a client to import from, or pass --all');
         const clients = client ? [resolveClient(client)] : DIALECTS.filter((d) => detected(d, ce));
         const ledger = Ledger.open(paths.root);
         const found: Found[] = [];
@@ -161,7 +162,8 @@ async function openStore(root: string, env: NodeJS.ProcessEnv) {
     return await openVault({ root, env });
   } catch (err) {
     if (isVaultError(err, 'VAULT_LOCKED')) {
-      throw new Error(
+      throw coded(
+        'VAULT_LOCKED',
         `the variable store is locked: set ${PASSPHRASE_ENV} to move secrets into it, or pass --no-vault to keep them in the stack file`,
       );
     }

@@ -2,6 +2,7 @@
 // files. The work is in src/link; this file parses flags and prints outcomes.
 
 import { runningStates } from '../controller/targets.js';
+import { coded } from '../errors/coded.js';
 import {
   CLIENT_SLUGS,
   type ClientEnv,
@@ -119,7 +120,7 @@ function gatewayAt(
   if (flags.port !== undefined) {
     const port = Number(flags.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new Error(`--port ${flags.port}: use a whole number from 1 to 65535`);
+      throw coded('CLI_USAGE', `--port ${flags.port}: use a whole number from 1 to 65535`);
     }
     return { port, host: 'localhost' };
   }

@@ -1,6 +1,7 @@
 // `gridctl reload [NAME|FILE]`: apply the stack file's current content to its running gateway.
 import type { ReloadResult } from '../controller/reloader.js';
 import { apiUrl, authHeaders, runningStates, stackNameFrom, TargetError } from '../controller/targets.js';
+import { coded } from '../errors/coded.js';
 import type { DaemonState } from '../state/state-file.js';
 import type { CliContext, CommandRegistrar } from './context.js';
 import { fail, homeFor, withHome } from './options.js';
@@ -42,7 +43,8 @@ export async function reloadOne(state: DaemonState): Promise<ReloadResult> {
     signal: AbortSignal.timeout(120_000),
   });
   const body = (await res.json()) as ReloadResult | { error: { message: string } };
-  if ('error' in body) throw new Error(`reload of '${state.stack_name}': ${body.error.message}`);
+  if ('error' in body)
+    throw coded('STACK_RELOAD_FAILED', `reload of '${state.stack_name}': ${body.error.message}`);
   return body;
 }
 

@@ -1,4 +1,5 @@
 // Go-style durations ("1m30s", "500ms", "2h"), the form the reference design uses for every timeout.
+import { coded } from '../errors/coded.js';
 
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
@@ -26,7 +27,7 @@ export function parseDuration(s: string): number {
     if (rest[0] === '-') sign = -1;
     rest = rest.slice(1);
   }
-  if (rest === '') throw new Error(`invalid duration "${s}"`);
+  if (rest === '') throw coded('INVALID_FORMAT', `invalid duration "${s}"`);
   PART.lastIndex = 0;
   let total = 0;
   let consumed = 0;
@@ -34,7 +35,8 @@ export function parseDuration(s: string): number {
     total += Number(m[1]) * (UNIT_MS[m[2]!] ?? Number.NaN);
     consumed = PART.lastIndex;
   }
-  if (consumed !== rest.length || Number.isNaN(total)) throw new Error(`invalid duration "${s}"`);
+  if (consumed !== rest.length || Number.isNaN(total))
+    throw coded('INVALID_FORMAT', `invalid duration "${s}"`);
   return sign * total;
 }
 

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { coded } from '../errors/coded.js';
 import { pidAlive } from '../state/state-file.js';
 
 export interface ForkOptions {
@@ -21,7 +22,7 @@ export function forkDaemon(opts: ForkOptions): number {
   const fd = openSync(opts.logFile, 'a', 0o600);
   try {
     const entry = process.argv[1];
-    if (!entry) throw new Error('cannot find the gridctl entry point to fork');
+    if (!entry) throw coded('DAEMON_START_FAILED', 'cannot find the gridctl entry point to fork');
     const child = spawn(process.execPath, [...process.execArgv, entry, ...opts.args], {
       detached: true, // new session: survives the terminal that ran `apply`
       stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', fd, fd],
@@ -30,7 +31,7 @@ export function forkDaemon(opts: ForkOptions): number {
     child.stdin?.on('error', () => {}); // a child that died at once: its exit is reported instead
     child.stdin?.end(opts.stdin);
     child.unref();
-    if (child.pid === undefined) throw new Error('failed to start the gridctl daemon');
+    if (child.pid === undefined) throw coded('DAEMON_START_FAILED', 'failed to start the gridctl daemon');
     return child.pid;
   } finally {
     closeSync(fd);

@@ -1,6 +1,7 @@
 // Stopping a stack: SIGTERM to the daemon (it stops its own children), SIGKILL after a grace period,
 // then the recorded child process groups are reaped in case the daemon could not stop them.
 
+import { coded } from '../errors/coded.js';
 import { acquireLock } from '../state/lock.js';
 import type { HomePaths } from '../state/paths.js';
 import { pidAlive, readState, removeState } from '../state/state-file.js';
@@ -21,7 +22,8 @@ export async function destroyStack(
     const read = readState(paths, name);
     if (read.kind === 'missing') return { kind: 'not-running' };
     if (read.kind === 'newer') {
-      throw new Error(
+      throw coded(
+        'STATE_NEWER',
         `${read.file} was written by a newer gridctl (schema ${read.version}); use that version`,
       );
     }

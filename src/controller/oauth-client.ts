@@ -1,5 +1,7 @@
 // The CLI's side of `gridctl auth`: finds the running stack that has an oauth server, and drives its
 // daemon's /api/oauth routes (src/oauth/routes.ts). No token ever comes back from them.
+
+import { coded } from '../errors/coded.js';
 import type { OAuthServerView } from '../oauth/routes.js';
 import type { HomePaths } from '../state/paths.js';
 import type { DaemonState } from '../state/state-file.js';
@@ -50,7 +52,8 @@ async function call<T>(state: DaemonState, method: string, path: string): Promis
     signal: AbortSignal.timeout(30_000),
   });
   const body = (await res.json()) as T | { error: { code: string; message: string } };
-  if (body && typeof body === 'object' && 'error' in body) throw new Error(body.error.message);
+  if (body && typeof body === 'object' && 'error' in body)
+    throw coded('DAEMON_REQUEST_FAILED', body.error.message);
   return body as T;
 }
 

@@ -1,6 +1,8 @@
 // Host ports for HTTP container replicas the daemon spawns. A port is claimed synchronously before
 // the (async) probe, so concurrent scale-ups never get the same one; ports of the stack's existing
 // containers are reserved up front, and a port something else holds is skipped.
+
+import { coded } from '../errors/coded.js';
 import { probePort } from './ports.js';
 
 export class HostPortAllocator {
@@ -23,7 +25,7 @@ export class HostPortAllocator {
       if ((await probePort(this.host, port)).free) return port;
       this.taken.delete(port);
     }
-    throw new Error(`no free host port on ${this.host} from ${this.base} up`);
+    throw coded('PORT_EXHAUSTED', `no free host port on ${this.host} from ${this.base} up`);
   }
 
   free(port: number): void {

@@ -7,6 +7,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { diffStacks } from '../config/diff.js';
 import { type LoadResult, type McpServer, type Stack, serverKind } from '../config/index.js';
+import { coded } from '../errors/coded.js';
 import type { CallPolicies } from '../gateway/pipeline/pipeline.js';
 import type { AutoscalePolicy } from '../gateway/types.js';
 import type { Logger } from '../logging/logger.js';
@@ -152,7 +153,8 @@ export class Reloader {
     let containerError: string | undefined;
     if (touchesContainers) {
       try {
-        if (!this.opts.containers) throw new Error('this gateway cannot manage containers');
+        if (!this.opts.containers)
+          throw coded('CONTAINERS_UNAVAILABLE', 'this gateway cannot manage containers');
         containers = await this.opts.containers.refresh(proposed);
         next.resources = proposed.resources;
       } catch (err) {

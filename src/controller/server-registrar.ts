@@ -3,6 +3,7 @@
 // rather than failing the whole stack.
 import { dirname } from 'node:path';
 import { type McpServer, parseDuration, type Stack, serverKind } from '../config/index.js';
+import { coded } from '../errors/coded.js';
 import type { AutoscalePolicy, ServerSpec } from '../gateway/types.js';
 import type { OAuthHub } from '../oauth/hub.js';
 import { createUpstream, type UpstreamSpec } from '../upstream/index.js';
@@ -41,12 +42,13 @@ export function serverSpec(server: McpServer, opts: RegistrarOptions): ServerSpe
     ...replicaFields(server),
     ...containerReplicas(server, opts),
     createClient: (): UpstreamClient => {
-      if (typeof upstream === 'string') throw new Error(upstream);
+      if (typeof upstream === 'string') throw coded('SERVER_START_FAILED', upstream);
       if (
         server.protocol_generation === 'stateless' &&
         (upstream.transport === 'sse' || upstream.transport === 'openapi')
       ) {
-        throw new Error(
+        throw coded(
+          'UPSTREAM_SPEC_INVALID',
           `protocol_generation: stateless needs a stdio or streamable HTTP server; a ${upstream.transport} server speaks the handshake era only (use auto or handshake)`,
         );
       }

@@ -2,6 +2,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadStack } from '../config/index.js';
+import { coded } from '../errors/coded.js';
 import type { HomePaths } from '../state/paths.js';
 import { type DaemonState, listStates } from '../state/state-file.js';
 
@@ -69,6 +70,6 @@ export async function apiGet<T>(state: DaemonState, path: string, timeoutMs = 30
     headers: authHeaders(state),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  if (!res.ok) throw coded('DAEMON_REQUEST_FAILED', `${path}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }

@@ -21,6 +21,7 @@ import {
   type Stack,
   serverKind,
 } from '../config/index.js';
+import { coded } from '../errors/coded.js';
 import type { Spawner } from '../gateway/spawner.js';
 import {
   builtImageTag,
@@ -685,7 +686,7 @@ function withLogs(rt: WorkloadRuntime, c: ServerContainer, client: UpstreamClien
 /** The upstream client of one replica container the spawner hands to the gateway. */
 function containerClient(rt: WorkloadRuntime, server: McpServer, c: ServerContainer): UpstreamClient {
   const spec = containerUpstream(rt, c);
-  if (typeof spec === 'string') throw new Error(spec);
+  if (typeof spec === 'string') throw coded('SERVER_START_FAILED', spec);
   return withLogs(
     rt,
     c,
@@ -699,7 +700,8 @@ function stdioHandle(rt: WorkloadRuntime, id: string): ContainerStdioHandle {
     attach: () => rt.attach(id),
     ensureStarted: async () => {
       const c = await rt.inspectContainer(id);
-      if (!c) throw new Error(`container ${id.slice(0, 12)} is gone; run \`gridctl apply\` again`);
+      if (!c)
+        throw coded('CONTAINER_GONE', `container ${id.slice(0, 12)} is gone; run \`gridctl apply\` again`);
       if (c.state !== 'running') await rt.startContainer(id);
     },
     exitReason: async () => {

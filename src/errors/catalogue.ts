@@ -1,8 +1,8 @@
-// The one catalogue of errors the gateway's call path can give a client: each code once, with how it
-// travels (an `isError` tool result the model reads, or a JSON-RPC error for the client program),
-// its JSON-RPC code where it is one, and its message template. docs/gateway.md lists the same codes
-// and test/errors/catalogue.test.ts keeps the two in step. Config-file issues have their own
-// catalogue in src/config/issues.ts.
+// The errors the gateway's call path can give a client: each code once, with how it travels (an
+// `isError` tool result the model reads, or a JSON-RPC error for the client program), its JSON-RPC
+// code where it is one, and its message template. The other areas' codes are in the sibling tables
+// (src/errors/index.ts lists them all); docs/errors.md shows every table and
+// test/errors/catalogue.test.ts keeps the two in step.
 import { ErrorCode, RpcError } from '../protocol/jsonrpc.js';
 
 interface Entry {

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { callError, rpcError } from '../errors/catalogue.js';
+import { coded, internal } from '../errors/coded.js';
 import type { Logger } from '../logging/logger.js';
 import { callChannel, requestChannel, traced, upstreamChannel } from '../observability/channels.js';
 import { traceparentOf, withTraceparent } from '../observability/trace-context.js';
@@ -102,7 +103,8 @@ const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function validateServerName(name: string): void {
   if (!SERVER_NAME.test(name) || name.includes(SEPARATOR) || name.endsWith('_')) {
-    throw new Error(
+    throw coded(
+      'SERVER_NAME_INVALID',
       `invalid server name "${name}": use letters, digits, ".", "_" or "-", without "${SEPARATOR}" and not ending in "_"`,
     );
   }
@@ -229,7 +231,7 @@ export class Gateway {
   }
 
   async listen(opts: { host?: string; port: number }): Promise<ListenAddress> {
-    if (this.httpServer) throw new Error('gateway is already listening');
+    if (this.httpServer) throw internal('gateway is already listening');
     const host = opts.host ?? '127.0.0.1';
     const server = createServer({ keepAliveTimeout: 65_000 }, this.handler);
     server.headersTimeout = 15_000;
@@ -305,7 +307,7 @@ export class Gateway {
   /** Restart one server now (drop the connection, reconnect, re-list); resolves when it is back or failed. */
   async restartServer(name: string): Promise<void> {
     const s = this.servers.get(name);
-    if (!s) throw new Error(`unknown server "${name}"`);
+    if (!s) throw coded('SERVER_UNKNOWN', `unknown server "${name}"`);
     await s.restartNow();
   }
 
@@ -419,7 +421,7 @@ export class Gateway {
 
   private addManaged(spec: ServerSpec): ManagedServer {
     validateServerName(spec.name);
-    if (this.servers.has(spec.name)) throw new Error(`server "${spec.name}" is already registered`);
+    if (this.servers.has(spec.name)) throw internal(`server "${spec.name}" is already registered`);
     const s = new ManagedServer(spec, {
       init: {
         clientInfo: { name: this.opts.name, version: this.opts.version },

@@ -3,6 +3,8 @@
 // unexpected close, drain before removal. Each connection has a generation number so events from a
 // dead connection are ignored. What is shared by all replicas of a server (lists, catalog, the
 // gateway's hooks) lives in the owner (ManagedServer).
+
+import { internal } from '../errors/coded.js';
 import type { Logger } from '../logging/logger.js';
 import { ErrorCode, type JsonRpcNotification, type JsonRpcRequest, RpcError } from '../protocol/jsonrpc.js';
 import type {
@@ -125,7 +127,7 @@ export class Replica {
     const spawned = await this.owner.spawner.spawn(this.id);
     if (gen !== this.gen || this.stopped) {
       await this.release(spawned);
-      throw new Error('superseded');
+      throw internal('superseded');
     }
     this.spawned = spawned;
     const client = spawned.client;
@@ -156,10 +158,10 @@ export class Replica {
       });
     if (gen !== this.gen || this.stopped) {
       await this.release(spawned);
-      throw new Error('superseded');
+      throw internal('superseded');
     }
     await this.owner.ready(this, init, client);
-    if (gen !== this.gen || this.stopped) throw new Error('superseded');
+    if (gen !== this.gen || this.stopped) throw internal('superseded');
     this.state = 'healthy';
     this.reason = undefined;
     this.stderr = undefined;

@@ -1,6 +1,8 @@
-// Errors of link, unlink and import. Each has a stable code (docs/clients.md lists them) and a
-// message that names the file and how to go on.
-export type LinkErrorCode = 'LINK_UNKNOWN_CLIENT' | 'LINK_CONFLICT' | 'LINK_UNREADABLE' | 'IMPORT_INVALID';
+// Errors of link, unlink and import. Each has a stable code (src/errors/link.ts, docs/errors.md) and
+// a message that names the file and how to go on.
+import type { LINK_ERRORS } from '../errors/link.js';
+
+export type LinkErrorCode = keyof typeof LINK_ERRORS;
 
 export class LinkError extends Error {
   constructor(

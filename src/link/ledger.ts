@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { coded } from '../errors/coded.js';
 import { writeAtomic } from './files.js';
 import { canonical } from './formats.js';
 
@@ -44,7 +45,8 @@ export class Ledger {
       if (Array.isArray(data.links)) links = data.links;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new Error(
+        throw coded(
+          'LINK_LEDGER_UNREADABLE',
           `${file}: cannot read the link ledger (${(err as Error).message}); move it away to start afresh`,
         );
       }

@@ -13,6 +13,7 @@ import {
   type WriteStream,
 } from 'node:fs';
 import { join } from 'node:path';
+import type { RuntimeErrorCode } from '../errors/runtime.js';
 import { fileNameFor } from '../state/paths.js';
 import { formatText, type LogEntry, type LogSink } from './logger.js';
 
@@ -24,7 +25,7 @@ export interface RotationOptions {
 }
 
 /** The code on the warning when a server's log file is given up. */
-export const LOG_FILE_UNWRITABLE = 'LOG_FILE_UNWRITABLE';
+export const LOG_FILE_UNWRITABLE = 'LOG_FILE_UNWRITABLE' satisfies RuntimeErrorCode;
 
 /** Keeps `file` under maxBytes by shifting it to file.1 … file.N (oldest dropped). */
 export function rotate(file: string, backups: number): void {

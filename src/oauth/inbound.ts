@@ -5,6 +5,7 @@
 // the required scopes). A claim of the token names the client for the `clients:` profiles.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import { coded } from '../errors/coded.js';
 
 export interface InboundOAuthConfig {
   issuer: string;
@@ -176,5 +177,5 @@ export async function discoverJwksUri(issuer: string): Promise<string> {
     const meta = (await res.json().catch(() => ({}))) as { issuer?: string; jwks_uri?: string };
     if (meta.jwks_uri && (meta.issuer === undefined || meta.issuer === issuer)) return meta.jwks_uri;
   }
-  throw new Error(`no jwks_uri in the metadata of ${issuer}; set gateway.auth.jwks_uri`);
+  throw coded('OAUTH_JWKS_MISSING', `no jwks_uri in the metadata of ${issuer}; set gateway.auth.jwks_uri`);
 }

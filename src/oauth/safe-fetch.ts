@@ -5,9 +5,10 @@
 // non-HTTP schemes, and cleartext HTTP anywhere but loopback. Redirects are not followed.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import type { OAuthErrorCode } from '../errors/oauth.js';
 
 export class UnsafeTargetError extends Error {
-  readonly code = 'OAUTH_UNSAFE_TARGET';
+  readonly code = 'OAUTH_UNSAFE_TARGET' satisfies OAuthErrorCode;
 }
 
 function v4Blocked(ip: string): string | undefined {

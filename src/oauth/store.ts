@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { coded } from '../errors/coded.js';
 import { KEY_BYTES, open, seal } from '../security/vault/crypto.js';
 
 const AAD = 'gridctl-oauth-grants-v1';
@@ -99,7 +100,8 @@ export class OAuthStore {
     };
     const plain = open(this.keyFor(false), sealed, AAD);
     if (!plain) {
-      throw new Error(
+      throw coded(
+        'OAUTH_STORE_INVALID',
         `${this.file} cannot be opened with ${this.keyFile} (altered, or the key was replaced); remove both and sign in again with \`gridctl auth login\``,
       );
     }
@@ -119,10 +121,12 @@ export class OAuthStore {
     chmodSync(this.dir, 0o700);
     if (existsSync(this.keyFile)) {
       const key = readFileSync(this.keyFile);
-      if (key.length !== KEY_BYTES) throw new Error(`${this.keyFile} is not a ${KEY_BYTES}-byte key`);
+      if (key.length !== KEY_BYTES)
+        throw coded('OAUTH_STORE_INVALID', `${this.keyFile} is not a ${KEY_BYTES}-byte key`);
       this.key = key;
     } else {
-      if (!create) throw new Error(`${this.file} exists but its key ${this.keyFile} is missing`);
+      if (!create)
+        throw coded('OAUTH_STORE_INVALID', `${this.file} exists but its key ${this.keyFile} is missing`);
       const key = randomBytes(KEY_BYTES);
       writeFileSync(this.keyFile, key, { mode: 0o600, flag: 'wx' });
       this.key = key;

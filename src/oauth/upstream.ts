@@ -16,6 +16,8 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { coded } from '../errors/coded.js';
+import type { OAuthErrorCode } from '../errors/oauth.js';
 import type { UpstreamAuth } from '../upstream/types.js';
 import { safeFetch, UnsafeTargetError } from './safe-fetch.js';
 import type { OAuthStore, StoredTokens } from './store.js';
@@ -37,7 +39,7 @@ export interface UpstreamOAuthConfig {
 
 /** The server needs a person to sign in (`gridctl auth login <server>`); not a failure of it. */
 export class NeedsAuthError extends Error {
-  readonly code = 'OAUTH_NEEDS_AUTH';
+  readonly code = 'OAUTH_NEEDS_AUTH' satisfies OAuthErrorCode;
   constructor(message: string) {
     super(`${message} [OAUTH_NEEDS_AUTH]`);
   }
@@ -46,7 +48,7 @@ export class NeedsAuthError extends Error {
 /** Every OAuth failure that reaches a user, with a stable code. */
 export class OAuthError extends Error {
   constructor(
-    readonly code: 'OAUTH_DISCOVERY_FAILED' | 'OAUTH_TOKEN_REFUSED' | 'OAUTH_UNSAFE_TARGET',
+    readonly code: Exclude<OAuthErrorCode, 'OAUTH_NEEDS_AUTH'>,
     message: string,
   ) {
     // The code travels in the text too: status and logs show only the message.
@@ -287,7 +289,7 @@ export class UpstreamOAuth implements OAuthClientProvider, UpstreamAuth {
   }
 
   codeVerifier(): string {
-    if (!this.pending?.verifier) throw new Error('no sign-in in progress');
+    if (!this.pending?.verifier) throw coded('OAUTH_LOGIN_NOT_PENDING', 'no sign-in in progress');
     return this.pending.verifier;
   }
 

@@ -2,6 +2,7 @@
 // and taken over, so a crashed apply never blocks the next one.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { coded } from '../errors/coded.js';
 import { pidAlive } from './state-file.js';
 
 export interface Lock {
@@ -37,7 +38,7 @@ export async function acquireLock(file: string, timeoutMs = 5000): Promise<Lock>
     }
     if (Date.now() > deadline) {
       const who = Number.isFinite(owner) ? ` (PID ${owner})` : '';
-      throw new Error(`another gridctl command${who} holds ${file}; try again when it finishes`);
+      throw coded('STATE_LOCKED', `another gridctl command${who} holds ${file}; try again when it finishes`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

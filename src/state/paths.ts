@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { nameProblem } from '../config/names.js';
+import type { RuntimeErrorCode } from '../errors/runtime.js';
 
 export interface HomePaths {
   root: string;
@@ -22,7 +23,7 @@ export const MAX_FILE_NAME_BYTES = 255;
  * line or read back from a state file, not one that passed `validate` (those are far shorter).
  */
 export class HomePathError extends Error {
-  readonly code = 'HOME_PATH_INVALID';
+  readonly code = 'HOME_PATH_INVALID' satisfies RuntimeErrorCode;
 }
 
 /**

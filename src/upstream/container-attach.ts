@@ -4,6 +4,7 @@
 // detaches, which closes the server's stdin so it ends with its session.
 // Also: a wrapper that adds a container's log stream to any upstream (http/sse containers).
 import type { Readable, Writable } from 'node:stream';
+import { internal } from '../errors/coded.js';
 import { ErrorCode, type JsonRpcMessage, RpcError } from '../protocol/jsonrpc.js';
 import { deliverStdioLine, LineSplitter } from './framing.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
@@ -49,7 +50,7 @@ export class ContainerAttachUpstream extends SessionClient implements UpstreamCl
   }
 
   async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
-    if (this.session) throw new Error(`server "${this.name}": connect() called twice`);
+    if (this.session) throw internal(`server "${this.name}": connect() called twice`);
     const session = new RpcSession(this.name, (msg) => this.write(msg), events, this.opts);
     this.session = session;
     const { container } = this.opts;

@@ -7,6 +7,7 @@
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { internal } from '../errors/coded.js';
 import type { JsonRpcMessage } from '../protocol/jsonrpc.js';
 import { RpcSession, type RpcSessionOptions } from './session.js';
 import { notConnected, SessionClient } from './session-client.js';
@@ -33,7 +34,7 @@ export class InMemoryUpstream extends SessionClient implements UpstreamClient {
   }
 
   async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
-    if (this.session) throw new Error(`server "${this.name}": connect() called twice`);
+    if (this.session) throw internal(`server "${this.name}": connect() called twice`);
     const [ours, theirs] = InMemoryTransport.createLinkedPair();
     const session = new RpcSession(
       this.name,

@@ -1,6 +1,7 @@
 // One entry point to build an upstream client from a plain spec; the gateway never needs to know
 // which transport class sits behind UpstreamClient.
 
+import { coded, internal } from '../errors/coded.js';
 import { ContainerAttachUpstream, type ContainerStdioHandle } from './container-attach.js';
 import { type OpenApiConfig, OpenApiUpstream } from './openapi/index.js';
 import { SseUpstream } from './sse.js';
@@ -52,7 +53,7 @@ export function createUpstream(
 ): UpstreamClient {
   switch (spec.transport) {
     case 'stdio':
-      if (spec.command.length === 0) throw new Error(`server "${name}": empty command`);
+      if (spec.command.length === 0) throw coded('UPSTREAM_SPEC_INVALID', `server "${name}": empty command`);
       return new StdioUpstream(name, {
         ...opts,
         command: spec.command,
@@ -70,7 +71,8 @@ export function createUpstream(
     case 'sse':
       return new SseUpstream(name, { ...opts, url: checkUrl(spec.url, name), headers: spec.headers });
     case 'ssh':
-      if (spec.command.length === 0) throw new Error(`server "${name}": empty remote command`);
+      if (spec.command.length === 0)
+        throw coded('UPSTREAM_SPEC_INVALID', `server "${name}": empty remote command`);
       return new SshUpstream(name, {
         ...opts,
         ssh: spec.ssh,
@@ -89,7 +91,7 @@ export function createUpstream(
     case 'container-stdio':
       return new ContainerAttachUpstream(name, { ...opts, container: spec.container });
     default:
-      throw new Error(`server "${name}": unknown transport "${(spec as { transport: string }).transport}"`);
+      throw internal(`server "${name}": unknown transport "${(spec as { transport: string }).transport}"`);
   }
 }
 
@@ -98,10 +100,10 @@ function checkUrl(url: string, name: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`server "${name}": invalid url "${url}"`);
+    throw coded('UPSTREAM_SPEC_INVALID', `server "${name}": invalid url "${url}"`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new Error(`server "${name}": url "${url}" must be http:// or https://`);
+    throw coded('UPSTREAM_SPEC_INVALID', `server "${name}": url "${url}" must be http:// or https://`);
   }
   return url;
 }

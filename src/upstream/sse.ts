@@ -1,5 +1,7 @@
 // The legacy HTTP+SSE transport (protocol 2024-11-05): GET opens an event stream whose first
 // `endpoint` event names the URL to POST messages to; every server message arrives on the stream.
+
+import { internal } from '../errors/coded.js';
 import { ErrorCode, type JsonRpcMessage } from '../protocol/jsonrpc.js';
 import { fetchUpstream, httpError, isEventStream, traceHeaders } from './http-common.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
@@ -36,7 +38,7 @@ export class SseUpstream extends SessionClient implements UpstreamClient {
   }
 
   async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
-    if (this.session) throw new Error(`server "${this.name}": connect() called twice`);
+    if (this.session) throw internal(`server "${this.name}": connect() called twice`);
     const session = new RpcSession(this.name, (msg) => this.post(msg), events, this.opts);
     this.session = session;
     try {

@@ -2,6 +2,8 @@
 // agent and known_hosts keep working. The remote process speaks stdio MCP; everything after the
 // argv is the stdio transport's job. What this file adds: a safe command line, and connection
 // failures explained in words a user can act on.
+
+import { coded } from '../errors/coded.js';
 import { ErrorCode, RpcError } from '../protocol/jsonrpc.js';
 import { messageOf } from './session.js';
 import { StdioUpstream } from './stdio.js';
@@ -81,7 +83,7 @@ const USER_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
 /** Throws an Error naming `name` and the field when the target cannot be used safely. */
 export function validateSshTarget(ssh: SshTarget, name: string): void {
   const fail = (field: string, why: string): never => {
-    throw new Error(`server "${name}": ssh.${field} ${why}`);
+    throw coded('UPSTREAM_SPEC_INVALID', `server "${name}": ssh.${field} ${why}`);
   };
   if (typeof ssh.host !== 'string' || ssh.host === '') fail('host', 'is required');
   if (ssh.host.startsWith('-') || !HOST_RE.test(ssh.host)) {
@@ -125,7 +127,7 @@ function sshPathValue(path: string): string {
 
 /** The full argv (starting with the ssh binary) that runs `remoteCommand` on the target. */
 export function sshCommand(ssh: SshTarget, remoteCommand: string[], opts: SshCommandOptions = {}): string[] {
-  if (remoteCommand.length === 0) throw new Error('ssh: empty remote command');
+  if (remoteCommand.length === 0) throw coded('UPSTREAM_SPEC_INVALID', 'ssh: empty remote command');
   const argv = [opts.sshBinary ?? 'ssh', '-T', '-a', '-x', '-o', 'BatchMode=yes'];
   if (ssh.knownHostsFile !== undefined) {
     argv.push(
@@ -237,7 +239,8 @@ export class SshUpstream implements UpstreamClient {
     private readonly opts: SshUpstreamOptions,
   ) {
     validateSshTarget(opts.ssh, name);
-    if (opts.command.length === 0) throw new Error(`server "${name}": empty remote command`);
+    if (opts.command.length === 0)
+      throw coded('UPSTREAM_SPEC_INVALID', `server "${name}": empty remote command`);
     this.inner = new StdioUpstream(name, {
       command: sshCommand(opts.ssh, opts.command, opts),
       env: opts.env,

@@ -1,6 +1,7 @@
 // An MCP server run as a local process speaking newline-delimited JSON-RPC on stdin/stdout.
 // The process gets its own process group so close() can signal the whole tree it started.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { internal } from '../errors/coded.js';
 import { ErrorCode, type JsonRpcMessage, RpcError } from '../protocol/jsonrpc.js';
 import { type EnvBase, serverEnv } from './env.js';
 import { deliverStdioLine, LineSplitter } from './framing.js';
@@ -55,7 +56,7 @@ export class StdioUpstream extends SessionClient implements UpstreamClient {
   }
 
   async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
-    if (this.session) throw new Error(`server "${this.name}": connect() called twice`);
+    if (this.session) throw internal(`server "${this.name}": connect() called twice`);
     const [cmd, ...args] = this.opts.command;
     const session = new RpcSession(this.name, (msg) => this.write(msg), events, this.opts);
     this.session = session;

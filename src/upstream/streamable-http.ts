@@ -2,6 +2,7 @@
 // stream on that POST; an optional GET stream carries server-initiated messages; DELETE ends the
 // session. Uses the global fetch (undici) so connections are kept alive between calls.
 
+import { internal } from '../errors/coded.js';
 import { ErrorCode, type JsonRpcMessage } from '../protocol/jsonrpc.js';
 import { encodeHeaderValue, headerParams, mcpNameField } from '../protocol/mcp-headers.js';
 import { fetchUpstream, httpError, isEventStream, traceHeaders } from './http-common.js';
@@ -48,7 +49,7 @@ export class StreamableHttpUpstream extends SessionClient implements UpstreamCli
   }
 
   async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
-    if (this.session) throw new Error(`server "${this.name}": connect() called twice`);
+    if (this.session) throw internal(`server "${this.name}": connect() called twice`);
     const session = new RpcSession(this.name, (msg) => this.post(msg), events, this.opts);
     this.session = session;
     try {

@@ -11,6 +11,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -130,5 +131,73 @@ export async function fixtureImage(rt: WorkloadRuntime): Promise<string> {
       labels: {},
     });
     return tag;
+  });
+}
+
+export const SDK_FIXTURE_ENTRY = resolve(import.meta.dirname, '../fixtures/conformance-server.ts');
+
+/**
+ * The conformance fixture (a real SDK server) bundled by esbuild into one ES module with every
+ * dependency inlined, so the node-only base image can run it. Kept in memory: callers that want
+ * it on disk (to run it locally too) write it where they clean up.
+ */
+export async function sdkFixtureBundle(): Promise<{ code: Uint8Array; hash: string }> {
+  const { build } = await import('esbuild');
+  const out = await build({
+    entryPoints: [SDK_FIXTURE_ENTRY],
+    bundle: true,
+    platform: 'node',
+    format: 'esm', // the fixture uses top-level await
+    target: `node${process.versions.node.split('.')[0]}`,
+    write: false,
+    outfile: 'server.mjs',
+    logLevel: 'warning',
+  });
+  const code = out.outputFiles[0]!.contents;
+  return { code, hash: createHash('sha256').update(code).digest('hex').slice(0, 12) };
+}
+
+const SDK_FIXTURE_CONTAINERFILE = [
+  'ARG BASE',
+  'FROM ${BASE}',
+  'COPY server.mjs /app/server.mjs',
+  'ENTRYPOINT ["/usr/local/bin/node", "/app/server.mjs"]',
+  '',
+].join('\n');
+
+/**
+ * `localhost/gridctl-test/sdk-fixture:<hash>`: the bundled SDK fixture on the node base image,
+ * tagged by the hash of the bundle, so an edit to the fixture or an SDK upgrade rebuilds it.
+ */
+export async function sdkFixtureImage(rt: WorkloadRuntime): Promise<{ tag: string; code: Uint8Array }> {
+  const base = await baseImage(rt);
+  const bundle = await sdkFixtureBundle();
+  const hash = createHash('sha256')
+    .update(bundle.hash)
+    .update(SDK_FIXTURE_CONTAINERFILE)
+    .update(base)
+    .digest('hex')
+    .slice(0, 12);
+  const tag = `localhost/gridctl-test/sdk-fixture:${hash}`;
+  const result = { tag, code: bundle.code };
+  if (await rt.imageId(tag)) return result;
+  return withLock('sdk-fixture-image', async () => {
+    if (await rt.imageId(tag)) return result;
+    const context = mkdtempSync(join(tmpdir(), 'gridctl-sdk-fixture-'));
+    try {
+      writeFileSync(join(context, 'server.mjs'), bundle.code);
+      writeFileSync(join(context, 'Containerfile'), SDK_FIXTURE_CONTAINERFILE);
+      await rt.buildImage({
+        context,
+        dockerfile: 'Containerfile',
+        tag,
+        buildArgs: { BASE: base },
+        noCache: false,
+        labels: {},
+      });
+      return result;
+    } finally {
+      rmSync(context, { recursive: true, force: true });
+    }
   });
 }

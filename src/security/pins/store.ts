@@ -7,6 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { PinErrorCode } from '../../errors/pins.js';
 import { acquireLock } from '../../state/lock.js';
 import { fileNameFor } from '../../state/paths.js';
 import type { PinnedField, ToolDefinition } from './canonical.js';
@@ -17,7 +18,7 @@ export const PINS_VERSION = 1;
 
 export class PinError extends Error {
   constructor(
-    readonly code: 'unknown_server' | 'nothing_to_approve' | 'hash_mismatch' | 'disabled' | 'file',
+    readonly code: PinErrorCode,
     message: string,
   ) {
     super(message);

@@ -15,6 +15,7 @@
 // never overwritten.
 import { chmod, mkdir, open as openFile, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { coded } from '../../errors/coded.js';
 import { acquireLock } from '../../state/lock.js';
 import {
   DEFAULT_SCRYPT,
@@ -453,7 +454,7 @@ export async function openVault(opts: OpenVaultOptions): Promise<Vault> {
   const fromEnv = env[PASSPHRASE_ENV];
   const passphrase = opts.passphrase ?? (fromEnv === '' ? undefined : fromEnv);
   const kdf = opts.kdf ?? DEFAULT_SCRYPT;
-  if (!scryptParamsAcceptable(kdf)) throw new Error('openVault: unsupported scrypt parameters');
+  if (!scryptParamsAcceptable(kdf)) throw coded('VAULT_CORRUPT', 'openVault: unsupported scrypt parameters');
   const file = vaultFile(opts.root);
   const loaded = await readStoreFile(file);
   if (!loaded) {

@@ -1,6 +1,8 @@
 // An MCP server served in-process from an OpenAPI spec: initialize, ping, tools/list and tools/call
 // answered here, each call turned into one HTTP request to the API. To the gateway it is just another
 // UpstreamClient, with the same error, timeout and cancellation behaviour as the RPC transports.
+
+import { coded, internal } from '../../errors/coded.js';
 import { ErrorCode, RpcError } from '../../protocol/jsonrpc.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, RequestCancelledCode, SUPPORTED_PROTOCOL_VERSIONS } from '../session.js';
 import type {
@@ -55,9 +57,13 @@ export class OpenApiUpstream implements UpstreamClient {
   ) {
     const ops = opts.openapi.operations;
     if (ops?.include?.length && ops.exclude?.length) {
-      throw new Error(`server "${name}": openapi.operations: use include or exclude, not both`);
+      throw coded(
+        'UPSTREAM_SPEC_INVALID',
+        `server "${name}": openapi.operations: use include or exclude, not both`,
+      );
     }
-    if (!opts.openapi.spec) throw new Error(`server "${name}": openapi.spec is required`);
+    if (!opts.openapi.spec)
+      throw coded('UPSTREAM_SPEC_INVALID', `server "${name}": openapi.spec is required`);
   }
 
   get initResult(): UpstreamInitResult | undefined {
@@ -70,7 +76,7 @@ export class OpenApiUpstream implements UpstreamClient {
   }
 
   async connect(events: UpstreamEvents, init: UpstreamInitOptions): Promise<UpstreamInitResult> {
-    if (this.connecting || this.result) throw new Error(`server "${this.name}": connect() called twice`);
+    if (this.connecting || this.result) throw internal(`server "${this.name}": connect() called twice`);
     this.connecting = true;
     this.events = events;
     const cfg = this.opts.openapi;
@@ -78,7 +84,8 @@ export class OpenApiUpstream implements UpstreamClient {
     try {
       const missing = missingAuthEnv(cfg.auth, env);
       if (missing.length > 0) {
-        throw new Error(
+        throw coded(
+          'OPENAPI_AUTH_FAILED',
           `openapi.auth (${cfg.auth?.type}) needs environment variable ${missing.join(', ')}, not set`,
         );
       }
@@ -104,7 +111,7 @@ export class OpenApiUpstream implements UpstreamClient {
       });
       this.byName = new Map(this.tools.map((t) => [t.name, t]));
       this.auth = new Authenticator(cfg.auth, env, cfg.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
-      if (this.closed) throw new Error('closed while connecting');
+      if (this.closed) throw internal('closed while connecting');
 
       const info = (spec.doc.info ?? {}) as Record<string, unknown>;
       const title = typeof info.title === 'string' && info.title !== '' ? info.title : this.name;

@@ -1,4 +1,6 @@
 // A tool call as an HTTP request: base URL, argument placement, auth, the response as MCP content.
+
+import { coded } from '../../errors/coded.js';
 import type { OpenApiAuth } from './config.js';
 import type { OperationTool, ParamBinding } from './operations.js';
 import { readCapped } from './spec.js';
@@ -35,19 +37,26 @@ export function resolveBaseUrl(doc: Obj, override: string | undefined, specUrl: 
     });
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) base = url;
     else if (specUrl) base = new URL(url, specUrl).href;
-    else throw new Error(`servers[0].url "${url}" is relative and the spec is a file: set openapi.baseUrl`);
+    else
+      throw coded(
+        'OPENAPI_BASE_URL_INVALID',
+        `servers[0].url "${url}" is relative and the spec is a file: set openapi.baseUrl`,
+      );
   }
   if (base === undefined) {
-    throw new Error('the spec names no server (servers[0].url or host): set openapi.baseUrl');
+    throw coded(
+      'OPENAPI_BASE_URL_INVALID',
+      'the spec names no server (servers[0].url or host): set openapi.baseUrl',
+    );
   }
   let parsed: URL;
   try {
     parsed = new URL(base);
   } catch {
-    throw new Error(`base URL "${base}" is not a valid URL`);
+    throw coded('OPENAPI_BASE_URL_INVALID', `base URL "${base}" is not a valid URL`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new Error(`base URL "${base}" must be http:// or https://`);
+    throw coded('OPENAPI_BASE_URL_INVALID', `base URL "${base}" must be http:// or https://`);
   }
   return parsed.href.replace(/\/+$/, '');
 }
@@ -151,18 +160,19 @@ export class Authenticator {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      throw new Error(`OAuth token request to ${a.tokenUrl} failed: ${causeOf(err)}`);
+      throw coded('OPENAPI_AUTH_FAILED', `OAuth token request to ${a.tokenUrl} failed: ${causeOf(err)}`);
     }
     const { text } = await readCapped(res, 64 * 1024);
-    if (!res.ok) throw new Error(`OAuth token request to ${a.tokenUrl} failed: HTTP ${res.status}`);
+    if (!res.ok)
+      throw coded('OPENAPI_AUTH_FAILED', `OAuth token request to ${a.tokenUrl} failed: HTTP ${res.status}`);
     let body: Obj;
     try {
       body = JSON.parse(text) as Obj;
     } catch {
-      throw new Error(`OAuth token endpoint ${a.tokenUrl} did not answer JSON`);
+      throw coded('OPENAPI_AUTH_FAILED', `OAuth token endpoint ${a.tokenUrl} did not answer JSON`);
     }
     if (typeof body.access_token !== 'string') {
-      throw new Error(`OAuth token endpoint ${a.tokenUrl} answered without access_token`);
+      throw coded('OPENAPI_AUTH_FAILED', `OAuth token endpoint ${a.tokenUrl} answered without access_token`);
     }
     const lifetime = typeof body.expires_in === 'number' ? body.expires_in : 3600;
     // Renew 30 s early (or halfway, for very short lifetimes).

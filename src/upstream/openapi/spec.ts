@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { coded } from '../../errors/coded.js';
 import { MAX_SPEC_BYTES } from './config.js';
 import { type Fetch, tlsHint } from './tls.js';
 
@@ -50,7 +51,8 @@ export async function loadSpec(
       text = await readFile(file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new Error(
+      throw coded(
+        'OPENAPI_SPEC_INVALID',
         `cannot read OpenAPI spec ${file}${code === 'ENOENT' ? ': no such file' : `: ${code}`}`,
       );
     }
@@ -63,14 +65,18 @@ export async function loadSpec(
   try {
     raw = parseYaml(text, { maxAliasCount: 1000 }); // JSON is YAML too
   } catch (err) {
-    throw new Error(`OpenAPI spec ${spec} is neither JSON nor YAML: ${(err as Error).message}`);
+    throw coded(
+      'OPENAPI_SPEC_INVALID',
+      `OpenAPI spec ${spec} is neither JSON nor YAML: ${(err as Error).message}`,
+    );
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new Error(`OpenAPI spec ${spec} is not an object`);
+    throw coded('OPENAPI_SPEC_INVALID', `OpenAPI spec ${spec} is not an object`);
   }
   const version = (raw as Record<string, unknown>).openapi ?? (raw as Record<string, unknown>).swagger;
   if (typeof version !== 'string' || !/^(2\.0|3\.[01]\.\d+)/.test(version)) {
-    throw new Error(
+    throw coded(
+      'OPENAPI_SPEC_INVALID',
       `OpenAPI spec ${spec}: unsupported or missing version (need "swagger: 2.0" or "openapi: 3.0.x/3.1.x")`,
     );
   }
@@ -89,7 +95,10 @@ export async function loadSpec(
     try {
       doc = await new SwaggerParser().dereference(base, structuredClone(raw) as never, options);
     } catch (err2) {
-      throw new Error(`OpenAPI spec ${spec}: cannot resolve references: ${firstLine(err2)}`);
+      throw coded(
+        'OPENAPI_SPEC_INVALID',
+        `OpenAPI spec ${spec}: cannot resolve references: ${firstLine(err2)}`,
+      );
     }
   }
   return {
@@ -167,21 +176,29 @@ async function fetchSpec(url: URL, timeoutMs: number, fetchFn: Fetch): Promise<s
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;
     const hint = tlsHint(err);
-    throw new Error(
+    throw coded(
+      'OPENAPI_SPEC_UNREACHABLE',
       `cannot fetch OpenAPI spec ${url.href}: ${firstLine(cause ?? err)}${hint ? ` (${hint})` : ''}`,
     );
   }
   if (!res.ok) {
     await res.body?.cancel();
-    throw new Error(`cannot fetch OpenAPI spec ${url.href}: HTTP ${res.status}`);
+    throw coded('OPENAPI_SPEC_UNREACHABLE', `cannot fetch OpenAPI spec ${url.href}: HTTP ${res.status}`);
   }
   const type = res.headers.get('content-type') ?? '';
   if (/text\/html/i.test(type)) {
     await res.body?.cancel();
-    throw new Error(`OpenAPI spec ${url.href} answered with an HTML page, not a spec`);
+    throw coded(
+      'OPENAPI_SPEC_UNREACHABLE',
+      `OpenAPI spec ${url.href} answered with an HTML page, not a spec`,
+    );
   }
   const { text, truncated } = await readCapped(res, MAX_SPEC_BYTES);
-  if (truncated) throw new Error(`OpenAPI spec ${url.href} is larger than ${MAX_SPEC_BYTES} bytes`);
+  if (truncated)
+    throw coded(
+      'OPENAPI_SPEC_UNREACHABLE',
+      `OpenAPI spec ${url.href} is larger than ${MAX_SPEC_BYTES} bytes`,
+    );
   return text;
 }
 

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { coded } from '../../errors/coded.js';
 
 export interface OpenApiTls {
   /** PEM client certificate (mTLS); needs keyFile. */
@@ -38,7 +39,8 @@ export function httpClient(tls: OpenApiTls | undefined): HttpClient {
       return readFileSync(file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new Error(
+      throw coded(
+        'OPENAPI_TLS_INVALID',
         `openapi.tls.${field} ${file} cannot be read (${code === 'ENOENT' ? 'no such file' : code})`,
       );
     }
@@ -51,17 +53,18 @@ export function httpClient(tls: OpenApiTls | undefined): HttpClient {
   };
   // Node skips a CA bundle without certificates silently, which would leave nothing trusted.
   if (connect.ca && !connect.ca.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new Error(
+    throw coded(
+      'OPENAPI_TLS_INVALID',
       `openapi.tls.caFile ${tls.caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
     );
   }
   if ((connect.cert === undefined) !== (connect.key === undefined)) {
-    throw new Error('openapi.tls: a client certificate needs both certFile and keyFile');
+    throw coded('OPENAPI_TLS_INVALID', 'openapi.tls: a client certificate needs both certFile and keyFile');
   }
   try {
     createSecureContext(connect);
   } catch (err) {
-    throw new Error(`openapi.tls: ${describeTlsFileError(err)}`);
+    throw coded('OPENAPI_TLS_INVALID', `openapi.tls: ${describeTlsFileError(err)}`);
   }
   const agent = new Agent({ connect });
   return {

@@ -2,6 +2,8 @@
 // (run JavaScript that calls them). This interceptor answers those two names; every call a script
 // makes re-enters the whole pipeline as an inner call, so scope, groups, rate limits, pins, caps and
 // formats apply to it exactly as to a direct call. Direct `server__tool` calls pass through.
+
+import { coded } from '../../../errors/coded.js';
 import type { Obj } from '../../catalog.js';
 import { resultCap } from '../result-cap/result-cap.js';
 import type { CallContext, CallHandler, Interceptor, ToolResult } from '../types.js';
@@ -179,12 +181,13 @@ async function innerCall(
   try {
     result = await deps.call(ctx, { name, arguments: args ?? {} }, signal);
   } catch (err) {
-    throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    throw coded('CODE_MODE_TOOL_FAILED', `${name}: ${err instanceof Error ? err.message : String(err)}`);
   }
   const texts = ((result.content ?? []) as Obj[])
     .filter((c) => c.type === 'text' && typeof c.text === 'string')
     .map((c) => c.text as string);
-  if (result.isError === true) throw new Error(`tool error: ${texts.join('\n') || `${name} failed`}`);
+  if (result.isError === true)
+    throw coded('CODE_MODE_TOOL_FAILED', `tool error: ${texts.join('\n') || `${name} failed`}`);
   if (result.structuredContent !== undefined) return result.structuredContent;
   const first = texts.find((t) => t.trim() !== '');
   if (first === undefined) return null;

@@ -5,6 +5,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { coded } from '../../../errors/coded.js';
 
 export const FETCH_LIMITS = { maxBytes: 1024 * 1024, timeoutMs: 10_000, maxRedirects: 10 } as const;
 
@@ -83,15 +84,18 @@ export function checkUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new Error(`fetch refused: "${raw}" is not a URL`);
+    throw coded('CODE_MODE_FETCH_REFUSED', `fetch refused: "${raw}" is not a URL`);
   }
   if (url.protocol !== 'https:')
-    throw new Error(`fetch refused: only https:// URLs are allowed, not ${url.protocol}//`);
+    throw coded(
+      'CODE_MODE_FETCH_REFUSED',
+      `fetch refused: only https:// URLs are allowed, not ${url.protocol}//`,
+    );
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // The lookup hook is not consulted for literal addresses, so they are checked here.
   if (isIP(host) !== 0) {
     const why = refusedAddress(host);
-    if (why) throw new Error(`fetch refused: ${why}`);
+    if (why) throw coded('CODE_MODE_FETCH_REFUSED', `fetch refused: ${why}`);
   }
   return url;
 }
@@ -115,13 +119,19 @@ export async function sandboxFetch(raw: string, init: unknown, stop?: AbortSigna
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause;
       const msg = cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err);
-      throw new Error(msg.startsWith('fetch refused') ? msg : `fetch ${url.href} failed: ${msg}`);
+      throw coded(
+        'CODE_MODE_FETCH_FAILED',
+        msg.startsWith('fetch refused') ? msg : `fetch ${url.href} failed: ${msg}`,
+      );
     }
     const location = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
       await res.body?.cancel();
       if (hop + 1 > FETCH_LIMITS.maxRedirects)
-        throw new Error(`fetch ${raw}: more than ${FETCH_LIMITS.maxRedirects} redirects`);
+        throw coded(
+          'CODE_MODE_FETCH_FAILED',
+          `fetch ${raw}: more than ${FETCH_LIMITS.maxRedirects} redirects`,
+        );
       url = checkUrl(new URL(location, url).href);
       continue;
     }
@@ -155,7 +165,10 @@ async function readCapped(
     size += value.byteLength;
     if (size > FETCH_LIMITS.maxBytes) {
       await reader.cancel();
-      throw new Error(`fetch ${href}: the response is larger than ${FETCH_LIMITS.maxBytes} bytes`);
+      throw coded(
+        'CODE_MODE_FETCH_FAILED',
+        `fetch ${href}: the response is larger than ${FETCH_LIMITS.maxBytes} bytes`,
+      );
     }
     chunks.push(value);
   }
