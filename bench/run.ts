@@ -18,6 +18,7 @@ import {
   idleSessionsScenario,
   largeListScenario,
   quickConfig,
+  scaleScenario,
   startupScenario,
 } from './lib/scenarios.js';
 import { toSvg } from './lib/svg.js';
@@ -31,13 +32,22 @@ interface Args {
   paths: PathId[];
   /** Scenario groups to run (default all); `--scenarios echo --sessions 1` is the quickest CPU/call. */
   scenarios: ScenarioGroup[];
-  /** Overrides the echo scenarios' session counts. */
+  /** Overrides the echo and scale scenarios' session counts. */
   sessions?: number[];
   /** Overrides the echo scenarios' warm-up calls (JIT and metric series settle in a few thousand). */
   warmup?: number;
 }
 
-const SCENARIO_GROUPS = ['echo', 'fixture', 'startup', 'list', 'idle', 'tokens', 'observability'] as const;
+const SCENARIO_GROUPS = [
+  'echo',
+  'fixture',
+  'startup',
+  'list',
+  'idle',
+  'tokens',
+  'observability',
+  'scale',
+] as const;
 type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 const FULL_OUT = join(ROOT, 'bench/results');
@@ -135,7 +145,10 @@ async function main(): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), 'gridctl-bench-'));
   currentWorkDir = workDir;
   const cfg = args.quick ? quickConfig(workDir, args.paths) : fullConfig(workDir, args.paths);
-  if (args.sessions) cfg.concurrencies = args.sessions;
+  if (args.sessions) {
+    cfg.concurrencies = args.sessions;
+    cfg.scale.sessions = args.sessions;
+  }
   if (args.warmup !== undefined) cfg.warmupCalls = args.warmup;
   const on = (g: ScenarioGroup) => args.scenarios.includes(g);
   const ctx: Ctx = {
@@ -157,6 +170,7 @@ async function main(): Promise<number> {
     if (on('startup')) scenarios.push(...(await startupScenario(ctx)));
     if (on('list')) scenarios.push(...(await largeListScenario(ctx)));
     if (on('idle')) scenarios.push(...(await idleSessionsScenario(ctx)));
+    if (on('scale')) scenarios.push(...(await scaleScenario(ctx)));
     if (args.paths.includes('gridctl')) {
       if (on('tokens')) {
         try {

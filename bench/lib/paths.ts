@@ -105,6 +105,8 @@ export interface Running {
   /** floors without a proxy: the upstream pids this path spawned itself (for their CPU, not every child of the harness) */
   spawnedPids?: () => number[];
   connect(): Promise<Session>;
+  /** the streamable-HTTP MCP endpoint, for the undici load generator (absent: stdio or SSE only) */
+  mcpUrl?: string;
   /** the name a client calls for `tool` of upstream `server` on this path */
   toolName(server: string, tool: string): string;
   /** the floor's in-process sessions count etc. */
@@ -215,7 +217,7 @@ function only(upstreams: UpstreamSpec[], id: PathId): UpstreamSpec {
 async function whenReady(
   proc: ManagedProcess,
   ready: { what: string; probe: () => Promise<boolean> | boolean; timeoutMs: number; t0: number },
-  path: Pick<Running, 'id' | 'toolName' | 'connect'>,
+  path: Pick<Running, 'id' | 'toolName' | 'connect' | 'mcpUrl'>,
 ): Promise<Running> {
   try {
     await until(ready.what, ready.probe, ready.timeoutMs, proc);
@@ -288,6 +290,7 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
         sharedSession: false,
         toolName: (server, tool) => (upstreams.length === 1 ? tool : `${server}__${tool}`),
         connect: httpSession(responder.url),
+        mcpUrl: responder.url,
         stop: async () => {
           await responder.close();
           return { leaked: [], exitCode: 0 };
@@ -342,6 +345,7 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
           id,
           toolName: (server, tool) => `${server}__${tool}`,
           connect: httpSession(`http://127.0.0.1:${port}/mcp`),
+          mcpUrl: `http://127.0.0.1:${port}/mcp`,
         },
       );
     }
@@ -378,7 +382,12 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
           timeoutMs: readyTimeoutMs,
           t0,
         },
-        { id, toolName: (_s, tool) => tool, connect: httpSession(`http://127.0.0.1:${port}/mcp`) },
+        {
+          id,
+          toolName: (_s, tool) => tool,
+          connect: httpSession(`http://127.0.0.1:${port}/mcp`),
+          mcpUrl: `http://127.0.0.1:${port}/mcp`,
+        },
       );
     }
 
@@ -410,7 +419,12 @@ export async function startPath(id: PathId, upstreams: UpstreamSpec[], opts: Sta
           timeoutMs: readyTimeoutMs,
           t0,
         },
-        { id, toolName: (_s, tool) => tool, connect: httpSession(`http://127.0.0.1:${port}/mcp`) },
+        {
+          id,
+          toolName: (_s, tool) => tool,
+          connect: httpSession(`http://127.0.0.1:${port}/mcp`),
+          mcpUrl: `http://127.0.0.1:${port}/mcp`,
+        },
       );
     }
 

@@ -10,6 +10,7 @@ import {
   type Op,
   openSessions,
 } from './load.js';
+import { type LoadgenResult, runLoadgen } from './loadgen.js';
 import {
   everythingUpstream,
   fixtureUpstream,
@@ -17,6 +18,7 @@ import {
   type PathId,
   type Running,
   type Session,
+  type StartOptions,
   startPath,
   Unavailable,
   type UpstreamSpec,
@@ -48,6 +50,8 @@ export interface Config {
   idleSessions: number;
   /** cap for peers that spawn one upstream process per session */
   idleSessionsPerProcessPeer: number;
+  /** the scaling curve (multi-process undici load generator): session counts, time per step, workers */
+  scale: { sessions: number[]; durationMs: number; workers: number; warmupCalls: number };
   workDir: string;
 }
 
@@ -67,6 +71,7 @@ export function fullConfig(workDir: string, paths: PathId[]): Config {
     largeList: { servers: 20, tools: 100, concurrencies: [1, 8], durationMs: 2500, maxCalls: 2000 },
     idleSessions: 1000,
     idleSessionsPerProcessPeer: 50,
+    scale: { sessions: [32, 128, 1024], durationMs: 5000, workers: 2, warmupCalls: 3000 },
     workDir,
   };
 }
@@ -87,6 +92,7 @@ export function quickConfig(workDir: string, paths: PathId[]): Config {
     largeList: { servers: 3, tools: 20, concurrencies: [1], durationMs: 200, maxCalls: 30 },
     idleSessions: 20,
     idleSessionsPerProcessPeer: 4,
+    scale: { sessions: [4], durationMs: 500, workers: 2, warmupCalls: 40 },
     workDir,
   };
 }
@@ -128,12 +134,13 @@ async function withPath<T>(
   path: PathId,
   upstreams: UpstreamSpec[],
   body: (r: Running) => Promise<T>,
+  startOpts: Omit<StartOptions, 'workDir'> = {},
 ): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
   const known = ctx.unavailable.get(path);
   if (known) return { ok: false, reason: known };
   let running: Running;
   try {
-    running = await startPath(path, upstreams, { workDir: ctx.cfg.workDir });
+    running = await startPath(path, upstreams, { ...startOpts, workDir: ctx.cfg.workDir });
   } catch (err) {
     const reason = reasonOf(err);
     // A path that cannot start at all (e.g. gridctl not built yet) is skipped from then on.
@@ -738,6 +745,143 @@ export async function idleSessionsScenario(ctx: Ctx): Promise<Scenario[]> {
       notes: [],
     },
   ];
+}
+
+const scaleMetrics: Metric[] = [
+  { key: 'sessions', label: 'sessions', unit: 'count', better: 'higher' },
+  { key: 'cps', label: 'calls/s', unit: 'calls/s', better: 'higher' },
+  { key: 'p50', label: 'p50', unit: 'ms', better: 'lower' },
+  { key: 'p99', label: 'p99', unit: 'ms', better: 'lower' },
+  { key: 'proxyCpu', label: 'gateway CPU/call', unit: 'µs', better: 'lower' },
+  { key: 'upstreamCpu', label: 'upstream CPU/call', unit: 'µs', better: 'lower' },
+  { key: 'genCpu', label: 'generator CPU/call', unit: 'µs', better: 'lower' },
+];
+
+function scaleValues(r: LoadgenResult): Record<string, number | null> {
+  return {
+    sessions: r.sessions,
+    cps: r.callsPerSec,
+    p50: r.p50,
+    p99: r.p99,
+    proxyCpu: r.gatewayCpuUs,
+    upstreamCpu: r.upstreamCpuUs,
+    genCpu: r.generatorCpuUs,
+    calls: r.calls,
+    errors: r.errors,
+  };
+}
+
+/**
+ * The scaling curve: echo at each session count, driven by the multi-process undici load generator
+ * (bench/lib/loadgen.ts) rather than the SDK client, so the figures measure the proxy. One path at a
+ * time (the proxy gets the machine to itself and the generator), sessions reopened at each step.
+ * One table per step (all paths, with ratios) and one curve for gridctl.
+ */
+export async function scaleScenario(ctx: Ctx): Promise<Scenario[]> {
+  const { cfg } = ctx;
+  const sc = cfg.scale;
+  const upstream = everythingUpstream();
+  const perStep = new Map<number, Row[]>(sc.sessions.map((n) => [n, []]));
+  // the warm-up is a total (JIT and pools settle in a few thousand calls), at least 2 per session
+  const warmupPer = (n: number) => Math.max(2, Math.ceil(sc.warmupCalls / n));
+  for (const path of cfg.paths) {
+    if (path === 'stdio-direct') {
+      for (const rows of perStep.values()) rows.push(notRun(path, 'n/a', 'stdio: no HTTP endpoint'));
+      continue;
+    }
+    if (path === 'mcp-hub') {
+      for (const rows of perStep.values())
+        rows.push(notRun(path, 'n/a', 'serves MCP over SSE only; the load generator speaks streamable HTTP'));
+      continue;
+    }
+    if (cfg.quick && path !== 'gridctl') {
+      // keeps the quick run (and the CI test that runs it) short: the wiring is the same for every path
+      for (const rows of perStep.values()) rows.push(notRun(path, 'n/a', 'quick run: gridctl only'));
+      continue;
+    }
+    ctx.log(`scale: ${path} at ${sc.sessions.join(', ')} sessions`);
+    const res = await withPath(
+      ctx,
+      path,
+      [upstream],
+      async (running) => {
+        const out = new Map<number, LoadgenResult | string>();
+        for (const n of sc.sessions) {
+          if (path === 'supergateway' && n > cfg.idleSessionsPerProcessPeer) {
+            out.set(
+              n,
+              `not run above ${cfg.idleSessionsPerProcessPeer} sessions: it spawns one upstream process per session`,
+            );
+            continue;
+          }
+          try {
+            const r = await runLoadgen({
+              url: running.mcpUrl!,
+              toolName: running.toolName(upstream.name, 'echo'),
+              sessions: n,
+              workers: sc.workers,
+              durationMs: sc.durationMs,
+              warmupPerSession: warmupPer(n),
+              ...(running.proc ? { gatewayPid: running.proc.pid } : {}),
+            });
+            ctx.log(
+              `  ${path} ${n} sessions: ${Math.round(r.callsPerSec)} calls/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, gateway CPU ${r.gatewayCpuUs?.toFixed(0) ?? '—'} µs/call, ${r.errors} errors`,
+            );
+            out.set(n, r);
+          } catch (err) {
+            ctx.errors.push(`${path} (scale ${n}): ${reasonOf(err)}`);
+            ctx.log(`  ${path} ${n} sessions: failed: ${reasonOf(err)}`);
+            out.set(n, reasonOf(err));
+          }
+        }
+        return out;
+        // gridctl evicts the least recently used idle session past gateway.max_sessions (default
+        // 1000): the top step's sessions must all fit, or its warm-up finds some evicted.
+      },
+      path === 'gridctl'
+        ? { gatewayYaml: [`  max_sessions: ${Math.max(1000, 2 * Math.max(...sc.sessions))}`] }
+        : {},
+    );
+    for (const n of sc.sessions) {
+      const rows = perStep.get(n)!;
+      const r = res.ok ? res.value.get(n) : res.reason;
+      if (r === undefined || typeof r === 'string') {
+        const why = r ?? 'not measured';
+        rows.push(notRun(path, why.startsWith('not run') ? 'n/a' : 'unavailable', why));
+      } else {
+        const notes = [
+          ...(r.errors > 0 ? [`${r.errors} failed calls (first: ${r.firstError ?? '?'})`] : []),
+          ...(path === 'http-floor' ? ['in-process responder: no proxy process'] : []),
+        ];
+        rows.push(row(path, scaleValues(r), notes.join('; ') || undefined));
+      }
+    }
+  }
+  const how = `tools/call echo on server-everything, driven by ${sc.workers} load-generator processes (bench/lib/loadgen.ts: undici over keep-alive HTTP, one connection per session, initialize + notifications/initialized, then a closed loop; every answer checked against the expected echo) for ${sc.durationMs} ms after ${sc.warmupCalls} warm-up calls (at least 2 per session). One path at a time; gridctl with gateway.max_sessions raised above the top step (its default, 1000, evicts idle sessions). Gateway CPU/call: CPU of all the proxy's threads (/proc schedstat) over the measured window ÷ calls; upstream = the processes it spawned; generator = the worker processes. On a 2-core machine the generator shares the cores with the proxy, so calls/s is a floor on what the proxy can carry; CPU/call is the steadier figure.`;
+  const scenarios: Scenario[] = sc.sessions.map((n) => ({
+    id: `scale-c${n}`,
+    title: `Scaling: tools/call echo at ${n} sessions (multi-process load generator)`,
+    description: how,
+    metrics: scaleMetrics.filter((m) => m.key !== 'sessions'),
+    rows: perStep.get(n)!,
+    ratios: [],
+    notes: [],
+  }));
+  if (cfg.paths.includes('gridctl')) {
+    scenarios.push({
+      id: 'scale-curve',
+      title: 'Scaling curve: gridctl as sessions grow',
+      description: how,
+      metrics: scaleMetrics,
+      rows: sc.sessions.map((n) => {
+        const r = perStep.get(n)!.find((x) => x.path === 'gridctl')!;
+        return { ...r, label: `gridctl, ${n} sessions` };
+      }),
+      ratios: [],
+      notes: [],
+    });
+  }
+  return scenarios;
 }
 
 export function ensureDir(dir: string): string {
