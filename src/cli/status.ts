@@ -151,18 +151,19 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
           ctx.stdout.write(`\n${ctx.paint('bold', `${g.name}`)} servers\n`);
           ctx.stdout.write(
             table(
-              ['NAME', 'KIND', 'TRANSPORT', 'ERA', 'STATE', 'REPLICAS', 'TOOLS', 'PINS', 'RESTARTS', 'PID'],
+              // ERA comes last: scripts that read the columns before it keep working.
+              ['NAME', 'KIND', 'TRANSPORT', 'STATE', 'REPLICAS', 'TOOLS', 'PINS', 'RESTARTS', 'PID', 'ERA'],
               g.servers.map((s) => [
                 s.name,
                 s.kind,
                 s.transport,
-                eraText(s.era, s.protocolVersion),
                 paintState(ctx.paint, s.reason ? `${s.state} (${truncate(s.reason, 60)})` : s.state),
                 replicaCount(s),
                 String(s.tools),
                 paintPins(ctx.paint, s.pins ?? '-'),
                 String(s.restarts),
                 s.pid ? String(s.pid) : '-',
+                eraText(s.era, s.protocolVersion),
               ]),
             ),
           );

@@ -117,10 +117,10 @@ describe('protocol eras in status and the UI', () => {
     expect(st.code, st.stderr).toBe(0);
     const lines = st.stdout.split('\n');
     const header = lines.find((l) => l.startsWith('NAME'));
-    expect(header).toMatch(/TRANSPORT\s+ERA\s+STATE/);
-    expect(lines.find((l) => l.startsWith('classic'))).toMatch(/stdio\s+handshake 2025-11-25\s+healthy/);
+    expect(header).toMatch(/TRANSPORT\s+STATE\s.*\sPID\s+ERA$/);
+    expect(lines.find((l) => l.startsWith('classic'))).toMatch(/stdio\s+healthy\s.*\shandshake 2025-11-25$/);
     expect(lines.find((l) => l.startsWith('modern'))).toMatch(
-      new RegExp(`stdio\\s+stateless ${V}\\s+healthy`),
+      new RegExp(`stdio\\s+healthy\\s.*\\sstateless ${V}$`),
     );
     expect(lines.find((l) => l.startsWith('SESSION'))).toMatch(/TRANSPORT\s+ERA\s+LAST SEEN/);
     expect(lines.find((l) => l.includes('test-client'))).toMatch(/streamable-http\s+handshake 2025-11-25/);
