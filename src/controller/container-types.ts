@@ -1,6 +1,6 @@
 // The shapes apply's container plan and the replica spawner share, in a module of their own so
 // that workloads.ts (which builds the spawner) and container-spawner.ts need not import each other.
-import type { ContainerSpec } from '../runtime/types.js';
+import type { ContainerSpec, WorkloadRuntime } from '../runtime/types.js';
 
 /** One container apply wants: what it is for, its spec and how long it may take to be ready. */
 export interface Desired {
@@ -22,3 +22,28 @@ export interface ServerContainer {
   transport: 'http' | 'sse' | 'stdio';
   hostPort?: number;
 }
+
+export interface WorkloadReporter {
+  step(text: string): void;
+  done(text: string): void;
+  note(text: string): void;
+}
+
+export interface UpOptions {
+  runtime: WorkloadRuntime;
+  /** Absolute path of the stack file: relative sources and volumes resolve against its folder. */
+  stackFile: string;
+  /** gridctl home (git clones go to <home>/cache/repos). */
+  home: string;
+  basePort: number;
+  noCache: boolean;
+  report: WorkloadReporter;
+  env: NodeJS.ProcessEnv;
+  /**
+   * The daemon's reload: an autoscaled server's containers are its autoscaler's, so one it reaped
+   * is not started again (the server's spawner starts replicas as it needs them).
+   */
+  reload?: boolean;
+}
+
+export class WorkloadError extends Error {}

@@ -44,13 +44,14 @@ import {
 } from '../state/state-file.js';
 import { procEntry, RUN_TAG } from '../upstream/ownership.js';
 import { VERSION } from '../version.js';
+import { type ContainerView, discover } from './container-discovery.js';
 import { listenMetrics, observabilityOptions, serveMetrics } from './observability.js';
 import { callPolicies } from './policies.js';
 import { Reloader } from './reloader.js';
 import { loadForRun } from './secrets.js';
 import { describeServer, serverSpecs } from './server-registrar.js';
 import { ApplyError } from './stack-controller.js';
-import { type ContainerView, containerWorkloads, discover, down, up } from './workloads.js';
+import { containerWorkloads, down, up } from './workloads.js';
 
 /** Header of the CLI's per-run credential (see cliAuth). */
 const CLI_TOKEN_HEADER = 'x-gridctl-cli-token';

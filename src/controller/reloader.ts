@@ -14,10 +14,10 @@ import type { Logger } from '../logging/logger.js';
 import type { OAuthHub } from '../oauth/hub.js';
 import { pinFields } from '../security/pins/identity.js';
 import type { HomePaths } from '../state/paths.js';
+import type { ContainerView } from './container-discovery.js';
 import { callPolicies } from './policies.js';
 import { loadForRun } from './secrets.js';
 import { autoscalePolicy, serverSpec } from './server-registrar.js';
-import type { ContainerView } from './workloads.js';
 
 /** gateway fields that are call policies, swapped live by setPolicies. */
 const HOT_GATEWAY_FIELDS = new Set([

@@ -9,7 +9,7 @@ import type { OAuthHub } from '../oauth/hub.js';
 import { createUpstream, type UpstreamSpec } from '../upstream/index.js';
 import type { OpenApiAuth } from '../upstream/openapi/config.js';
 import type { UpstreamClient } from '../upstream/types.js';
-import type { ContainerView } from './workloads.js';
+import type { ContainerView } from './container-discovery.js';
 
 export interface RegistrarOptions {
   stackFile: string;

@@ -7,13 +7,7 @@ import { fetchUpstream, httpError, isEventStream, traceHeaders } from './http-co
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
 import { SessionClient } from './session-client.js';
 import { readSse, type SseEvent } from './sse-parser.js';
-import type {
-  UpstreamClient,
-  UpstreamEvents,
-  UpstreamInitOptions,
-  UpstreamInitResult,
-  UpstreamRequestOptions,
-} from './types.js';
+import type { UpstreamClient, UpstreamEvents, UpstreamInitOptions, UpstreamInitResult } from './types.js';
 
 export interface SseUpstreamOptions extends RpcSessionOptions {
   /** The SSE stream URL (usually ending in /sse). */

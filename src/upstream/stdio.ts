@@ -9,13 +9,7 @@ import { killTagged, OWNER_VAR, upstreamTag } from './ownership.js';
 import { messageOf, RpcSession, type RpcSessionOptions } from './session.js';
 import { SessionClient } from './session-client.js';
 import { StderrTail } from './stderr-tail.js';
-import type {
-  UpstreamClient,
-  UpstreamEvents,
-  UpstreamInitOptions,
-  UpstreamInitResult,
-  UpstreamRequestOptions,
-} from './types.js';
+import type { UpstreamClient, UpstreamEvents, UpstreamInitOptions, UpstreamInitResult } from './types.js';
 
 export interface StdioUpstreamOptions extends RpcSessionOptions {
   /** argv: the command and its arguments. */

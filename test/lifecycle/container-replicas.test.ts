@@ -12,14 +12,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { McpServer, Stack } from '../../src/config/index.js';
+import { replicaDesired, transportOf } from '../../src/controller/container-plan.js';
+import { waitReady } from '../../src/controller/container-readiness.js';
 import { ContainerSpawner } from '../../src/controller/container-spawner.js';
+import type { ServerContainer } from '../../src/controller/container-types.js';
 import { HostPortAllocator } from '../../src/controller/port-allocator.js';
-import {
-  replicaDesired,
-  type ServerContainer,
-  transportOf,
-  waitReady,
-} from '../../src/controller/workloads.js';
 import { LABEL } from '../../src/runtime/index.js';
 import type { WorkloadRuntime } from '../../src/runtime/types.js';
 import { engine, fixtureImage } from '../runtime/images.js';

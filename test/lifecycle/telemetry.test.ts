@@ -30,12 +30,12 @@ describe('telemetry files', () => {
     const port = await freePort();
     const file = sb.write(
       'stack.yaml',
-      stackYaml(
+      `${stackYaml(
         'kept',
         localServer('everything', EVERYTHING, 'stdio') +
           localServer('memory', MEMORY) +
           '    telemetry:\n      persist: {metrics: false, traces: false, logs: false}\n',
-      ) + 'telemetry:\n  persist: {logs: true, metrics: true, traces: true}\n  retention: {max_size_mb: 5}\n',
+      )}telemetry:\n  persist: {logs: true, metrics: true, traces: true}\n  retention: {max_size_mb: 5}\n`,
     );
     const up = async () => {
       const applied = await gridctl(sb, ['apply', file, '--port', String(port)]);
