@@ -5,7 +5,7 @@
 // and reads the gateway's CPU (all threads, /proc schedstat) over the measured window.
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import * as hdr from 'hdr-histogram-js';
+import { latencyHistogram } from './load.js';
 import type { ToParent, ToWorker, WorkerJob } from './loadgen-worker.js';
 import { cpuNs, descendantsOf, seenProcesses } from './proc.js';
 
@@ -139,11 +139,7 @@ export async function runLoadgen(o: LoadgenOptions): Promise<LoadgenResult> {
     const gw1 = pid ? cpuNs(pid) : 0;
     const up1 = pid ? descendantsCpu(pid) : 0;
 
-    const histogram = hdr.build({
-      lowestDiscernibleValue: 1,
-      highestTrackableValue: 120_000_000,
-      numberOfSignificantValueDigits: 3,
-    });
+    const histogram = latencyHistogram();
     let calls = 0;
     let errors = 0;
     let firstError: string | undefined;
