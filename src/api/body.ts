@@ -1,5 +1,5 @@
 // The one JSON body reader of /api (pins, stack edit and the router share it). The gateway's /mcp
-// reader (src/gateway/http.ts) keeps its own for now: it answers in JSON-RPC, not ApiError.
+// reader (src/gateway/downstream/http.ts) keeps its own for now: it answers in JSON-RPC, not ApiError.
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from './errors.js';
 

@@ -20,7 +20,7 @@
 // fetch() and a ReadableStream (which can send the Authorization header), so no token ever has to
 // travel in a URL.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestGuard } from '../gateway/origin.js';
+import { RequestGuard } from '../gateway/downstream/origin.js';
 import type { LogEntry, Logger } from '../logging/logger.js';
 import { ApiErrorStatus, redactorOf, sendJson } from './errors.js';
 import { appliedStack } from './stack-edit.js';

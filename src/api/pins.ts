@@ -8,7 +8,7 @@
 // and POST wants a JSON body, so a web page cannot approve a rug-pull behind the user's back.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PIN_ERRORS } from '../errors/pins.js';
-import { RequestGuard } from '../gateway/origin.js';
+import { RequestGuard } from '../gateway/downstream/origin.js';
 import {
   type ApproveResult,
   PinError,

@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { diffStacks, type StackDiff } from '../config/diff.js';
 import { type Issue, loadStack, type Stack } from '../config/index.js';
-import { RequestGuard } from '../gateway/origin.js';
+import { RequestGuard } from '../gateway/downstream/origin.js';
 import { readJsonObject } from './body.js';
 import { ApiError, ApiErrorStatus, sendJson } from './errors.js';
 import type { StackView } from './view.js';

@@ -1,6 +1,6 @@
 import { type McpServer, parseDuration, type Stack } from '../config/index.js';
 import { coded } from '../errors/coded.js';
-import type { Spawner } from '../gateway/spawner.js';
+import type { Spawner } from '../gateway/servers/spawner.js';
 import { LABEL, stackLabels, type WorkloadRuntime } from '../runtime/index.js';
 import { LineSplitter } from '../upstream/framing.js';
 import {

@@ -7,7 +7,7 @@
 // shutdown). One `apply` made is removed only when its replica is reaped: a restart reattaches to
 // it, and after a shutdown the next `apply` reuses it.
 import type { McpServer } from '../config/index.js';
-import type { SpawnedReplica, Spawner } from '../gateway/spawner.js';
+import type { SpawnedReplica, Spawner } from '../gateway/servers/spawner.js';
 import type { WorkloadRuntime } from '../runtime/index.js';
 import type { UpstreamClient } from '../upstream/types.js';
 // Types only: workloads.ts builds the spawner and hands it its spec and readiness functions, so

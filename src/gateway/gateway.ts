@@ -39,7 +39,25 @@ import {
   type Route,
   SEPARATOR,
   SKILLS_SOURCE,
-} from './catalog.js';
+} from './catalogue/catalog.js';
+import { type GroupMap, Groups } from './catalogue/groups.js';
+import { ListPages } from './catalogue/list-pages.js';
+import {
+  createHandler,
+  errorJson,
+  LATEST_VERSION,
+  type McpCore,
+  SUPPORTED_VERSIONS,
+} from './downstream/http.js';
+import { RequestGuard } from './downstream/origin.js';
+import {
+  type InFlight,
+  LOG_LEVELS,
+  openSse,
+  type Session,
+  type SessionStats,
+  SessionStore,
+} from './downstream/session.js';
 import type { HeldSessionInfo } from './era/held-sessions.js';
 import { HeldCall, MRTR_METHODS, paramsDigest, StateSigner } from './era/mrtr.js';
 import {
@@ -61,11 +79,6 @@ import {
   unknownTask,
   wrapTaskIds,
 } from './era/tasks.js';
-import { type GroupMap, Groups } from './groups.js';
-import { createHandler, errorJson, LATEST_VERSION, type McpCore, SUPPORTED_VERSIONS } from './http.js';
-import { ListPages } from './list-pages.js';
-import { type CacheHint, ManagedServer, messageOf, minHint } from './managed-server.js';
-import { RequestGuard } from './origin.js';
 import {
   CODE_MODE_INSTRUCTIONS,
   CODE_MODE_TOOLS,
@@ -75,14 +88,7 @@ import { CallPipeline, type CallPolicies } from './pipeline/pipeline.js';
 import type { BucketState } from './pipeline/rate-limit/rate-limit.js';
 import type { ScopeSummary } from './pipeline/scope/scope.js';
 import type { CallContext, ToolResult } from './pipeline/types.js';
-import {
-  type InFlight,
-  LOG_LEVELS,
-  openSse,
-  type Session,
-  type SessionStats,
-  SessionStore,
-} from './session.js';
+import { type CacheHint, ManagedServer, messageOf, minHint } from './servers/managed-server.js';
 import type { AutoscalePolicy, GatewayOptions, ServerSpec, ServerStatus, SourceSkill } from './types.js';
 
 /** MCP has no code for a cancelled request; the LSP convention. */

@@ -1,9 +1,9 @@
 import type { Logger } from '../logging/logger.js';
 import type { UpstreamClient, UpstreamTransportKind } from '../upstream/types.js';
-import type { BackoffOptions } from './backoff.js';
-import type { GroupMap } from './groups.js';
+import type { GroupMap } from './catalogue/groups.js';
 import type { CallPolicies } from './pipeline/pipeline.js';
-import type { Spawner } from './spawner.js';
+import type { BackoffOptions } from './servers/backoff.js';
+import type { Spawner } from './servers/spawner.js';
 
 /** How a call picks one replica of a server (see docs/scaling.md). */
 export type ReplicaPolicy = 'round-robin' | 'least-connections' | 'session-affinity';

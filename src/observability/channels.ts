@@ -4,8 +4,8 @@
 // pays one property read per event. Channels are process-wide: every message names the gateway
 // that published it (`source`), so two gateways in one process (tests) keep their figures apart.
 import { channel, tracingChannel } from 'node:diagnostics_channel';
+import type { InFlight } from '../gateway/downstream/session.js';
 import type { CallContext, Obj, ToolResult } from '../gateway/pipeline/types.js';
-import type { InFlight } from '../gateway/session.js';
 
 /** One MCP request from a client, any method (a trace's root span). */
 /**

@@ -8,7 +8,7 @@
 // (others are `other`), `client` through a LabelBudget (the first N distinct ids, the rest `_other`),
 // `outcome` from the error catalogue.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { SessionStats } from '../gateway/session.js';
+import type { SessionStats } from '../gateway/downstream/session.js';
 import type { ServerStatus } from '../gateway/types.js';
 import type { CallRecord } from './calls.js';
 import {

@@ -1,6 +1,6 @@
 // Everything that watches one gateway, wired in one place: the call recorder feeds the usage
 // totals and the metrics. The daemon builds one per gateway and closes it with the gateway.
-import type { SessionStats } from '../gateway/session.js';
+import type { SessionStats } from '../gateway/downstream/session.js';
 import type { ServerStatus } from '../gateway/types.js';
 import { type CallRecord, recordCalls } from './calls.js';
 import { GatewayMetrics } from './metrics.js';

@@ -38,8 +38,8 @@ import {
   ATTR_MCP_PROTOCOL_VERSION,
   ATTR_MCP_SESSION_ID,
 } from '@opentelemetry/semantic-conventions/incubating';
+import type { InFlight } from '../gateway/downstream/session.js';
 import type { Obj } from '../gateway/pipeline/types.js';
-import type { InFlight } from '../gateway/session.js';
 import { outcomeOf } from './calls.js';
 import {
   type CallEvent,

@@ -6,8 +6,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SessionStore } from '../../src/gateway/downstream/session.js';
 import type { Gateway } from '../../src/gateway/index.js';
-import type { SessionStore } from '../../src/gateway/session.js';
 import { waitFor } from '../support/wait.js';
 import {
   connectSse,

@@ -16,7 +16,7 @@ import type {
   UpstreamMessageContext,
   UpstreamRequestOptions,
 } from '../../upstream/types.js';
-import type { SpawnedReplica, Spawner } from '../spawner.js';
+import type { SpawnedReplica, Spawner } from '../servers/spawner.js';
 
 type Obj = Record<string, unknown>;
 

@@ -2,7 +2,7 @@
 // interceptors in the order declared here, ending in the gateway's forward. Policies swap whole on
 // reload (a new CallPipeline built from the old one keeps unchanged rate-limit buckets).
 import type { SkillsPolicy } from '../../skills/policy.js';
-import type { Obj } from '../catalog.js';
+import type { Obj } from '../catalogue/catalog.js';
 import { type CodeModeOptions, codeMode } from './code-mode/code-mode.js';
 import { compose } from './compose.js';
 import { type GroupResolver, groupInterceptor } from './group/group.js';

@@ -1,6 +1,6 @@
 // The call pipeline's vocabulary: a tools/call travels as a CallContext through interceptors, each
 // `(next) => handler`, composed once per policy set (see compose.ts) and ending in the forward.
-import type { InFlight, Session } from '../session.js';
+import type { InFlight, Session } from '../downstream/session.js';
 
 export type Obj = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Catalog } from '../catalog.js';
-import { Groups } from '../groups.js';
+import { Catalog } from '../catalogue/catalog.js';
+import { Groups } from '../catalogue/groups.js';
 import { ClientScopes } from './scope/scope.js';
 import { ListViews } from './views.js';
 

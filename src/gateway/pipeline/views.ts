@@ -2,8 +2,8 @@
 // scope the call path enforces, then its group. Views are cached per (scope, group) and dropped
 // whenever the catalogue, the groups or the policies change, so a listing of an unchanged
 // catalogue is a Map hit plus a prebuilt JSON string.
-import type { Catalog, ListKind, Obj } from '../catalog.js';
-import type { Groups } from '../groups.js';
+import type { Catalog, ListKind, Obj } from '../catalogue/catalog.js';
+import type { Groups } from '../catalogue/groups.js';
 import type { ClientScopes, Scope } from './scope/scope.js';
 
 export interface ListView {

@@ -4,7 +4,7 @@
 // formats apply to it exactly as to a direct call. Direct `server__tool` calls pass through.
 
 import { coded } from '../../../errors/coded.js';
-import type { Obj } from '../../catalog.js';
+import type { Obj } from '../../catalogue/catalog.js';
 import { resultCap } from '../result-cap/result-cap.js';
 import type { CallContext, CallHandler, Interceptor, ToolResult } from '../types.js';
 import { sandboxFetch } from './fetch.js';

@@ -2,7 +2,7 @@
 // client call X" (the interceptor below) and "what does this client see" (the per-session list
 // views in ../views.ts), so the two can never disagree.
 import { callError } from '../../../errors/catalogue.js';
-import { SKILLS_SOURCE } from '../../catalog.js';
+import { SKILLS_SOURCE } from '../../catalogue/catalog.js';
 import { normalizeClientId } from '../identity.js';
 import type { Interceptor } from '../types.js';
 

@@ -14,18 +14,18 @@
 // text/event-stream, the response turns into an SSE stream carrying those messages and then the
 // result. So clients pay for SSE only when it carries something.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { redactorOf } from '../api/errors.js';
+import { redactorOf } from '../../api/errors.js';
 import {
   ErrorCode,
   type JsonRpcId,
   type JsonRpcNotification,
   type JsonRpcRequest,
-} from '../protocol/jsonrpc.js';
-import { BATCH_VERSIONS, LATEST_PROTOCOL_VERSION, PROTOCOL_VERSIONS } from '../protocol/versions.js';
-import { tokenClientOf } from '../security/inbound-auth.js';
-import { isModern, MODERN_VERSIONS, type ModernMeta, validateModern } from './era/stateless.js';
+} from '../../protocol/jsonrpc.js';
+import { BATCH_VERSIONS, LATEST_PROTOCOL_VERSION, PROTOCOL_VERSIONS } from '../../protocol/versions.js';
+import { tokenClientOf } from '../../security/inbound-auth.js';
+import { isModern, MODERN_VERSIONS, type ModernMeta, validateModern } from '../era/stateless.js';
+import { accessIdOf } from '../pipeline/identity.js';
 import type { RequestGuard } from './origin.js';
-import { accessIdOf } from './pipeline/identity.js';
 import { openSse, Session, type SessionStore, sseEvent } from './session.js';
 
 /** Session-era versions, newest first (the order initialize answers are chosen in). */

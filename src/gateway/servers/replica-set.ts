@@ -1,8 +1,9 @@
 // The replicas of one server and how a call picks one. Members stay ordered by id (ids are
 // monotonic), which makes "ties go to the lowest id" a plain first-wins scan. Only healthy replicas
 // are picked: starting, unhealthy, failed and draining ones are skipped.
+
+import type { ReplicaPolicy } from '../types.js';
 import type { Replica } from './replica.js';
-import type { ReplicaPolicy } from './types.js';
 
 export class ReplicaSet {
   readonly members: Replica[] = [];

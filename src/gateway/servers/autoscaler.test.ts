@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { AutoscalePolicy } from '../types.js';
 import { type DecideInput, decide, type Sample } from './autoscaler.js';
-import type { AutoscalePolicy } from './types.js';
 
 const policy: AutoscalePolicy = {
   min: 1,

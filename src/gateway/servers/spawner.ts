@@ -1,7 +1,7 @@
 // Spawners make the replicas of a server. A replica is one upstream client: a child process here;
 // a container (own name, own host port) or an SSH session in the runtimes that plug in later. The
 // replica set and the autoscaler only ever talk to this interface.
-import type { UpstreamClient } from '../upstream/types.js';
+import type { UpstreamClient } from '../../upstream/types.js';
 
 export interface SpawnedReplica {
   /** Fresh and unconnected: the replica set connects it (initialize) and closes it. */

@@ -4,18 +4,23 @@
 // dead connection are ignored. What is shared by all replicas of a server (lists, catalog, the
 // gateway's hooks) lives in the owner (ManagedServer).
 
-import { internal } from '../errors/coded.js';
-import type { Logger } from '../logging/logger.js';
-import { ErrorCode, type JsonRpcNotification, type JsonRpcRequest, RpcError } from '../protocol/jsonrpc.js';
+import { internal } from '../../errors/coded.js';
+import type { Logger } from '../../logging/logger.js';
+import {
+  ErrorCode,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  RpcError,
+} from '../../protocol/jsonrpc.js';
 import type {
   UpstreamClient,
   UpstreamInitOptions,
   UpstreamInitResult,
   UpstreamMessageContext,
-} from '../upstream/types.js';
+} from '../../upstream/types.js';
+import type { ReplicaState, ReplicaStatus, ServerSpec } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import type { SpawnedReplica, Spawner } from './spawner.js';
-import type { ReplicaState, ReplicaStatus, ServerSpec } from './types.js';
 
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

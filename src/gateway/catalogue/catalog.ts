@@ -2,7 +2,7 @@
 // the routing maps that send a call back to its owner under its original name. Rebuilt whole on
 // any change (rare); read on every request (often), so lookups are single Map hits and each list
 // is serialised once per rebuild.
-import { ErrorCode, RpcError } from '../protocol/jsonrpc.js';
+import { ErrorCode, RpcError } from '../../protocol/jsonrpc.js';
 import { templateMatcher, unwrapUri, uriScheme, wrapUri } from './uri.js';
 
 export type Obj = Record<string, unknown>;

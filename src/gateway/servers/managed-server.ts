@@ -4,9 +4,14 @@
 // again on a list_changed from any replica. Each call picks a replica (ReplicaSet.pick); which one
 // answered is invisible to clients. Server-to-client messages keep pointing at the session whose
 // call reached that replica: upstream request ids are qualified with the replica id.
-import type { Logger } from '../logging/logger.js';
-import { type ReplicaPickEvent, replicaPickChannel } from '../observability/channels.js';
-import { ErrorCode, type JsonRpcNotification, type JsonRpcRequest, RpcError } from '../protocol/jsonrpc.js';
+import type { Logger } from '../../logging/logger.js';
+import { type ReplicaPickEvent, replicaPickChannel } from '../../observability/channels.js';
+import {
+  ErrorCode,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  RpcError,
+} from '../../protocol/jsonrpc.js';
 import type {
   UpstreamClient,
   UpstreamInitOptions,
@@ -14,15 +19,15 @@ import type {
   UpstreamMessageContext,
   UpstreamRequestOptions,
   UpstreamTransportKind,
-} from '../upstream/types.js';
+} from '../../upstream/types.js';
+import type { Obj } from '../catalogue/catalog.js';
+import { type HeldPoolOptions, HeldSessionPool } from '../era/held-sessions.js';
+import { mcpHeaderProblem, TOOL_HEADER_INVALID } from '../era/x-mcp-header.js';
+import type { AutoscalePolicy, ServerSpec, ServerState, ServerStatus } from '../types.js';
 import { Autoscaler, type AutoscalerDefaults } from './autoscaler.js';
-import type { Obj } from './catalog.js';
-import { type HeldPoolOptions, HeldSessionPool } from './era/held-sessions.js';
-import { mcpHeaderProblem, TOOL_HEADER_INVALID } from './era/x-mcp-header.js';
 import { messageOf, Replica, type ReplicaOwner } from './replica.js';
 import { ReplicaSet } from './replica-set.js';
 import { clientSpawner, type Spawner } from './spawner.js';
-import type { AutoscalePolicy, ServerSpec, ServerState, ServerStatus } from './types.js';
 
 export { messageOf };
 

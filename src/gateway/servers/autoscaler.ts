@@ -9,12 +9,12 @@
 //   - registration always starts at least one replica, even with min 0, so the server's tools are
 //     known and listed; it goes to zero through idle-to-zero like any idle server.
 // Ticks, cold starts and policy swaps are serialised on one chain.
-import type { Logger } from '../logging/logger.js';
-import { type AutoscaleEvent, autoscaleChannel } from '../observability/channels.js';
+import type { Logger } from '../../logging/logger.js';
+import { type AutoscaleEvent, autoscaleChannel } from '../../observability/channels.js';
+import type { AutoscaleDecision, AutoscaleDirection, AutoscalePolicy, AutoscaleStatus } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import type { Replica } from './replica.js';
 import { median, type ReplicaSet } from './replica-set.js';
-import type { AutoscaleDecision, AutoscaleDirection, AutoscalePolicy, AutoscaleStatus } from './types.js';
 
 export const DEFAULT_TICK_MS = 10_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;

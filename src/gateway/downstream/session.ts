@@ -8,8 +8,8 @@
 // the cap is live is a new one refused.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { redactorOf } from '../api/errors.js';
-import { ErrorCode, type JsonRpcId, RpcError } from '../protocol/jsonrpc.js';
+import { redactorOf } from '../../api/errors.js';
+import { ErrorCode, type JsonRpcId, RpcError } from '../../protocol/jsonrpc.js';
 
 /** One downstream request being served. */
 export interface InFlight {
