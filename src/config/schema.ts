@@ -128,6 +128,23 @@ const gateway = z
       description:
         'Sessions of one client (its ?client= id, X-Gridctl-Client-Id or clientInfo.name) at most, evicted the same way within that client; refused when all of them are live. Default: max_sessions (no cap of its own).',
     }),
+    // A 2026-07-28 client calling a 2025 server gets an upstream session per principal (docs/gateway.md).
+    held_sessions: z
+      .object({
+        enabled: z.boolean().default(true).meta({
+          description:
+            "Carry a stateless client's calls to a handshake-era server on an upstream session of the client's principal, so the server's mid-call questions reach only that client. false: the shared connection (questions that name no call are then refused while several clients call the server).",
+        }),
+        max_per_server: z.number().int().min(1).max(256).default(8).meta({
+          description:
+            'Held sessions per server at most; past it the least recently used idle one closes, and with none idle the call uses the shared connection.',
+        }),
+        idle_timeout: duration(
+          'Close a held session with no call open after this long. Default 60s.',
+        ).optional(),
+      })
+      .strict()
+      .optional(),
     code_mode: z.enum(['off', 'on']).default('off'),
     code_mode_timeout: z.number().int().min(0).default(30).meta({ description: 'Seconds; 0 means 30.' }),
     code_mode_memory_mb: z

@@ -96,6 +96,16 @@ function sessionLimits(stack: Stack | undefined) {
   const g = stack?.gateway;
   return {
     sessionIdleMs: g?.session_idle_timeout === undefined ? undefined : parseDuration(g.session_idle_timeout),
+    heldSessions:
+      g?.held_sessions?.enabled === false
+        ? (false as const)
+        : {
+            max: g?.held_sessions?.max_per_server,
+            idleMs:
+              g?.held_sessions?.idle_timeout === undefined
+                ? undefined
+                : parseDuration(g.held_sessions.idle_timeout),
+          },
     maxSessions: g?.max_sessions,
     maxSessionsPerClient: g?.max_sessions_per_client,
   };

@@ -77,6 +77,12 @@ export const CALL_ERRORS = {
     rpc: ErrorCode.InvalidParams,
     message: 'Invalid params: requestState {why}; send the request again without it',
   },
+  ASK_UNATTRIBUTED: {
+    as: 'rpc',
+    rpc: ErrorCode.InternalError,
+    message:
+      'server "{server}" sent {method} while several clients had calls open on its shared connection, and named none of them; the gateway does not guess whose call asked. Give the server an http transport, or keep gateway.held_sessions on so each client has its own session',
+  },
   METHOD_NOT_FOUND: { as: 'rpc', rpc: ErrorCode.MethodNotFound, message: 'Method not found: {method}' },
   TASKS_NOT_DECLARED: {
     as: 'rpc',

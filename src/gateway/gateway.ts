@@ -32,6 +32,7 @@ import {
 import type { UpstreamMessageContext, UpstreamRequestOptions } from '../upstream/types.js';
 import {
   Catalog,
+  type CatalogSource,
   decodeCursor,
   exposedName,
   type ListKind,
@@ -203,6 +204,10 @@ export class Gateway {
   private readonly taskIds = new TaskIds();
   /** Open subscriptions/listen streams (modern clients), each a stand-in session with a stream. */
   private readonly listeners = new Set<Session>();
+  /** Catalogues of principals whose held sessions show lists of their own (dropped on rebuild). */
+  private readonly principalCatalogs = new Map<string, Catalog>();
+  /** Principals with such lists: the one check a stateless call pays. */
+  private readonly ownLists = new Set<string>();
 
   constructor(private readonly opts: GatewayOptions) {
     this.log = opts.logger?.child({ component: 'gateway' });
@@ -530,11 +535,14 @@ export class Gateway {
       },
       logger: this.opts.logger,
       autoscale: this.opts.autoscale,
-      ...(this.opts.heldSessions ? { heldSessions: this.opts.heldSessions } : {}),
+      ...(this.opts.heldSessions !== false ? { heldSessions: this.opts.heldSessions ?? {} } : {}),
       onChange: (srv) => {
         if (this.servers.get(srv.name) === srv) this.rebuild();
       },
       onConnected: (srv) => this.onServerConnected(srv),
+      onHeldLists: (srv, principal) => {
+        if (this.servers.get(srv.name) === srv) this.heldListsChanged(principal);
+      },
       onNotification: (srv, msg, ctx) => this.onUpstreamNotification(srv, msg, ctx),
       onRequest: (srv, msg, ctx) => this.onUpstreamRequest(srv, msg, ctx),
     });
@@ -563,20 +571,60 @@ export class Gateway {
 
   // ---------------------------------------------------------------- catalog
 
-  private rebuild(): void {
-    const prev = this.catalog;
-    const withheld = new Map<string, Route>();
-    const skills = this.allowedSkills();
-    const sources = [...this.servers.values()].map((s) => ({
-      name: s.name,
-      unprefixed: s.spec.unprefixed === true,
-      available: s.healthy,
-      hasResources: s.capabilities.resources !== undefined,
-      tools: this.pinnedTools(s, withheld),
-      prompts: s.prompts,
-      resources: s.resources,
-      templates: s.templates,
-    }));
+  /**
+   * What the catalogue is built from: every server's lists, or, for `principal`, the lists its
+   * held sessions show where they differ (a server whose lists change per session).
+   */
+  private sources(withheld: Map<string, Route>, principal?: string) {
+    return [...this.servers.values()].map((s) => {
+      const own = principal === undefined ? undefined : s.heldListsOf(principal);
+      return {
+        name: s.name,
+        unprefixed: s.spec.unprefixed === true,
+        available: s.healthy,
+        hasResources: s.capabilities.resources !== undefined,
+        tools: this.pinnedTools(s, withheld, own?.tools),
+        prompts: own?.prompts ?? s.prompts,
+        resources: own?.resources ?? s.resources,
+        templates: own?.templates ?? s.templates,
+      };
+    });
+  }
+
+  /**
+   * The catalogue a session lists and is routed by: the shared one, or its principal's own when
+   * one of its held sessions changed a list (stateless clients only: they are the ones held).
+   */
+  private catalogFor(session: Session | undefined): Catalog {
+    if (!session?.stateless) return this.catalog;
+    const principal = session.accessId;
+    if (!this.ownLists.has(principal)) return this.catalog;
+    const hit = this.principalCatalogs.get(principal);
+    if (hit) return hit;
+    const cat = this.buildCatalog(this.sources(new Map(), principal), this.skills);
+    this.principalCatalogs.set(principal, cat);
+    return cat;
+  }
+
+  /** A held session's lists changed for `principal`: its listen streams hear what differs. */
+  private heldListsChanged(principal: string): void {
+    const probe = { stateless: true, accessId: principal } as Session;
+    const before = this.catalogFor(probe);
+    this.principalCatalogs.delete(principal);
+    this.ownLists.delete(principal);
+    for (const s of this.servers.values()) if (s.heldListsOf(principal)) this.ownLists.add(principal);
+    const after = this.catalogFor(probe);
+    for (const kind of Object.keys(LIST_CHANGED) as ListKind[]) {
+      if (before.json[kind] === after.json[kind]) continue;
+      const json = JSON.stringify({ jsonrpc: '2.0', method: LIST_CHANGED[kind] });
+      for (const l of this.listeners) {
+        if (l.accessId === principal && l.listen?.methods.has(LIST_CHANGED[kind])) l.push(json);
+      }
+    }
+  }
+
+  /** The catalogue of `sources`, with the served skills after the servers. */
+  private buildCatalog(sources: CatalogSource[], skills: Map<string, SourceSkill>): Catalog {
     // After the servers: adding a skill never takes a name an unprefixed server already serves.
     if (skills.size > 0) {
       const list = [...skills.values()];
@@ -596,7 +644,18 @@ export class Gateway {
         templates: [],
       });
     }
-    const next = new Catalog(sources);
+    return new Catalog(sources);
+  }
+
+  private rebuild(): void {
+    const prev = this.catalog;
+    const withheld = new Map<string, Route>();
+    const skills = this.allowedSkills();
+    const sources = this.sources(withheld);
+    const next = this.buildCatalog(sources, skills);
+    this.principalCatalogs.clear();
+    this.ownLists.clear();
+    for (const s of this.servers.values()) for (const p of s.heldListPrincipals) this.ownLists.add(p);
     this.catalog = next;
     this.withheld = withheld;
     const skillCollisions = next.collisions.get(SKILLS_SOURCE) ?? [];
@@ -730,28 +789,33 @@ export class Gateway {
    * The server's tools minus those the pin guard withholds. A new listing (a new array) is handed to
    * the guard first, so drift is judged before clients can see the changed tools.
    */
-  private pinnedTools(s: ManagedServer, withheld: Map<string, Route>): readonly Obj[] {
+  private pinnedTools(
+    s: ManagedServer,
+    withheld: Map<string, Route>,
+    tools: readonly Obj[] = s.tools,
+  ): readonly Obj[] {
+    // A held session's own list is checked against the same pins: a per-session list is no way round them.
     const guard = this.opts.pins;
-    if (!guard || !s.healthy) return s.tools;
+    if (!guard || !s.healthy) return tools;
     try {
-      if (this.pinSeen.get(s.name) !== s.tools) {
-        this.pinSeen.set(s.name, s.tools);
-        guard.observe(s.name, s.tools, {
+      if (this.pinSeen.get(s.name) !== tools) {
+        this.pinSeen.set(s.name, tools);
+        guard.observe(s.name, tools, {
           enabled: s.spec.pinSchemas !== false,
           identity: s.spec.pinIdentity,
         });
       }
       const held = guard.withheld(s.name);
-      if (held.size === 0) return s.tools;
+      if (held.size === 0) return tools;
       const unprefixed = s.spec.unprefixed === true;
       for (const name of held) withheld.set(exposedName(s.name, name, unprefixed), { server: s.name, name });
-      return s.tools.filter((t) => !held.has(t.name as string));
+      return tools.filter((t) => !held.has(t.name as string));
     } catch (err) {
       this.log?.error('schema pinning failed; serving the tools unchecked', {
         server: s.name,
         error: messageOf(err),
       });
-      return s.tools;
+      return tools;
     }
   }
 
@@ -1346,7 +1410,12 @@ export class Gateway {
   /** One page of what this session may see: its client scope, then its group. */
   private listPage(kind: ListKind, f: InFlight, cursor: unknown): string {
     const session = f.session;
-    const view = this.pipeline.views.view(this.catalog, this.groups, session.accessId, session.group);
+    const view = this.pipeline.views.view(
+      this.catalogFor(session),
+      this.groups,
+      session.accessId,
+      session.group,
+    );
     if (!view) throw new RpcError(ErrorCode.InvalidRequest, groupGone(session.group as string));
     if (kind === 'tools' && this.pipeline.policies.codeMode) {
       return this.page(kind, f.id, cursor, CODE_MODE_TOOLS, CODE_MODE_TOOLS, CODE_MODE_TOOLS_JSON);
@@ -1358,9 +1427,10 @@ export class Gateway {
     return new CallPipeline(
       {
         groups: { view: (g) => this.groups.view(g, this.catalog) },
-        router: { route: (name) => this.routeTool(name) },
+        router: { route: (name, ctx) => this.routeTool(name, ctx?.session) },
         terminal: (ctx) => this.terminal(ctx),
-        universe: (ctx, views) => views.view(this.catalog, this.groups, ctx.accessId, ctx.group)?.lists.tools,
+        universe: (ctx, views) =>
+          views.view(this.catalogFor(ctx.session), this.groups, ctx.accessId, ctx.group)?.lists.tools,
         callInner: (outer, params, signal) => this.innerCall(outer, params, signal),
       },
       policies,
@@ -1416,8 +1486,8 @@ export class Gateway {
   }
 
   /** The owner of an exposed tool name: listed, withheld for drift, or on a server that is down. */
-  private routeTool(name: string): { server: string; tool: string } | undefined {
-    const r = this.catalog.toolRoute.get(name) ?? this.withheld.get(name);
+  private routeTool(name: string, session?: Session): { server: string; tool: string } | undefined {
+    const r = this.catalogFor(session).toolRoute.get(name) ?? this.withheld.get(name);
     if (r) return { server: r.server, tool: r.name };
     const down = this.downOwner(name, 'tools');
     if (!down) return undefined;
@@ -1430,7 +1500,7 @@ export class Gateway {
   /** The end of the pipeline: drift and health checks, then the forward with its error shaping. */
   private async terminal(ctx: CallContext): Promise<ToolResult> {
     const name = ctx.name;
-    const route = this.catalog.toolRoute.get(name);
+    const route = this.catalogFor(ctx.session).toolRoute.get(name);
     if (!route) {
       const held = this.withheld.get(name);
       if (held) return callError('TOOL_WITHHELD', { tool: name, server: held.server });
@@ -1486,7 +1556,7 @@ export class Gateway {
     const name = p.name;
     if (typeof name !== 'string')
       throw new RpcError(ErrorCode.InvalidParams, 'prompts/get: params.name must be a string');
-    const route = this.catalog.promptRoute.get(name);
+    const route = this.catalogFor(f.session).promptRoute.get(name);
     if (!route) {
       const down = this.downOwner(name, 'prompts');
       if (down) {
@@ -1529,7 +1599,7 @@ export class Gateway {
   ): { s: ManagedServer; uri: string; exposed: string } {
     if (typeof uri !== 'string')
       throw new RpcError(ErrorCode.InvalidParams, `${method}: params.uri must be a string`);
-    const route = this.catalog.routeUri(uri);
+    const route = this.catalogFor(session).routeUri(uri);
     if (!route) {
       throw new RpcError(ErrorCode.ResourceNotFound, `Resource not found: no server provides "${uri}"`, {
         uri,
@@ -1630,7 +1700,7 @@ export class Gateway {
     let server: ManagedServer;
     let newRef: Obj;
     if (ref.type === 'ref/prompt' && typeof ref.name === 'string') {
-      const route = this.catalog.promptRoute.get(ref.name);
+      const route = this.catalogFor(f.session).promptRoute.get(ref.name);
       if (!route) throw new RpcError(ErrorCode.InvalidParams, `Unknown prompt: ${ref.name}`);
       this.checkScope(f.session, 'prompt', ref.name, route.server);
       // A skill's only argument is free text: nothing to complete.
@@ -1745,7 +1815,7 @@ export class Gateway {
           this.byUpstreamId.set(s.name, m);
         }
         m.set(String(id), f);
-        (f as InFlight & { upstreamId?: string }).upstreamId = String(id);
+        f.upstreamId = String(id);
       },
     };
     const token = (params._meta as Obj | undefined)?.progressToken;
@@ -1779,7 +1849,7 @@ export class Gateway {
   private untrack(f: InFlight): void {
     if (!f.server) return;
     this.inflightByServer.get(f.server)?.delete(f);
-    const uid = (f as InFlight & { upstreamId?: string }).upstreamId;
+    const uid = f.upstreamId;
     if (uid !== undefined) {
       const m = this.byUpstreamId.get(f.server);
       if (m?.get(uid) === f) m.delete(uid);
@@ -1803,16 +1873,43 @@ export class Gateway {
 
   // ---------------------------------------------------------------- upstream
 
-  /** The downstream request an upstream message belongs to: by id when known, else the newest call. */
-  private related(s: ManagedServer, ctx: UpstreamMessageContext): InFlight | undefined {
+  /**
+   * The downstream request an upstream message belongs to: by id when the transport carries it
+   * (an HTTP response stream, a held session), else the newest call open on the shared connection,
+   * but only while those calls are all one principal's: a question from a stdio server with two
+   * clients' calls open could be either's, and guessing would hand one client's prompt, or its
+   * answer, to the other. `ambiguous` then, and the message is refused or dropped.
+   */
+  private related(s: ManagedServer, ctx: UpstreamMessageContext): InFlight | 'ambiguous' | undefined {
     if (ctx.relatedRequestId !== undefined) {
       const f = this.byUpstreamId.get(s.name)?.get(String(ctx.relatedRequestId));
       if (f) return f;
+      // An id a held session qualified belongs to that session's calls only.
+      if (String(ctx.relatedRequestId).startsWith('held')) return undefined;
     }
     const set = this.inflightByServer.get(s.name);
     let last: InFlight | undefined;
-    if (set) for (const f of set) if (!f.session.closed) last = f;
+    if (set) {
+      for (const f of set) {
+        if (f.session.closed || f.upstreamId?.startsWith('held')) continue;
+        if (last && last.session.accessId !== f.session.accessId) return this.unattributed(s);
+        last = f;
+      }
+    }
     return last;
+  }
+
+  /** Warned once per server: its questions cannot be attributed while several principals call it. */
+  private readonly unattributedWarned = new Set<string>();
+  private unattributed(s: ManagedServer): 'ambiguous' {
+    if (!this.unattributedWarned.has(s.name)) {
+      this.unattributedWarned.add(s.name);
+      this.log?.warn(
+        `server "${s.name}" sent a message that names no call while several clients' calls were open on its shared connection; it was not passed on`,
+        { code: 'ASK_UNATTRIBUTED', server: s.name },
+      );
+    }
+    return 'ambiguous';
   }
 
   private onUpstreamNotification(
@@ -1835,6 +1932,7 @@ export class Gateway {
       case 'notifications/message': {
         const json = JSON.stringify(msg);
         const f = this.related(s, ctx);
+        if (f === 'ambiguous') return;
         if (f) {
           if (f.session.wantsLog(p?.level) && !f.push(json)) f.session.push(json);
           return;
@@ -1846,7 +1944,7 @@ export class Gateway {
         return; // progress for our calls arrives through onProgress; anything else has no owner
       default: {
         const f = this.related(s, ctx);
-        if (!f) return;
+        if (!f || f === 'ambiguous') return;
         const json = JSON.stringify(msg);
         if (!f.push(json)) f.session.push(json);
       }
@@ -1866,14 +1964,23 @@ export class Gateway {
           : msg.method === 'roots/list'
             ? 'roots'
             : undefined;
-    let f = this.related(s, ctx);
+    const rel = this.related(s, ctx);
+    if (rel === 'ambiguous') {
+      return Promise.reject(rpcError('ASK_UNATTRIBUTED', { server: s.name, method: msg.method }));
+    }
+    let f = rel;
     if (f?.session.stateless) return this.askStateless(s, msg, f, cap);
     let session = f?.session;
     if (!session && cap === 'roots') {
-      // roots describe the client, not a call: ask the most recently active client that has them.
+      // roots describe the client, not a call: ask the most recently active client that has them,
+      // as long as every such client is one principal (else whose roots would be a guess).
       for (const sess of this.sessions.all()) {
-        if (sess.clientCapabilities.roots !== undefined && (!session || sess.lastSeen >= session.lastSeen))
-          session = sess;
+        if (sess.clientCapabilities.roots === undefined) continue;
+        if (session && session.accessId !== sess.accessId) {
+          this.unattributed(s);
+          return Promise.reject(rpcError('ASK_UNATTRIBUTED', { server: s.name, method: msg.method }));
+        }
+        if (!session || sess.lastSeen >= session.lastSeen) session = sess;
       }
       f = undefined;
     }

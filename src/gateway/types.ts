@@ -181,11 +181,11 @@ export interface GatewayOptions {
   /** How long a modern client has to answer an input_required round before the held call ends (default 5 min). */
   inputRequiredTtlMs?: number;
   /**
-   * Upstream sessions held per (handshake-era server, principal) for stateless clients, when set
-   * (off by default): at most `max` per server (default 8), each closed after `idleMs` without a
-   * call (default 60 s).
+   * Upstream sessions held per (handshake-era server, principal) for stateless clients (on by
+   * default; `false` turns them off): at most `max` per server (default 8), each closed after
+   * `idleMs` without a call (default 60 s). Stack file: `gateway.held_sessions`.
    */
-  heldSessions?: { max?: number; idleMs?: number };
+  heldSessions?: { max?: number; idleMs?: number } | false;
   /** Sessions at most; past it the least recently used idle one is evicted. Default 1000. */
   maxSessions?: number;
   /** Sessions per client access id at most, evicted the same way within that client. Default: maxSessions. */

@@ -25,6 +25,11 @@ const IMPLEMENTED: Record<string, string> = {
   'gateway.allowed_hosts[]': 'src/controller/gateway-builder.ts: stack?.gateway?.allowed_hosts',
   'gateway.auth': 'src/controller/gateway-builder.ts: inboundAuth(stack)',
   'gateway.session_idle_timeout': 'src/controller/gateway-builder.ts: parseDuration(g.session_idle_timeout)',
+  'gateway.held_sessions': 'src/controller/gateway-builder.ts: g?.held_sessions?.enabled',
+  'gateway.held_sessions.enabled': 'src/controller/gateway-builder.ts: g?.held_sessions?.enabled === false',
+  'gateway.held_sessions.max_per_server':
+    'src/controller/gateway-builder.ts: g?.held_sessions?.max_per_server',
+  'gateway.held_sessions.idle_timeout': 'src/controller/gateway-builder.ts: g.held_sessions.idle_timeout',
   'gateway.max_sessions': 'src/controller/gateway-builder.ts: maxSessions: g?.max_sessions',
   'gateway.max_sessions_per_client': 'src/controller/gateway-builder.ts: g?.max_sessions_per_client',
   'gateway.auth.type': "src/security/inbound-auth.ts: auth.type === 'bearer'",

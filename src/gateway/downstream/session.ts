@@ -17,6 +17,8 @@ export interface InFlight {
   id: JsonRpcId;
   method: string;
   server?: string;
+  /** The id the upstream knows this call by (held sessions qualify theirs: `held<n>:<id>`). */
+  upstreamId?: string;
   abort: AbortController;
   /** The request a code-mode inner call was made for (the execute's). */
   parent?: InFlight;

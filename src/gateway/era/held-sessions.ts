@@ -6,8 +6,8 @@
 //
 // Bounded per server; reused across the principal's calls; closed when idle; an entry that cannot
 // be had (pool full of busy sessions, a kind we do not multiply) means the shared connection.
-// Opt-in (GatewayOptions.heldSessions): the catalog stays the shared connection's, so a server
-// whose lists change per session would show a principal's change on its held session only.
+// On by default (`gateway.held_sessions`). A list_changed on a held session is fetched from that
+// session for its principal alone (a server whose lists differ per session), until it closes.
 import type { JsonRpcNotification, JsonRpcRequest } from '../../protocol/jsonrpc.js';
 import { ErrorCode, RpcError } from '../../protocol/jsonrpc.js';
 import type {
@@ -29,8 +29,10 @@ export interface HeldPoolHost {
   /** The server asks the client something; ctx names the held call (qualified id). */
   onRequest(msg: JsonRpcRequest, ctx: UpstreamMessageContext): Promise<unknown>;
   onNotification(msg: JsonRpcNotification, ctx: UpstreamMessageContext): void;
-  /** A list changed on a held session: the shared catalog is fetched again. */
-  onListChanged(kind: 'tools' | 'prompts' | 'resources'): void;
+  /** A list changed on a held session: fetched again from that session, for its principal. */
+  onListChanged(kind: 'tools' | 'prompts' | 'resources', principal: string, client: UpstreamClient): void;
+  /** A principal's held session closed: whatever it showed of its own is gone with it. */
+  onClosed(principal: string): void;
 }
 
 export interface HeldPoolOptions {
@@ -196,9 +198,15 @@ export class HeldSessionPool {
           return this.host.onRequest(msg, ctxOf(ctx));
         },
         onNotification: (msg, ctx) => {
-          // Lists come from the shared connection (told to fetch again); resource updates too.
+          // A list changed on this session: its principal's lists are fetched from it. Resource
+          // updates come from the shared connection's subscriptions.
           const listed = /^notifications\/(tools|prompts|resources)\/list_changed$/.exec(msg.method);
-          if (listed) return this.host.onListChanged(listed[1] as 'tools' | 'prompts' | 'resources');
+          if (listed)
+            return this.host.onListChanged(
+              listed[1] as 'tools' | 'prompts' | 'resources',
+              e.principal,
+              spawned.client,
+            );
           if (msg.method.endsWith('/list_changed') || msg.method === 'notifications/resources/updated')
             return;
           this.host.onNotification(msg, ctxOf(ctx));
@@ -216,7 +224,10 @@ export class HeldSessionPool {
     if (e.closed) return;
     e.closed = true;
     if (e.idle) clearTimeout(e.idle);
-    if (this.entries.get(e.principal) === e) this.entries.delete(e.principal);
+    if (this.entries.get(e.principal) === e) {
+      this.entries.delete(e.principal);
+      this.host.onClosed(e.principal);
+    }
     await this.release(e);
   }
 

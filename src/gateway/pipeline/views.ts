@@ -12,28 +12,30 @@ export interface ListView {
 }
 
 export class ListViews {
-  private catalog: Catalog | undefined;
-  private readonly cache = new Map<Scope, Map<string, ListView>>();
+  // Per catalogue object: the shared one and any principal's own (held sessions) live side by side,
+  // and a dropped catalogue takes its views with it.
+  private cache = new WeakMap<Catalog, Map<Scope, Map<string, ListView>>>();
 
   constructor(private readonly scopes: ClientScopes) {}
 
   /** Forget every view (the groups changed). */
   clear(): void {
-    this.cache.clear();
+    this.cache = new WeakMap();
   }
 
   /** Undefined when the session's group no longer exists. */
   view(catalog: Catalog, groups: Groups, accessId: string, group: string | undefined): ListView | undefined {
-    if (catalog !== this.catalog) {
-      this.catalog = catalog;
-      this.cache.clear();
-    }
     const scope = this.scopes.of(accessId);
     if (scope.all && group === undefined) return catalog; // no policy: the catalogue as it is
-    let byGroup = this.cache.get(scope);
+    let byScope = this.cache.get(catalog);
+    if (!byScope) {
+      byScope = new Map();
+      this.cache.set(catalog, byScope);
+    }
+    let byGroup = byScope.get(scope);
     if (!byGroup) {
       byGroup = new Map();
-      this.cache.set(scope, byGroup);
+      byScope.set(scope, byGroup);
     }
     const key = group ?? '';
     let v = byGroup.get(key);

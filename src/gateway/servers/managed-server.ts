@@ -40,6 +40,8 @@ export interface ServerHooks {
   heldSessions?: HeldPoolOptions;
   /** State or lists changed: rebuild the catalog (and tell clients what changed). */
   onChange(server: ManagedServer): void;
+  /** The lists one principal's held session shows changed (or its session closed): its catalogue. */
+  onHeldLists?(server: ManagedServer, principal: string): void;
   /** A (re)connection succeeded: restore subscriptions and log level. */
   onConnected(server: ManagedServer): void;
   onNotification(server: ManagedServer, msg: JsonRpcNotification, ctx: UpstreamMessageContext): void;
@@ -75,6 +77,11 @@ export class ManagedServer implements ReplicaOwner {
   readonly timeoutMs: number;
   readonly spawner: Spawner;
   private readonly baseInit: UpstreamInitOptions;
+  /**
+   * Lists a principal's held session announced as changed, fetched from that session: the
+   * server's lists differ per session, and that principal sees its own (until the session closes).
+   */
+  private readonly heldLists = new Map<string, Partial<Record<Kind, Obj[]>>>();
   /** Caching hints of the last listing per kind (stateless servers give them; others: none). */
   readonly hints: Partial<Record<Kind, CacheHint>> = {};
   /** `auto`: the era the last successful connection found (undefined: probe). */
@@ -269,9 +276,9 @@ export class ManagedServer implements ReplicaOwner {
           timeoutMs: this.timeoutMs,
           onRequest: (msg, ctx) => this.hooks.onRequest(this, msg, ctx),
           onNotification: (msg, ctx) => this.hooks.onNotification(this, msg, ctx),
-          onListChanged: (kind) => {
-            if (kind === 'resources') void this.relist('resources').then(() => this.relist('templates'));
-            else void this.relist(kind);
+          onListChanged: (kind, who, client) => void this.relistHeld(who, kind, client),
+          onClosed: (who) => {
+            if (this.heldLists.delete(who)) this.hooks.onHeldLists?.(this, who);
           },
         },
         this.hooks.heldSessions,
@@ -500,36 +507,82 @@ export class ManagedServer implements ReplicaOwner {
       this[kind] = [];
       return;
     }
-    const [method, key] = LIST_METHODS[kind];
-    const items: Obj[] = [];
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    let hint: CacheHint | undefined;
+    let got: { items: Obj[]; hint: CacheHint | undefined };
     try {
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const res = (await client.request(method, cursor === undefined ? undefined : { cursor }, {
-          timeoutMs: this.timeoutMs,
-        })) as Obj | undefined;
-        hint = page === 0 ? hintOf(res) : minHint(hint, hintOf(res));
-        const got = res?.[key];
-        if (Array.isArray(got)) for (const it of got) if (it && typeof it === 'object') items.push(it as Obj);
-        const next = res?.nextCursor;
-        if (typeof next !== 'string' || next === '' || seen.has(next)) break;
-        seen.add(next);
-        cursor = next;
-      }
+      got = await this.fetchList(kind, client);
     } catch (err) {
       if (required) throw err;
-      this.log?.warn(`${method} failed; treating as empty`, { error: messageOf(err) });
+      this.log?.warn(`${LIST_METHODS[kind][0]} failed; treating as empty`, { error: messageOf(err) });
       this[kind] = [];
       return;
     }
-    this.hints[kind] = hint;
-    this[kind] =
-      kind === 'tools' && this.whitelist
-        ? items.filter((t) => typeof t.name === 'string' && this.whitelist!.has(t.name))
-        : items;
-    if (kind === 'tools') this.tools = this.tools.filter((t) => this.headersValid(t));
+    this.hints[kind] = got.hint;
+    this[kind] = got.items;
+  }
+
+  /** One list from `client`, every page, through the whitelist and the x-mcp-header check. */
+  private async fetchList(
+    kind: Kind,
+    client: UpstreamClient,
+  ): Promise<{ items: Obj[]; hint: CacheHint | undefined }> {
+    const [method, key] = LIST_METHODS[kind];
+    let items: Obj[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    let hint: CacheHint | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const res = (await client.request(method, cursor === undefined ? undefined : { cursor }, {
+        timeoutMs: this.timeoutMs,
+      })) as Obj | undefined;
+      hint = page === 0 ? hintOf(res) : minHint(hint, hintOf(res));
+      const got = res?.[key];
+      if (Array.isArray(got)) for (const it of got) if (it && typeof it === 'object') items.push(it as Obj);
+      const next = res?.nextCursor;
+      if (typeof next !== 'string' || next === '' || seen.has(next)) break;
+      seen.add(next);
+      cursor = next;
+    }
+    if (kind === 'tools') {
+      if (this.whitelist)
+        items = items.filter((t) => typeof t.name === 'string' && this.whitelist!.has(t.name));
+      items = items.filter((t) => this.headersValid(t));
+    }
+    return { items, hint };
+  }
+
+  /** A held session's list changed: fetch it from that session, for its principal alone. */
+  private async relistHeld(
+    principal: string,
+    kind: 'tools' | 'prompts' | 'resources',
+    client: UpstreamClient,
+  ) {
+    const kinds: Kind[] = kind === 'resources' ? ['resources', 'templates'] : [kind];
+    const own = this.heldLists.get(principal) ?? {};
+    try {
+      for (const k of kinds) {
+        if (this.hasCapability(this.capabilities, k)) own[k] = (await this.fetchList(k, client)).items;
+      }
+    } catch (err) {
+      this.log?.warn(
+        `${LIST_METHODS[kind][0]} on a held session failed; its principal keeps the lists it had`,
+        {
+          error: messageOf(err),
+        },
+      );
+      return;
+    }
+    this.heldLists.set(principal, own);
+    this.hooks.onHeldLists?.(this, principal);
+  }
+
+  /** The lists `principal`'s held session shows where they differ from the shared connection's. */
+  heldListsOf(principal: string): Readonly<Partial<Record<Kind, Obj[]>>> | undefined {
+    return this.heldLists.get(principal);
+  }
+
+  /** Principals whose held sessions show lists of their own. */
+  get heldListPrincipals(): Iterable<string> {
+    return this.heldLists.keys();
   }
 
   /** Tools already warned about as dropped for their x-mcp-header annotations (tool + reason). */
