@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { callError, rpcError } from '../errors/catalogue.js';
 import { coded, internal } from '../errors/coded.js';
 import type { Logger } from '../logging/logger.js';
-import { callChannel, requestChannel, traced, upstreamChannel } from '../observability/channels.js';
-import { traceparentOf, withTraceparent } from '../observability/trace-context.js';
+import { callChannel, requestChannel, traced } from '../observability/channels.js';
+import { traceparentOf } from '../observability/trace-context.js';
 import {
   ErrorCode,
   type JsonRpcId,
@@ -29,7 +29,6 @@ import {
   skillPromptResult,
   skillResourceEntry,
 } from '../skills/render.js';
-import type { UpstreamMessageContext, UpstreamRequestOptions } from '../upstream/types.js';
 import {
   Catalog,
   type CatalogSource,
@@ -61,14 +60,7 @@ import {
 } from './downstream/session.js';
 import type { HeldSessionInfo } from './era/held-sessions.js';
 import { HeldCall, MRTR_METHODS, paramsDigest, StateSigner } from './era/mrtr.js';
-import {
-  CACHEABLE,
-  capabilityFor,
-  META,
-  MODERN_VERSIONS,
-  ModernCode,
-  type ModernMeta,
-} from './era/stateless.js';
+import { CACHEABLE, META, MODERN_VERSIONS, ModernCode, type ModernMeta } from './era/stateless.js';
 import {
   createsTask,
   declaresTasks,
@@ -89,6 +81,7 @@ import { CallPipeline, type CallPolicies } from './pipeline/pipeline.js';
 import type { BucketState } from './pipeline/rate-limit/rate-limit.js';
 import type { ScopeSummary } from './pipeline/scope/scope.js';
 import type { CallContext, ToolResult } from './pipeline/types.js';
+import { Relay } from './relay/relay.js';
 import { type CacheHint, ManagedServer, messageOf, minHint } from './servers/managed-server.js';
 import type { AutoscalePolicy, GatewayOptions, ServerSpec, ServerStatus, SourceSkill } from './types.js';
 
@@ -164,12 +157,10 @@ export class Gateway {
   /** Serialised list pages per (catalogue generation, client view): a warm listing is a Map hit. */
   private readonly pages: ListPages;
   private httpServer: Server | undefined;
-  /** Upstream request id → the downstream request it serves (per server). */
-  private readonly byUpstreamId = new Map<string, Map<string, InFlight>>();
-  /** Requests in flight per server, oldest first (for routing unattributed server messages). */
-  private readonly inflightByServer = new Map<string, Set<InFlight>>();
   /** `server\0uri` → subscribed sessions. */
   private readonly subscribers = new Map<string, Set<Session>>();
+  /** In-flight registry and upstream→client routing (relay/relay.ts). */
+  private readonly relay: Relay;
   private started = false;
   private closed = false;
   /** Per server, the tools array last handed to the pin guard (a new listing is a new array). */
@@ -216,10 +207,19 @@ export class Gateway {
     this.sessions = new SessionStore(
       opts.sessionIdleMs,
       opts.maxSessions,
-      (s) => this.onSessionClosed(s),
+      (s) => this.relay.sessionClosed(s),
       opts.maxSessionsPerClient,
     );
     this.groups = new Groups(opts.groups);
+    this.relay = new Relay({
+      source: this,
+      servers: this.servers,
+      sessions: this.sessions,
+      subscribers: this.subscribers,
+      exposeUri: (server, uri) => this.catalog.exposeUri(server, uri),
+      broadcast: (json, filter) => this.broadcast(json, filter),
+      log: this.log,
+    });
     this.pipeline = this.buildPipeline(opts.policies ?? {});
     for (const spec of opts.servers) this.addManaged(spec);
     // Skills are local: in the catalog from the start, and again whenever the registry changes.
@@ -543,8 +543,8 @@ export class Gateway {
       onHeldLists: (srv, principal) => {
         if (this.servers.get(srv.name) === srv) this.heldListsChanged(principal);
       },
-      onNotification: (srv, msg, ctx) => this.onUpstreamNotification(srv, msg, ctx),
-      onRequest: (srv, msg, ctx) => this.onUpstreamRequest(srv, msg, ctx),
+      onNotification: (srv, msg, ctx) => this.relay.onUpstreamNotification(srv, msg, ctx),
+      onRequest: (srv, msg, ctx) => this.relay.onUpstreamRequest(srv, msg, ctx),
     });
     this.servers.set(spec.name, s);
     return s;
@@ -877,7 +877,7 @@ export class Gateway {
     session.listen = { methods, tag };
     const end = () => {
       if (!this.listeners.delete(session)) return;
-      this.onSessionClosed(session);
+      this.relay.sessionClosed(session);
       session.close();
     };
     res.on('close', end);
@@ -1029,7 +1029,7 @@ export class Gateway {
       return errorJson(msg.id, ErrorCode.InternalError, `Internal error: ${messageOf(err)}`);
     } finally {
       if (session.inflight.get(key) === f) session.inflight.delete(key);
-      this.untrack(f);
+      this.relay.untrack(f);
     }
   }
 
@@ -1161,7 +1161,7 @@ export class Gateway {
             (value) => held.settle({ kind: 'done', value }),
             (error) => held.settle({ kind: 'error', error }),
           )
-          .finally(() => this.untrack(fresh));
+          .finally(() => this.relay.untrack(fresh));
       }
       // This request's stream now carries the call: its close cancels it (and upstream).
       session.inflight.set(key, f);
@@ -1359,7 +1359,7 @@ export class Gateway {
     const ref = this.taskIds.unwrap(p.taskId, session.accessId);
     const s = ref && this.servers.get(ref.server);
     if (!ref || !s) throw unknownTask(p.taskId);
-    const r = (await this.forward(f, s, f.method, { ...p, taskId: ref.taskId })) as Obj;
+    const r = (await this.relay.forward(f, s, f.method, { ...p, taskId: ref.taskId })) as Obj;
     return wrapTaskIds(r ?? {}, (id) => this.taskIds.wrap(s.name, id, session.accessId));
   }
 
@@ -1373,7 +1373,12 @@ export class Gateway {
     for (const s of this.taskServers('tasks')) {
       let cursor: unknown;
       for (let page = 0; page < 20; page++) {
-        const r = (await this.forward(f, s, 'tasks/list', cursor === undefined ? {} : { cursor })) as Obj;
+        const r = (await this.relay.forward(
+          f,
+          s,
+          'tasks/list',
+          cursor === undefined ? {} : { cursor },
+        )) as Obj;
         const mine = Array.isArray(r?.tasks)
           ? (r.tasks as Obj[]).filter(
               (t) => typeof t?.taskId === 'string' && this.taskIds.ownedBy(s.name, t.taskId, who),
@@ -1459,7 +1464,7 @@ export class Gateway {
     try {
       return await this.callToolAs(outer.session, params, true, inner);
     } finally {
-      this.untrack(inner);
+      this.relay.untrack(inner);
     }
   }
 
@@ -1525,7 +1530,7 @@ export class Gateway {
     if (!f) throw new RpcError(ErrorCode.InternalError, 'a tool call needs a request to relay for');
     const params = ctx.params.name === route.name ? ctx.params : { ...ctx.params, name: route.name };
     try {
-      const r = await this.forward(f, s, 'tools/call', params);
+      const r = await this.relay.forward(f, s, 'tools/call', params);
       // A task-augmented call: the client gets our taskId, which routes tasks/* back to `s`.
       if (createsTask(r)) {
         const ttl = taskTtlMs(r);
@@ -1567,7 +1572,7 @@ export class Gateway {
     }
     this.checkScope(f.session, 'prompt', name, route.server);
     if (route.server === SKILLS_SOURCE) return this.skillPrompt(route.name, p.arguments);
-    return this.forward(
+    return this.relay.forward(
       f,
       this.server(route.server),
       'prompts/get',
@@ -1634,7 +1639,12 @@ export class Gateway {
       return { contents: [fileContent(p.uri as string, ref.path, bytes)] };
     }
     const { s, uri, exposed } = this.routeUri(p.uri, 'resources/read', f.session);
-    const result = (await this.forward(f, s, 'resources/read', uri === exposed ? p : { ...p, uri })) as Obj;
+    const result = (await this.relay.forward(
+      f,
+      s,
+      'resources/read',
+      uri === exposed ? p : { ...p, uri },
+    )) as Obj;
     if (uri !== exposed && Array.isArray(result?.contents)) {
       result.contents = result.contents.map((c: Obj) => (c && c.uri === uri ? { ...c, uri: exposed } : c));
     }
@@ -1721,7 +1731,7 @@ export class Gateway {
     if (server.healthy && server.capabilities.completions === undefined) {
       return { completion: { values: [], hasMore: false } };
     }
-    return this.forward(f, server, 'completion/complete', newRef === ref ? p : { ...p, ref: newRef });
+    return this.relay.forward(f, server, 'completion/complete', newRef === ref ? p : { ...p, ref: newRef });
   }
 
   private async setLevel(session: Session, p: Record<string, unknown>): Promise<unknown> {
@@ -1746,294 +1756,6 @@ export class Gateway {
     }
     if (min === -1 || !s.healthy || s.capabilities.logging === undefined) return Promise.resolve();
     return s.request('logging/setLevel', { level: LOG_LEVELS[min] });
-  }
-
-  /**
-   * Send a request upstream on behalf of `f`. A modern server answering input_required to a
-   * session client is answered here: its questions go to the client as real requests on the
-   * session, and the request is retried with the answers (a bounded number of rounds).
-   */
-  private async forward(
-    f: InFlight,
-    s: ManagedServer,
-    method: string,
-    params: Record<string, unknown>,
-  ): Promise<unknown> {
-    let result = await this.forwardOnce(f, s, method, params);
-    for (let round = 1; !f.session.stateless && isInputRequired(result); round++) {
-      if (round > MAX_INPUT_ROUNDS) {
-        throw new RpcError(
-          ErrorCode.InternalError,
-          `server "${s.name}" still asked for input after ${MAX_INPUT_ROUNDS} rounds of ${method}`,
-        );
-      }
-      const asked = (result.inputRequests ?? {}) as Record<string, { method?: unknown; params?: Obj }>;
-      const answers: Obj = {};
-      for (const [key, q] of Object.entries(asked)) {
-        const m = String(q?.method ?? '');
-        const cap = capabilityFor(m);
-        if (cap && f.session.clientCapabilities[cap] === undefined) {
-          throw new RpcError(
-            ErrorCode.InvalidRequest,
-            `server "${s.name}" needs the client capability "${cap}" (${m}) to complete ${method}, and this client did not declare it`,
-          );
-        }
-        answers[key] = await f.session.request(m, q?.params, s.timeoutMs, f);
-      }
-      const { requestState: _old, ...rest } = params;
-      params = {
-        ...rest,
-        inputResponses: answers,
-        ...(typeof result.requestState === 'string' ? { requestState: result.requestState } : {}),
-      };
-      result = await this.forwardOnce(f, s, method, params);
-    }
-    return result;
-  }
-
-  /** One request upstream on behalf of `f`: cancellation, progress and attribution wired. */
-  private forwardOnce(
-    f: InFlight,
-    s: ManagedServer,
-    method: string,
-    params: Record<string, unknown>,
-  ): Promise<unknown> {
-    if (!s.healthy) return Promise.reject(s.unavailableError());
-    f.server = s.name;
-    let set = this.inflightByServer.get(s.name);
-    if (!set) {
-      set = new Set();
-      this.inflightByServer.set(s.name, set);
-    }
-    set.add(f);
-    const opts: UpstreamRequestOptions = {
-      signal: f.abort.signal,
-      onRequestId: (id) => {
-        let m = this.byUpstreamId.get(s.name);
-        if (!m) {
-          m = new Map();
-          this.byUpstreamId.set(s.name, m);
-        }
-        m.set(String(id), f);
-        f.upstreamId = String(id);
-      },
-    };
-    const token = (params._meta as Obj | undefined)?.progressToken;
-    if (typeof token === 'string' || typeof token === 'number') {
-      opts.onProgress = (pp) => {
-        const json = JSON.stringify({
-          jsonrpc: '2.0',
-          method: 'notifications/progress',
-          params: { ...pp, progressToken: token },
-        });
-        if (!f.push(json)) f.session.push(json);
-      };
-    }
-    // The session: replica affinity. A tracer continues the trace upstream through `_meta`.
-    return traced(
-      upstreamChannel,
-      () => ({ source: this, f, server: s.name, method, startedAt: performance.now() }),
-      (ev) => {
-        if (ev)
-          opts.onReplica = (replica) =>
-            Object.assign(ev, { replica, pickedAt: performance.timeOrigin + performance.now() });
-        const sent = withTraceparent(params, ev?.traceparent);
-        // A stateless client's call that may ask it mid-call: on the session held for its principal.
-        if (f.session.stateless && f.ask)
-          return s.requestHeld(f.session.accessId, method, sent, opts, f.session);
-        return s.request(method, sent, opts, f.session);
-      },
-    );
-  }
-
-  private untrack(f: InFlight): void {
-    if (!f.server) return;
-    this.inflightByServer.get(f.server)?.delete(f);
-    const uid = f.upstreamId;
-    if (uid !== undefined) {
-      const m = this.byUpstreamId.get(f.server);
-      if (m?.get(uid) === f) m.delete(uid);
-    }
-  }
-
-  private onSessionClosed(session: Session): void {
-    for (const key of session.subscriptions) {
-      const set = this.subscribers.get(key);
-      if (set?.delete(session) && set.size === 0) {
-        this.subscribers.delete(key);
-        const [server, uri] = key.split('\0') as [string, string];
-        this.servers
-          .get(server)
-          ?.request('resources/unsubscribe', { uri })
-          .catch(() => {});
-      }
-    }
-    session.subscriptions.clear();
-  }
-
-  // ---------------------------------------------------------------- upstream
-
-  /**
-   * The downstream request an upstream message belongs to: by id when the transport carries it
-   * (an HTTP response stream, a held session), else the newest call open on the shared connection,
-   * but only while those calls are all one principal's: a question from a stdio server with two
-   * clients' calls open could be either's, and guessing would hand one client's prompt, or its
-   * answer, to the other. `ambiguous` then, and the message is refused or dropped.
-   */
-  private related(s: ManagedServer, ctx: UpstreamMessageContext): InFlight | 'ambiguous' | undefined {
-    if (ctx.relatedRequestId !== undefined) {
-      const f = this.byUpstreamId.get(s.name)?.get(String(ctx.relatedRequestId));
-      if (f) return f;
-      // An id a held session qualified belongs to that session's calls only.
-      if (String(ctx.relatedRequestId).startsWith('held')) return undefined;
-    }
-    const set = this.inflightByServer.get(s.name);
-    let last: InFlight | undefined;
-    if (set) {
-      for (const f of set) {
-        if (f.session.closed || f.upstreamId?.startsWith('held')) continue;
-        if (last && last.session.accessId !== f.session.accessId) return this.unattributed(s);
-        last = f;
-      }
-    }
-    return last;
-  }
-
-  /** Warned once per server: its questions cannot be attributed while several principals call it. */
-  private readonly unattributedWarned = new Set<string>();
-  private unattributed(s: ManagedServer): 'ambiguous' {
-    if (!this.unattributedWarned.has(s.name)) {
-      this.unattributedWarned.add(s.name);
-      this.log?.warn(
-        `server "${s.name}" sent a message that names no call while several clients' calls were open on its shared connection; it was not passed on`,
-        { code: 'ASK_UNATTRIBUTED', server: s.name },
-      );
-    }
-    return 'ambiguous';
-  }
-
-  private onUpstreamNotification(
-    s: ManagedServer,
-    msg: JsonRpcNotification,
-    ctx: UpstreamMessageContext,
-  ): void {
-    const p = msg.params;
-    switch (msg.method) {
-      case 'notifications/resources/updated': {
-        const uri = p?.uri;
-        if (typeof uri !== 'string') return;
-        const set = this.subscribers.get(`${s.name}\0${uri}`);
-        if (!set) return;
-        const exposed = this.catalog.exposeUri(s.name, uri);
-        const json = JSON.stringify(exposed === uri ? msg : { ...msg, params: { ...p, uri: exposed } });
-        for (const sess of set) sess.push(json);
-        return;
-      }
-      case 'notifications/message': {
-        const json = JSON.stringify(msg);
-        const f = this.related(s, ctx);
-        if (f === 'ambiguous') return;
-        if (f) {
-          if (f.session.wantsLog(p?.level) && !f.push(json)) f.session.push(json);
-          return;
-        }
-        this.broadcast(json, (sess) => sess.wantsLog(p?.level));
-        return;
-      }
-      case 'notifications/progress':
-        return; // progress for our calls arrives through onProgress; anything else has no owner
-      default: {
-        const f = this.related(s, ctx);
-        if (!f || f === 'ambiguous') return;
-        const json = JSON.stringify(msg);
-        if (!f.push(json)) f.session.push(json);
-      }
-    }
-  }
-
-  private onUpstreamRequest(
-    s: ManagedServer,
-    msg: JsonRpcRequest,
-    ctx: UpstreamMessageContext,
-  ): Promise<unknown> {
-    const cap =
-      msg.method === 'sampling/createMessage'
-        ? 'sampling'
-        : msg.method === 'elicitation/create'
-          ? 'elicitation'
-          : msg.method === 'roots/list'
-            ? 'roots'
-            : undefined;
-    const rel = this.related(s, ctx);
-    if (rel === 'ambiguous') {
-      return Promise.reject(rpcError('ASK_UNATTRIBUTED', { server: s.name, method: msg.method }));
-    }
-    let f = rel;
-    if (f?.session.stateless) return this.askStateless(s, msg, f, cap);
-    let session = f?.session;
-    if (!session && cap === 'roots') {
-      // roots describe the client, not a call: ask the most recently active client that has them,
-      // as long as every such client is one principal (else whose roots would be a guess).
-      for (const sess of this.sessions.all()) {
-        if (sess.clientCapabilities.roots === undefined) continue;
-        if (session && session.accessId !== sess.accessId) {
-          this.unattributed(s);
-          return Promise.reject(rpcError('ASK_UNATTRIBUTED', { server: s.name, method: msg.method }));
-        }
-        if (!session || sess.lastSeen >= session.lastSeen) session = sess;
-      }
-      f = undefined;
-    }
-    if (!session) {
-      return Promise.reject(
-        new RpcError(
-          ErrorCode.InternalError,
-          `no client session to handle ${msg.method} for server "${s.name}"`,
-        ),
-      );
-    }
-    if (cap && session.clientCapabilities[cap] === undefined) {
-      return Promise.reject(
-        new RpcError(
-          ErrorCode.MethodNotFound,
-          `the client (${session.clientInfo.name ?? 'unnamed'}) does not support ${cap}; ${msg.method} from server "${s.name}" cannot be relayed`,
-        ),
-      );
-    }
-    return session.request(msg.method, msg.params, s.timeoutMs, f);
-  }
-
-  /**
-   * A handshake-era server asks a modern client something mid-call: that client has no stream to
-   * receive requests on, so the question becomes an input_required round (when the client declared
-   * the capability) or the request ends with -32021 naming the capability it lacks.
-   */
-  private askStateless(
-    s: ManagedServer,
-    msg: JsonRpcRequest,
-    f: InFlight,
-    cap: string | undefined,
-  ): Promise<unknown> {
-    const lacking = cap ?? capabilityFor(msg.method);
-    if (lacking && f.session.clientCapabilities[lacking] === undefined) {
-      f.fail?.(
-        rpcError(
-          'MISSING_CLIENT_CAPABILITY',
-          { server: s.name, capability: lacking, method: msg.method, request: f.method },
-          { requiredCapabilities: { [lacking]: {} } },
-        ),
-      );
-      return Promise.reject(new RpcError(ErrorCode.MethodNotFound, `the client does not support ${lacking}`));
-    }
-    if (!f.ask) {
-      return Promise.reject(
-        new RpcError(
-          ErrorCode.MethodNotFound,
-          `${msg.method} cannot be relayed during ${f.method} to a stateless client`,
-        ),
-      );
-    }
-    return f.ask(msg.method, msg.params);
   }
 
   private onServerConnected(s: ManagedServer): void {
@@ -2069,13 +1791,6 @@ function decodeSkillCursor(cursor: unknown): number {
     // fall through
   }
   throw new RpcError(ErrorCode.InvalidParams, 'invalid cursor for skills/list');
-}
-
-/** Rounds of input a modern server may ask for on one request of a session client. */
-const MAX_INPUT_ROUNDS = 8;
-
-function isInputRequired(r: unknown): r is Obj {
-  return !!r && typeof r === 'object' && (r as Obj).resultType === 'input_required';
 }
 
 function groupGone(group: string): string {
